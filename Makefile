@@ -1,0 +1,153 @@
+# keel: one flat Makefile, no configure.
+#   make            build/keel (static, musl) with build/libkeel.so inside it
+#   make test       every test suite; ends with "N passed, M failed"
+#   make bench      the side-by-side benchmarks; writes docs/BENCHMARKS.md
+#   V=1             show full commands;  SANITIZER=address|undefined  for tests
+# Sources are found by wildcard: a new .c file in a folder needs no edit here.
+
+MUSL_CC   ?= musl-gcc
+CC        ?= cc
+PREFIX    ?= /usr/local
+BUILD     := build
+
+Q := $(if $(V),,@)
+msg = $(if $(V),,@printf '  %-6s %s\n' $(1) $(2);)
+
+WARN      := -std=c11 -Wall -Wextra -Werror -Wshadow -Wstrict-prototypes \
+             -Wno-missing-field-initializers
+DEPS       = -MMD -MP
+
+# The init: static musl, small. Kernel and libseccomp headers are copied into
+# a private folder because musl-gcc must not see glibc's /usr/include.
+INIT_SRC  := $(wildcard init/*.c)
+INIT_ASM  := $(wildcard init/*.S)
+COMMON_SRC := $(wildcard common/*.c)
+INIT_OBJ  := $(INIT_SRC:%.c=$(BUILD)/%.o) $(INIT_ASM:%.S=$(BUILD)/%.o) \
+             $(COMMON_SRC:%.c=$(BUILD)/init-common/%.o)
+KINC      := $(BUILD)/include
+SECCOMP_A := $(wildcard /usr/lib/*-linux-gnu/libseccomp.a)
+INIT_CFLAGS := $(WARN) -Os -D_GNU_SOURCE -I. -isystem $(KINC) \
+             -ffunction-sections -fdata-sections -fno-asynchronous-unwind-tables \
+             $(if $(SECCOMP_A),-DKEEL_HAVE_SECCOMP=1)
+INIT_LDFLAGS := -static -s -Wl,--gc-sections
+INIT_LIBS := $(SECCOMP_A)
+
+# The shim: one libc-agnostic shared object. No libc, hidden symbols,
+# initial-exec TLS, and a version script that exports the malloc API only.
+SHIM_SRC  := $(wildcard shim/*.c)
+SHIM_OBJ  := $(SHIM_SRC:%.c=$(BUILD)/%.o) $(COMMON_SRC:%.c=$(BUILD)/shim-common/%.o)
+SHIM_CFLAGS := $(WARN) -O2 -g -fPIC -I. -fvisibility=hidden \
+             -ftls-model=initial-exec -fno-stack-protector -fno-plt \
+             -fno-builtin-malloc -fno-builtin-free -fno-builtin-calloc \
+             -fno-builtin-realloc -fno-semantic-interposition \
+             -fno-asynchronous-unwind-tables
+SHIM_LDFLAGS := -shared -nostdlib -Wl,--version-script=shim/libkeel.map \
+             -Wl,-z,now -Wl,-z,noexecstack -Wl,--hash-style=both -Wl,-soname,libkeel.so
+SHIM_LIBS := -lgcc
+
+# Tests: host (glibc) and musl programs the suites run under the shim.
+TEST_CFLAGS := -std=gnu11 -O1 -g -Wall -Wextra -Werror -Wno-unused-result \
+             -Wno-alloc-size-larger-than -Wno-use-after-free -Wno-free-nonheap-object \
+             -Wno-array-bounds -Wno-stringop-overflow -Wno-unused-parameter \
+             -fno-builtin-malloc -fno-builtin-calloc -fno-builtin-realloc \
+             -fno-builtin-free -pthread $(if $(SANITIZER),-fsanitize=$(SANITIZER))
+UNIT_SRC  := $(wildcard tests/unit/*.c)
+UNIT_OBJ  := $(UNIT_SRC:%.c=$(BUILD)/%.o)
+TEST_PROGS := $(patsubst tests/%.c,$(BUILD)/tests/%,$(wildcard tests/pid1/*.c tests/shim/*.c tests/guard/*.c tests/bench/*.c))
+MUSL_PROGS := $(patsubst tests/shim/%.c,$(BUILD)/tests/musl/%,$(wildcard tests/shim/*.c))
+
+all: $(BUILD)/keel $(BUILD)/libkeel.so
+
+# --- the shim ---------------------------------------------------------------
+$(BUILD)/libkeel.so: $(SHIM_OBJ) shim/libkeel.map
+	$(call msg,LD,$@)$(CC) $(SHIM_LDFLAGS) -o $@ $(SHIM_OBJ) $(SHIM_LIBS)
+
+$(BUILD)/shim/%.o: shim/%.c
+	@mkdir -p $(@D)
+	$(call msg,CC,$@)$(CC) $(SHIM_CFLAGS) $(DEPS) -c -o $@ $<
+
+$(BUILD)/shim-common/%.o: %.c
+	@mkdir -p $(@D)
+	$(call msg,CC,$@)$(CC) $(SHIM_CFLAGS) $(DEPS) -c -o $@ $<
+
+# --- the init ---------------------------------------------------------------
+$(BUILD)/keel: $(INIT_OBJ)
+	$(call msg,LD,$@)$(MUSL_CC) $(INIT_CFLAGS) $(INIT_LDFLAGS) -o $@ $(INIT_OBJ) $(INIT_LIBS)
+
+$(BUILD)/init/%.o: init/%.c $(KINC)/.stamp
+	@mkdir -p $(@D)
+	$(call msg,CC,$@)$(MUSL_CC) $(INIT_CFLAGS) $(DEPS) -c -o $@ $<
+
+# init/*.S may .incbin the shim (keel carries libkeel.so inside itself).
+$(BUILD)/init/%.o: init/%.S $(BUILD)/libkeel.so
+	@mkdir -p $(@D)
+	$(call msg,AS,$@)$(MUSL_CC) -DLIBKEEL_PATH='"$(BUILD)/libkeel.so"' -c -o $@ $<
+
+$(BUILD)/init-common/%.o: %.c $(KINC)/.stamp
+	@mkdir -p $(@D)
+	$(call msg,CC,$@)$(MUSL_CC) $(INIT_CFLAGS) $(DEPS) -c -o $@ $<
+
+$(KINC)/.stamp:
+	@mkdir -p $(KINC)
+	$(Q)cp -r /usr/include/linux /usr/include/asm-generic $(KINC)/
+	$(Q)cp -r /usr/include/$$($(CC) -dumpmachine)/asm $(KINC)/
+	$(Q)if [ -f /usr/include/seccomp.h ]; then cp /usr/include/seccomp*.h $(KINC)/; fi
+	@touch $@
+
+# --- tests ------------------------------------------------------------------
+$(BUILD)/unit: $(UNIT_OBJ) $(filter-out $(BUILD)/init/main.o,$(INIT_OBJ))
+	$(call msg,LD,$@)$(MUSL_CC) -static -o $@ $^ $(INIT_LIBS)
+
+$(BUILD)/tests/unit/%.o: tests/unit/%.c $(KINC)/.stamp
+	@mkdir -p $(@D)
+	$(call msg,CC,$@)$(MUSL_CC) $(INIT_CFLAGS) -Itests/unit $(DEPS) -c -o $@ $<
+
+$(BUILD)/tests/%: tests/%.c
+	@mkdir -p $(@D)
+	$(call msg,CC,$@)$(CC) $(TEST_CFLAGS) -o $@ $< -lm
+
+# The same shim test programs linked against musl: the shim must load there.
+$(BUILD)/tests/musl/%: tests/shim/%.c
+	@mkdir -p $(@D)
+	$(call msg,CC,$@)$(MUSL_CC) $(filter-out -fsanitize=%,$(TEST_CFLAGS)) -o $@ $< -lm
+
+test-programs: $(TEST_PROGS) $(MUSL_PROGS)
+
+SUITES ?= unit pid1 shim guard images
+test: all $(BUILD)/unit test-programs
+	$(Q)tests/run $(SUITES)
+
+test-unit test-pid1 test-shim test-guard test-images: all $(BUILD)/unit test-programs
+	$(Q)tests/run $(@:test-%=%)
+
+# --- benchmarks, docs, install ---------------------------------------------
+bench: all test-programs
+	$(Q)tests/bench/run
+
+bench-quick: all test-programs
+	$(Q)tests/bench/run --quick
+
+docs: all
+	$(Q)if [ -x tests/docs/generate ]; then tests/docs/generate; fi
+
+check-docs: all
+	$(Q)if [ -x tests/docs/generate ]; then tests/docs/generate --check; fi
+
+install: all
+	install -D -m 0755 $(BUILD)/keel $(DESTDIR)$(PREFIX)/bin/keel
+	install -D -m 0644 $(BUILD)/libkeel.so $(DESTDIR)$(PREFIX)/lib/keel/libkeel.so
+
+clean:
+	rm -rf $(BUILD)
+
+.PHONY: all test test-programs test-unit test-pid1 test-shim test-guard \
+        test-images bench bench-quick docs check-docs install clean
+
+-include $(shell find $(BUILD) -name '*.d' 2>/dev/null)
+
+# --- the example README's first command runs --------------------------------
+demo:
+	$(Q)tests/install-deps
+	$(Q)$(MAKE) --no-print-directory all
+	$(Q)tests/demo
+.PHONY: demo

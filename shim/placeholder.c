@@ -1,0 +1,1 @@
+int keel_placeholder;
