@@ -1,0 +1,26 @@
+/* keel's one message sink: "keel: LEVEL: text" to stderr in one write(2),
+ * errno-safe, never allocating. Verbosity follows tini: 1 (the default)
+ * shows fatal, error and warning; 2 adds info; 3 adds debug. */
+#ifndef KEEL_LOG_H
+#define KEEL_LOG_H
+
+enum keel_log_level {
+	KEEL_LOG_FATAL = 0,
+	KEEL_LOG_ERROR = 1,
+	KEEL_LOG_WARNING = 1,
+	KEEL_LOG_INFO = 2,
+	KEEL_LOG_DEBUG = 3,
+};
+
+extern int log_verbosity;
+
+void log_at(int level, const char *tag, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
+
+#define fatal(...) log_at(KEEL_LOG_FATAL, "fatal", __VA_ARGS__)
+#define error(...) log_at(KEEL_LOG_ERROR, "error", __VA_ARGS__)
+#define warning(...) log_at(KEEL_LOG_WARNING, "warning", __VA_ARGS__)
+#define info(...) log_at(KEEL_LOG_INFO, "info", __VA_ARGS__)
+#define debug(...) log_at(KEEL_LOG_DEBUG, "debug", __VA_ARGS__)
+
+#endif
