@@ -1,0 +1,59 @@
+/* cgroup: where the container's memory limit and usage live. Finds the
+ * memory cgroup (v1 or v2), the tightest limit up the hierarchy, and reads
+ * usage, memory.stat and the OOM-kill counter from the same place. */
+#ifndef KEEL_CGROUP_H
+#define KEEL_CGROUP_H
+
+#include <limits.h>
+#include <stdint.h>
+
+enum keel_cgroup_version {
+	KEEL_CGROUP_NONE = 0,
+	KEEL_CGROUP_V1 = 1,
+	KEEL_CGROUP_V2 = 2,
+};
+
+struct keel_cgroup {
+	int version;		/* enum keel_cgroup_version */
+	char dir[PATH_MAX];	/* the container's memory cgroup folder */
+	uint64_t limit;		/* tightest hard limit up the tree, 0 = none */
+	uint64_t high;		/* v2: tightest memory.high, 0 = none */
+};
+
+/* Sizes from memory.stat: anonymous, file cache, kernel. */
+struct keel_memory_stat {
+	uint64_t anon;
+	uint64_t file;
+	uint64_t kernel;
+};
+
+/* Finds the memory cgroup of this process under root ("/" for the real
+ * /proc and /sys; a fixture tree in tests). Returns 0 and fills cg, or -1
+ * when there is no memory controller (cg->version is then NONE). */
+int cgroup_find(const char *root, struct keel_cgroup *cg);
+
+/* The file that holds usage in bytes: memory.current or
+ * memory.usage_in_bytes; the guard keeps it open and preads it. */
+int cgroup_usage_path(const struct keel_cgroup *cg, char *buf, size_t len);
+int cgroup_usage(const struct keel_cgroup *cg, uint64_t *out);
+
+/* Reads one unsigned number from the start of an open file (pread at 0);
+ * "max" counts as UINT64_MAX. */
+int cgroup_read_fd(int fd, uint64_t *out);
+
+int cgroup_memory_stat(const struct keel_cgroup *cg,
+		       struct keel_memory_stat *st);
+int cgroup_parse_memory_stat(int version, const char *text,
+			     struct keel_memory_stat *st);
+
+/* The cgroup's OOM-kill counter (v2 memory.events, v1 memory.oom_control
+ * "oom_kill"); -1 when the kernel does not keep one. */
+int cgroup_oom_kills(const struct keel_cgroup *cg, uint64_t *out);
+
+/* The soft limit the guard keeps from KEEL_RSS_LIMIT (NULL or "" for the
+ * default, 90% of the cgroup limit) and the cgroup limit (0 = none).
+ * Stores 0 for "off". Returns 0, or -1 after a fatal message on bad text. */
+int cgroup_soft_limit(const char *value, uint64_t cgroup_limit,
+		      uint64_t *out);
+
+#endif

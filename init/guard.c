@@ -1,0 +1,409 @@
+/* guard: keeps the cgroup under the soft limit without the OOM killer. On a
+ * crossing it bumps the control file's trim_epoch and wakes every shimmed
+ * process's purger (a shared futex), then reports once they had time to
+ * trim. Prefers kernel notifications; polls one open fd where it must. */
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <linux/futex.h>
+#include <poll.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/eventfd.h>
+#include <sys/mman.h>
+#include <sys/stat.h>
+#include <sys/syscall.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "common/heapstats.h"
+#include "common/parse.h"
+#include "init/cgroup.h"
+#include "init/guard.h"
+#include "init/log.h"
+#include "init/report.h"
+#include "init/stats.h"
+
+/* v2 has no usage threshold event, so usage is polled: one pread of an
+ * open fd every 50 ms keeps the trim inside 100 ms of the crossing. */
+#define GUARD_POLL_MS 50
+/* While above the limit, v1 also polls, to see usage fall and grow. */
+#define GUARD_ABOVE_MS 250
+/* Shimmed processes trim within milliseconds: KEEL_ON_LIMIT=fail judges
+ * "still over after trimming" this long after a trim... */
+#define GUARD_SETTLE_MS 50
+/* ...and the report, which reads every process's statistics, waits a
+ * little longer so it shows the state after the trim. */
+#define GUARD_REPORT_DELAY_MS 200
+/* Reports at most this often, unless usage rose by a tenth since. */
+#define GUARD_REPORT_EVERY_MS 10000
+
+enum guard_watch { GUARD_WATCH_NONE, GUARD_WATCH_POLL, GUARD_WATCH_EVENTFD };
+
+static struct {
+	struct keel_cgroup cg;
+	uint64_t soft;
+	int usage_fd;
+	int watch;		/* enum guard_watch */
+	int notify_fd;		/* v1 eventfd or v2 memory.events */
+	int fail;		/* KEEL_ON_LIMIT=fail */
+	int above;
+	uint64_t last_trim_usage;
+	uint64_t settle_due_ms;
+	uint64_t report_due_ms;
+	uint64_t last_report_ms;
+	uint64_t last_report_usage;
+	uint64_t oom_kills;
+	struct keel_control *ctl;
+	char dir[PATH_MAX];
+	pid_t child;
+	char child_name[32];
+} guard = { .usage_fd = -1, .notify_fd = -1 };
+
+static uint64_t guard_now_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
+}
+
+/* mkdir with mode 1777 (the app may run as any user); an existing folder
+ * we can write is taken as it is. */
+static int guard_make_dir(const char *dir)
+{
+	struct stat sb;
+
+	if (mkdir(dir, 01777) == 0) {
+		/* the umask took bits away */
+		if (chmod(dir, 01777) < 0)
+			return -1;
+		return 0;
+	}
+	if (errno != EEXIST || lstat(dir, &sb) < 0 || !S_ISDIR(sb.st_mode))
+		return -1;
+	return access(dir, W_OK | X_OK);
+}
+
+static int guard_pick_dir(const char *wanted)
+{
+	static const char *const defaults[] = KEEL_STATS_DIR_DEFAULTS;
+
+	if (wanted && *wanted) {
+		if (guard_make_dir(wanted) < 0) {
+			warning("unable to create the stats folder %s: %s; keel stats and trims are off",
+				wanted, strerror(errno));
+			return -1;
+		}
+		snprintf(guard.dir, sizeof(guard.dir), "%s", wanted);
+		return 0;
+	}
+	for (size_t i = 0; i < sizeof(defaults) / sizeof(defaults[0]); i++) {
+		if (guard_make_dir(defaults[i]) == 0) {
+			snprintf(guard.dir, sizeof(guard.dir), "%s", defaults[i]);
+			return 0;
+		}
+	}
+	warning("unable to create a stats folder (/dev/shm/keel, /run/keel, /tmp/keel): %s; keel stats and trims are off",
+		strerror(errno));
+	return -1;
+}
+
+static int guard_make_control(void)
+{
+	char path[PATH_MAX + 16];
+	int fd;
+
+	snprintf(path, sizeof(path), "%s/%s", guard.dir, KEEL_CONTROL_FILE);
+	unlink(path);	/* a stale one may belong to another user */
+	fd = open(path, O_RDWR | O_CREAT | O_EXCL | O_CLOEXEC | O_NOFOLLOW,
+		  0644);
+	if (fd < 0)
+		goto fail;
+	if (fchmod(fd, 0644) < 0 || ftruncate(fd, sizeof(*guard.ctl)) < 0)
+		goto fail_close;
+	guard.ctl = mmap(NULL, sizeof(*guard.ctl), PROT_READ | PROT_WRITE,
+			 MAP_SHARED, fd, 0);
+	if (guard.ctl == MAP_FAILED) {
+		guard.ctl = NULL;
+		goto fail_close;
+	}
+	close(fd);
+	guard.ctl->version = KEEL_STATS_VERSION;
+	guard.ctl->size = sizeof(*guard.ctl);
+	guard.ctl->limit_bytes = guard.soft;
+	/* magic last: a shim that sees it sees the rest */
+	__atomic_store_n(&guard.ctl->magic, KEEL_CONTROL_MAGIC,
+			 __ATOMIC_RELEASE);
+	return 0;
+fail_close:
+	close(fd);
+fail:
+	warning("unable to create %s: %s; trims are off", path,
+		strerror(errno));
+	return -1;
+}
+
+/* v1: the kernel signals an eventfd when usage crosses the threshold, in
+ * either direction; nothing runs while usage stays below. */
+static int guard_watch_v1(void)
+{
+	char path[PATH_MAX + 32], line[64];
+	int efd, cfd, n;
+
+	efd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
+	if (efd < 0)
+		return -1;
+	snprintf(path, sizeof(path), "%s/cgroup.event_control", guard.cg.dir);
+	cfd = open(path, O_WRONLY | O_CLOEXEC);
+	if (cfd < 0)
+		goto fail;
+	n = snprintf(line, sizeof(line), "%d %d %llu", efd, guard.usage_fd,
+		     (unsigned long long)guard.soft);
+	if (write(cfd, line, (size_t)n) != n) {
+		close(cfd);
+		goto fail;
+	}
+	close(cfd);
+	guard.notify_fd = efd;
+	guard.watch = GUARD_WATCH_EVENTFD;
+	return 0;
+fail:
+	close(efd);
+	return -1;
+}
+
+/* v2: usage is polled; memory.events still wakes us early (POLLPRI) on
+ * high/max/oom events. keel does not set memory.high to get those: it
+ * belongs to the user, and raising reclaim pressure silently would change
+ * the application's performance. */
+static void guard_watch_v2(void)
+{
+	char path[PATH_MAX + 16];
+
+	snprintf(path, sizeof(path), "%s/memory.events", guard.cg.dir);
+	guard.notify_fd = open(path, O_RDONLY | O_CLOEXEC);
+	guard.watch = GUARD_WATCH_POLL;
+}
+
+static int guard_next_timeout(void)
+{
+	uint64_t now = guard_now_ms();
+
+	if (!guard.soft)
+		return -1;
+	uint64_t due = guard.settle_due_ms;
+
+	if (guard.report_due_ms && (!due || guard.report_due_ms < due))
+		due = guard.report_due_ms;
+	if (due)
+		return due > now ? (int)(due - now) : 0;
+	if (guard.watch == GUARD_WATCH_POLL)
+		return GUARD_POLL_MS;
+	return guard.above ? GUARD_ABOVE_MS : -1;
+}
+
+static void guard_trim(uint64_t usage)
+{
+	uint64_t now = guard_now_ms();
+
+	guard.last_trim_usage = usage;
+	/* deadlines already running cover this trim too: pushing them back
+	 * on every re-trim would let a fast grower reach the OOM killer */
+	if (guard.fail && !guard.settle_due_ms)
+		guard.settle_due_ms = now + GUARD_SETTLE_MS;
+	if (!guard.report_due_ms)
+		guard.report_due_ms = now + GUARD_REPORT_DELAY_MS;
+	if (!guard.ctl)
+		return;
+	__atomic_add_fetch(&guard.ctl->trim_epoch, 1, __ATOMIC_SEQ_CST);
+	/* shared (not private) futex: the waiters are other processes that
+	 * map the same file */
+	syscall(SYS_futex, &guard.ctl->trim_epoch, FUTEX_WAKE, INT_MAX, NULL,
+		NULL, 0);
+	debug("memory guard: usage %llu over the soft limit %llu: trim epoch %u",
+	      (unsigned long long)usage, (unsigned long long)guard.soft,
+	      guard.ctl->trim_epoch);
+}
+
+static void guard_set_deny(int deny)
+{
+	if (guard.ctl && guard.fail &&
+	    __atomic_load_n(&guard.ctl->deny_growth, __ATOMIC_RELAXED) !=
+	    (uint32_t)deny)
+		__atomic_store_n(&guard.ctl->deny_growth, (uint32_t)deny,
+				 __ATOMIC_SEQ_CST);
+}
+
+static int guard_check(void)
+{
+	uint64_t usage, now;
+
+	if (!guard.soft || cgroup_read_fd(guard.usage_fd, &usage) < 0)
+		return guard_next_timeout();
+	if (usage >= guard.soft) {
+		/* trim on the crossing, and again when usage keeps rising */
+		if (!guard.above ||
+		    usage > guard.last_trim_usage + guard.soft / 20)
+			guard_trim(usage);
+		guard.above = 1;
+	} else {
+		guard.above = 0;
+		guard_set_deny(0);
+	}
+	now = guard_now_ms();
+	if (guard.settle_due_ms && now >= guard.settle_due_ms) {
+		guard.settle_due_ms = 0;
+		/* still above after the trim: the heap may not grow */
+		guard_set_deny(guard.above);
+	}
+	if (guard.report_due_ms && now >= guard.report_due_ms) {
+		guard.report_due_ms = 0;
+		if (!guard.last_report_ms ||
+		    now - guard.last_report_ms >= GUARD_REPORT_EVERY_MS ||
+		    usage > guard.last_report_usage + guard.soft / 10) {
+			guard.last_report_ms = now;
+			guard.last_report_usage = usage;
+			report_memory(&guard.cg, guard.soft,
+				      guard.last_trim_usage, usage,
+				      guard.ctl ? guard.dir : NULL,
+				      guard.above ? "over the soft limit after trimming" :
+				      "soft limit crossed, trimmed");
+		}
+	}
+	return guard_next_timeout();
+}
+
+int guard_on_event(void)
+{
+	uint64_t v;
+	char buf[256];
+
+	debug("memory guard: notification");
+	if (guard.watch == GUARD_WATCH_EVENTFD) {
+		if (read(guard.notify_fd, &v, sizeof(v)) < 0 && errno != EAGAIN)
+			warning("unable to read the memory threshold event: %s",
+				strerror(errno));
+	} else if (guard.notify_fd >= 0) {
+		/* reading memory.events re-arms its notification */
+		if (pread(guard.notify_fd, buf, sizeof(buf), 0) < 0)
+			warning("unable to read memory.events: %s",
+				strerror(errno));
+	}
+	return guard_check();
+}
+
+int guard_on_timeout(void)
+{
+	return guard_check();
+}
+
+const char *guard_stats_dir(void)
+{
+	return guard.dir[0] ? guard.dir : NULL;
+}
+
+int guard_init(const struct keel_guard_config *cfg, int *fd, short *events,
+	       int *timeout_ms)
+{
+	char path[PATH_MAX + 32];
+	const char *root = cfg->root ? cfg->root : "/";
+	int have_cg;
+
+	*fd = -1;
+	*events = 0;
+	*timeout_ms = -1;
+	if (cfg->on_limit && *cfg->on_limit &&
+	    !parse_equal_nocase(cfg->on_limit, "trim")) {
+		if (!parse_equal_nocase(cfg->on_limit, "fail")) {
+			fatal("KEEL_ON_LIMIT=%s: not an action (accepted: trim, fail)",
+			      cfg->on_limit);
+			return 2;
+		}
+		guard.fail = 1;
+	}
+	if (report_configure(cfg->report) < 0)
+		return 2;
+	have_cg = cgroup_find(root, &guard.cg) == 0;
+	if (cgroup_soft_limit(cfg->rss_limit, guard.cg.limit, &guard.soft) < 0)
+		return 2;
+	if (guard.soft && !have_cg) {
+		warning("KEEL_RSS_LIMIT=%s: no memory cgroup to watch usage in; the memory guard is off",
+			cfg->rss_limit);
+		guard.soft = 0;
+	}
+	cgroup_oom_kills(&guard.cg, &guard.oom_kills);
+	if (guard_pick_dir(cfg->stats_dir) == 0) {
+		guard_make_control();
+		if (setenv(KEEL_STATS_DIR_ENV, guard.dir, 1) < 0)
+			warning("unable to set KEEL_STATS_DIR: %s",
+				strerror(errno));
+	}
+	if (!guard.soft) {
+		info("memory guard: no limit to guard");
+		return 0;
+	}
+	if (cgroup_usage_path(&guard.cg, path, sizeof(path)) < 0 ||
+	    (guard.usage_fd = open(path, O_RDONLY | O_CLOEXEC)) < 0) {
+		warning("unable to open %s: %s; the memory guard is off", path,
+			strerror(errno));
+		guard.soft = 0;
+		return 0;
+	}
+	if (guard.cg.version == KEEL_CGROUP_V1 && guard_watch_v1() == 0) {
+		*events = POLLIN;
+	} else if (guard.cg.version == KEEL_CGROUP_V1) {
+		guard.watch = GUARD_WATCH_POLL;
+	} else {
+		guard_watch_v2();
+		*events = POLLPRI;
+	}
+	*fd = guard.notify_fd;
+	info("memory guard: soft limit %llu bytes of %llu (cgroup v%d, %s)",
+	     (unsigned long long)guard.soft,
+	     (unsigned long long)guard.cg.limit, guard.cg.version,
+	     guard.watch == GUARD_WATCH_EVENTFD ? "threshold event" : "polling");
+	/* usage may be over already */
+	*timeout_ms = guard_check();
+	return 0;
+}
+
+void guard_child_started(pid_t pid, const char *argv0)
+{
+	const char *base = argv0 ? strrchr(argv0, '/') : NULL;
+
+	guard.child = pid;
+	snprintf(guard.child_name, sizeof(guard.child_name), "%s",
+		 base ? base + 1 : argv0 ? argv0 : "app");
+	for (char *p = guard.child_name; *p; p++)
+		if (*p == '"' || *p == '\\' || (unsigned char)*p < 0x20)
+			*p = '_';
+}
+
+void guard_process_exited(pid_t pid, int status)
+{
+	struct keel_heap_stats st;
+	char path[PATH_MAX + 16];
+	uint64_t kills;
+	int have = 0;
+
+	if (guard.dir[0]) {
+		snprintf(path, sizeof(path), "%s/%d", guard.dir, (int)pid);
+		have = stats_read(path, &st) == 0 && st.pid == (uint32_t)pid;
+	}
+	if (WIFSIGNALED(status) && WTERMSIG(status) == SIGKILL &&
+	    cgroup_oom_kills(&guard.cg, &kills) == 0) {
+		const char *name = pid == guard.child && guard.child_name[0] ?
+				   guard.child_name : "process";
+
+		if (kills > guard.oom_kills)
+			report_oom_kill(name, pid, guard.cg.limit,
+					have ? &st : NULL);
+		guard.oom_kills = kills;
+	}
+	if (guard.dir[0])
+		unlink(path);
+}

@@ -1,0 +1,39 @@
+/* guard: the container side of the memory guard. Watches cgroup usage
+ * against the soft limit, makes every shimmed process trim at once through
+ * the shared control file, reports, and explains OOM kills afterwards. */
+#ifndef KEEL_GUARD_H
+#define KEEL_GUARD_H
+
+#include <sys/types.h>
+
+struct keel_guard_config {
+	const char *root;	/* "/" (fixture trees in tests) */
+	const char *rss_limit;	/* KEEL_RSS_LIMIT, NULL = default */
+	const char *on_limit;	/* KEEL_ON_LIMIT: trim (default) or fail */
+	const char *report;	/* KEEL_REPORT: stderr, off or a path */
+	const char *stats_dir;	/* KEEL_STATS_DIR, NULL = defaults */
+};
+
+/* Before the child starts: validates the configuration (a bad value is a
+ * fatal message and the return value 2, for exit status 2), finds the
+ * limit, creates the stats folder and its control file, and puts
+ * KEEL_STATS_DIR in keel's environment so the child inherits it. Stores
+ * the fd the init's poll loop watches (events in *events) or -1, and the
+ * poll timeout in ms (-1 for none). System failures only warn: returns 0. */
+int guard_init(const struct keel_guard_config *cfg, int *fd, short *events,
+	       int *timeout_ms);
+
+/* The fd is ready, or the timeout passed; both return the next timeout. */
+int guard_on_event(void);
+int guard_on_timeout(void);
+
+/* The folder shimmed processes publish in, or NULL. */
+const char *guard_stats_dir(void);
+
+/* Names the main child for the post-mortem ("app" when unnamed). */
+void guard_child_started(pid_t pid, const char *argv0);
+
+/* After a process is reaped: the OOM post-mortem, then its stats file goes. */
+void guard_process_exited(pid_t pid, int status);
+
+#endif

@@ -1,0 +1,213 @@
+/* report: formats the guard's diagnostic report and the OOM post-mortem.
+ * A JSON line for log pipelines and a readable form for people, written in
+ * one go to stderr or appended to KEEL_REPORT's file. */
+#include <errno.h>
+#include <fcntl.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "common/parse.h"
+#include "init/log.h"
+#include "init/report.h"
+#include "init/stats.h"
+
+#define REPORT_MAX 32768
+#define REPORT_TOP_CLASSES 3
+
+static enum { REPORT_STDERR, REPORT_OFF, REPORT_FILE } report_dest;
+static char report_path[4096];
+
+/* Text and JSON are built side by side, then written at once so a
+ * report is never interleaved with the application's own lines. */
+struct report_buf {
+	char text[REPORT_MAX];
+	char json[REPORT_MAX];
+	size_t tlen, jlen;
+};
+
+static struct report_buf report_buf;
+
+__attribute__((format(printf, 3, 4)))
+static void report_add(char *buf, size_t *len, const char *fmt, ...)
+{
+	va_list ap;
+	int n;
+
+	if (*len >= REPORT_MAX - 1)
+		return;
+	va_start(ap, fmt);
+	n = vsnprintf(buf + *len, REPORT_MAX - *len, fmt, ap);
+	va_end(ap);
+	if (n > 0)
+		*len += (size_t)n < REPORT_MAX - *len ? (size_t)n :
+			REPORT_MAX - 1 - *len;
+}
+
+#define TEXT(...) report_add(rb->text, &rb->tlen, __VA_ARGS__)
+#define JSON(...) report_add(rb->json, &rb->jlen, __VA_ARGS__)
+
+int report_configure(const char *value)
+{
+	if (!value || !*value || parse_equal_nocase(value, "stderr")) {
+		report_dest = REPORT_STDERR;
+		return 0;
+	}
+	if (parse_equal_nocase(value, "off")) {
+		report_dest = REPORT_OFF;
+		return 0;
+	}
+	if (value[0] != '/' || strlen(value) >= sizeof(report_path)) {
+		fatal("KEEL_REPORT=%s: not a destination (accepted: stderr, off, or an absolute file path)",
+		      value);
+		return -1;
+	}
+	snprintf(report_path, sizeof(report_path), "%s", value);
+	report_dest = REPORT_FILE;
+	return 0;
+}
+
+static void report_write_all(int fd, const char *p, size_t n)
+{
+	while (n > 0) {
+		ssize_t w = write(fd, p, n);
+		if (w < 0 && errno == EINTR)
+			continue;
+		if (w <= 0)
+			return;
+		p += w;
+		n -= (size_t)w;
+	}
+}
+
+static void report_flush(struct report_buf *rb)
+{
+	int fd = STDERR_FILENO;
+
+	if (report_dest == REPORT_OFF)
+		return;
+	if (report_dest == REPORT_FILE) {
+		fd = open(report_path, O_WRONLY | O_APPEND | O_CREAT |
+			  O_CLOEXEC | O_NOCTTY, 0644);
+		if (fd < 0) {
+			warning("unable to append the memory report to %s: %s",
+				report_path, strerror(errno));
+			return;
+		}
+	}
+	report_write_all(fd, rb->json, rb->jlen);
+	report_write_all(fd, rb->text, rb->tlen);
+	if (fd != STDERR_FILENO)
+		close(fd);
+}
+
+static double report_mib(uint64_t bytes)
+{
+	return (double)bytes / (1024.0 * 1024.0);
+}
+
+/* One process's heap, for both forms. */
+static void report_heap(struct report_buf *rb, const struct keel_heap_stats *st,
+			const char *indent)
+{
+	int top[REPORT_TOP_CLASSES], n;
+	double frag = st->in_use ?
+		      (double)st->resident / (double)st->in_use : 0;
+
+	TEXT("%sheap: %.1f MiB in use, %.1f MiB free-resident, %.1f MiB returned, fragmentation %.2f, %u threads, %llu trims\n",
+	     indent, report_mib(st->in_use), report_mib(st->free_resident),
+	     report_mib(st->returned), frag, st->threads,
+	     (unsigned long long)st->trims);
+	JSON("\"in_use\":%llu,\"free_resident\":%llu,\"returned\":%llu,\"resident\":%llu,\"fragmentation\":%.2f,\"threads\":%u,\"classes\":[",
+	     (unsigned long long)st->in_use,
+	     (unsigned long long)st->free_resident,
+	     (unsigned long long)st->returned,
+	     (unsigned long long)st->resident, frag, st->threads);
+	n = stats_top_classes(st, top, REPORT_TOP_CLASSES);
+	if (n)
+		TEXT("%slargest size classes:", indent);
+	for (int i = 0; i < n; i++) {
+		const struct keel_class_stats *c = &st->classes[top[i]];
+		uint64_t bytes = c->block_size * c->blocks_in_use;
+		TEXT(" %llu B x %llu = %.1f MiB%s",
+		     (unsigned long long)c->block_size,
+		     (unsigned long long)c->blocks_in_use, report_mib(bytes),
+		     i + 1 < n ? "," : "\n");
+		JSON("%s{\"size\":%llu,\"blocks\":%llu,\"free_resident\":%llu}",
+		     i ? "," : "", (unsigned long long)c->block_size,
+		     (unsigned long long)c->blocks_in_use,
+		     (unsigned long long)c->bytes_free_resident);
+	}
+	JSON("]");
+}
+
+static void report_process(const struct keel_heap_stats *st, void *arg)
+{
+	struct report_buf *rb = arg;
+	char comm[32];
+	uint64_t rss = 0;
+
+	stats_process_comm((pid_t)st->pid, comm, sizeof(comm));
+	stats_process_rss((pid_t)st->pid, &rss);
+	TEXT("keel: report:   pid %u %s: rss %.1f MiB\n", st->pid, comm,
+	     report_mib(rss));
+	/* the JSON array is opened by report_memory; commas between items */
+	JSON("%s{\"pid\":%u,\"command\":\"%s\",\"rss\":%llu,",
+	     rb->json[rb->jlen - 1] == '[' ? "" : ",", st->pid, comm,
+	     (unsigned long long)rss);
+	report_heap(rb, st, "keel: report:     ");
+	JSON("}");
+}
+
+void report_memory(const struct keel_cgroup *cg, uint64_t soft_limit,
+		   uint64_t trigger, uint64_t usage, const char *stats_dir,
+		   const char *why)
+{
+	struct report_buf *rb = &report_buf;
+	struct keel_memory_stat ms = { 0 };
+
+	if (report_dest == REPORT_OFF)
+		return;
+	rb->tlen = rb->jlen = 0;
+	cgroup_memory_stat(cg, &ms);
+	TEXT("keel: report: %s: usage %.1f MiB (%.1f MiB when it crossed), soft limit %.1f MiB, cgroup limit %.1f MiB\n",
+	     why, report_mib(usage), report_mib(trigger),
+	     report_mib(soft_limit), report_mib(cg->limit));
+	TEXT("keel: report:   cgroup memory: %.1f MiB anon, %.1f MiB file cache, %.1f MiB kernel\n",
+	     report_mib(ms.anon), report_mib(ms.file), report_mib(ms.kernel));
+	JSON("{\"keel\":\"memory-report\",\"time\":%lld,\"reason\":\"%s\",\"trigger_usage\":%llu,\"usage\":%llu,\"soft_limit\":%llu,\"limit\":%llu,\"anon\":%llu,\"file\":%llu,\"kernel\":%llu,\"processes\":[",
+	     (long long)time(NULL), why, (unsigned long long)trigger,
+	     (unsigned long long)usage,
+	     (unsigned long long)soft_limit, (unsigned long long)cg->limit,
+	     (unsigned long long)ms.anon, (unsigned long long)ms.file,
+	     (unsigned long long)ms.kernel);
+	if (stats_dir)
+		stats_each(stats_dir, report_process, rb);
+	JSON("]}\n");
+	report_flush(rb);
+}
+
+void report_oom_kill(const char *name, pid_t pid, uint64_t limit,
+		     const struct keel_heap_stats *st)
+{
+	struct report_buf *rb = &report_buf;
+
+	if (!st) {
+		error("%s (pid %d) was killed by the OOM killer at %.0f MiB; no heap statistics (not shimmed by keel)",
+		      name, (int)pid, report_mib(limit));
+		return;
+	}
+	error("%s (pid %d) was killed by the OOM killer at %.0f MiB; heap: %.0f MiB in use, %.0f MiB free-resident",
+	      name, (int)pid, report_mib(limit), report_mib(st->in_use),
+	      report_mib(st->free_resident));
+	rb->tlen = rb->jlen = 0;
+	TEXT("keel: report:   last heap statistics of pid %d:\n", (int)pid);
+	JSON("{\"keel\":\"oom-kill\",\"time\":%lld,\"pid\":%d,\"command\":\"%s\",\"limit\":%llu,",
+	     (long long)time(NULL), (int)pid, name,
+	     (unsigned long long)limit);
+	report_heap(rb, st, "keel: report:     ");
+	JSON("}\n");
+	report_flush(rb);
+}

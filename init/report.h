@@ -1,0 +1,28 @@
+/* report: the memory guard's diagnostic report (limit, usage split into
+ * anon/file/kernel, and each shimmed process's heap) and the OOM
+ * post-mortem, so the answer to "where is the memory" is in the log. */
+#ifndef KEEL_REPORT_H
+#define KEEL_REPORT_H
+
+#include <stdint.h>
+#include <sys/types.h>
+
+#include "common/heapstats.h"
+#include "init/cgroup.h"
+
+/* KEEL_REPORT: NULL, "" or "stderr"; "off"; or an absolute path the
+ * report is appended to. Returns 0, or -1 after a fatal message. */
+int report_configure(const char *value);
+
+/* Writes the report: one JSON line, then the readable form. why says what
+ * set it off; trigger is the usage that set it off, usage is now. */
+void report_memory(const struct keel_cgroup *cg, uint64_t soft_limit,
+		   uint64_t trigger, uint64_t usage, const char *stats_dir,
+		   const char *why);
+
+/* A process died of SIGKILL while the cgroup's OOM-kill counter rose: says
+ * so in plain words, then its last published statistics (st may be NULL). */
+void report_oom_kill(const char *name, pid_t pid, uint64_t limit,
+		     const struct keel_heap_stats *st);
+
+#endif

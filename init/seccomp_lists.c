@@ -1,0 +1,91 @@
+/* seccomp lists: the system calls KEEL_SECCOMP=default and =strict deny in
+ * the application, each with the reason it is denied. docs/seccomp.md
+ * repeats this table; keep the two in step. Names unknown on an
+ * architecture (iopl on aarch64, vm86 on x86_64) are skipped there. */
+#include <stddef.h>
+
+#include "init/seccomp.h"
+
+/* Calls an ordinary containerized service never makes, each of which
+ * reaches host-wide state or a large, often-exploited kernel surface. */
+const struct keel_seccomp_rule seccomp_default_list[] = {
+	{ "init_module", "loads code into the host kernel" },
+	{ "finit_module", "loads code into the host kernel" },
+	{ "delete_module", "unloads host kernel modules" },
+	{ "create_module", "obsolete module loader (before 2.6)" },
+	{ "query_module", "obsolete module query (before 2.6)" },
+	{ "get_kernel_syms", "obsolete; exposes kernel symbols" },
+	{ "kexec_load", "replaces the running host kernel" },
+	{ "kexec_file_load", "replaces the running host kernel" },
+	{ "reboot", "reboots the host, or kills the container's PID namespace" },
+	{ "swapon", "changes the host's swap devices" },
+	{ "swapoff", "changes the host's swap devices" },
+	{ "quotactl", "changes filesystem quotas, which are not namespaced" },
+	{ "quotactl_fd", "changes filesystem quotas, which are not namespaced" },
+	{ "mount", "changes the filesystem tree the container was given" },
+	{ "umount", "changes the filesystem tree (old i386 umount)" },
+	{ "umount2", "changes the filesystem tree the container was given" },
+	{ "pivot_root", "changes the container's root filesystem" },
+	{ "fsopen", "new mount API: same reach as mount" },
+	{ "fsconfig", "new mount API: same reach as mount" },
+	{ "fsmount", "new mount API: same reach as mount" },
+	{ "fspick", "new mount API: reconfigures existing mounts" },
+	{ "move_mount", "new mount API: same reach as mount" },
+	{ "open_tree", "new mount API: clones mount trees" },
+	{ "mount_setattr", "new mount API: changes mount flags" },
+	{ "bpf", "loads programs into the kernel; a frequent exploit path" },
+	{ "perf_event_open", "kernel profiling; leaks kernel addresses, large attack surface" },
+	{ "userfaultfd", "lets user space stall kernel page faults, widening exploit races" },
+	{ "add_key", "the kernel keyring is not namespaced" },
+	{ "request_key", "the kernel keyring is not namespaced" },
+	{ "keyctl", "the kernel keyring is not namespaced" },
+	{ "open_by_handle_at", "opens host files by handle, past the container root (the \"shocker\" escape)" },
+	{ "iopl", "raw I/O port access" },
+	{ "ioperm", "raw I/O port access" },
+	{ "acct", "switches host-wide process accounting" },
+	{ "settimeofday", "sets the host clock, which is not namespaced" },
+	{ "stime", "sets the host clock (i386)" },
+	{ "clock_settime", "sets the host clock, which is not namespaced" },
+	{ "clock_adjtime", "tunes the host clock (read-only ntp_gettime use is refused too)" },
+	{ "adjtimex", "tunes the host clock (read-only ntp_gettime use is refused too)" },
+	{ "lookup_dcookie", "oprofile interface; exposes kernel path data" },
+	{ "nfsservctl", "removed kernel NFS server interface" },
+	{ "uselib", "obsolete a.out library loader, a past exploit path" },
+	{ "_sysctl", "removed binary sysctl interface" },
+	{ "ustat", "obsolete; exposes host filesystem details" },
+	{ "sysfs", "obsolete; exposes host filesystem types" },
+	{ "vm86", "virtual 8086 mode (i386)" },
+	{ "vm86old", "virtual 8086 mode (i386)" },
+	{ "modify_ldt", "16-bit segment setup; a past kernel information leak" },
+	{ NULL, NULL },
+};
+
+/* On top of the default list: calls a service can use, but one that does
+ * not debug, sandbox or tune itself never needs. */
+const struct keel_seccomp_rule seccomp_strict_list[] = {
+	{ "ptrace", "inspects and controls other processes" },
+	{ "process_vm_readv", "reads another process's memory" },
+	{ "process_vm_writev", "writes another process's memory" },
+	{ "pidfd_getfd", "copies a file descriptor out of another process" },
+	{ "kcmp", "compares kernel objects of other processes (an address oracle)" },
+	{ "process_madvise", "changes another process's memory" },
+	{ "unshare", "creates namespaces; user namespaces open a large kernel surface" },
+	{ "setns", "joins other namespaces" },
+	{ "personality", "switches execution domains, e.g. turns off address randomization" },
+	{ "mbind", "NUMA placement; needs no tuning in a container" },
+	{ "set_mempolicy", "NUMA placement; needs no tuning in a container" },
+	{ "set_mempolicy_home_node", "NUMA placement; needs no tuning in a container" },
+	{ "migrate_pages", "moves another process's pages between NUMA nodes" },
+	{ "move_pages", "moves pages between NUMA nodes" },
+	{ "syslog", "reads the kernel log, which leaks kernel addresses" },
+	{ "vhangup", "hangs up the controlling terminal" },
+	{ "name_to_handle_at", "produces the handles open_by_handle_at uses" },
+	{ "io_uring_setup", "io_uring runs operations the seccomp filter never sees" },
+	{ "io_uring_enter", "io_uring runs operations the seccomp filter never sees" },
+	{ "io_uring_register", "io_uring runs operations the seccomp filter never sees" },
+	{ "chroot", "changes the root directory" },
+	{ "sethostname", "changes the host name" },
+	{ "setdomainname", "changes the NIS domain name" },
+	{ "fanotify_init", "watches file access across whole mounts" },
+	{ NULL, NULL },
+};

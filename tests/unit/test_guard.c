@@ -1,0 +1,35 @@
+/* guard_init refuses bad KEEL_ON_LIMIT, KEEL_RSS_LIMIT and KEEL_REPORT
+ * values with status 2 before it creates anything (keel then exits 2
+ * before the child starts). */
+#include <stdlib.h>
+#include <sys/stat.h>
+
+#include "check.h"
+#include "init/guard.h"
+#include "init/log.h"
+
+TEST(guard_bad_values)
+{
+	struct keel_guard_config cfg = {
+		.root = "tests/guard/fixtures/v2",
+		.stats_dir = "/tmp/keel-unit-guard-must-not-exist",
+	};
+	struct stat sb;
+	int fd, timeout, saved = log_verbosity;
+	short events;
+
+	log_verbosity = -1;
+	cfg.on_limit = "explode";
+	CHECK(guard_init(&cfg, &fd, &events, &timeout) == 2);
+	cfg.on_limit = "fail";
+	cfg.rss_limit = "12Q";
+	CHECK(guard_init(&cfg, &fd, &events, &timeout) == 2);
+	cfg.rss_limit = "101%";
+	CHECK(guard_init(&cfg, &fd, &events, &timeout) == 2);
+	cfg.rss_limit = "85%";
+	cfg.report = "syslog";
+	CHECK(guard_init(&cfg, &fd, &events, &timeout) == 2);
+	CHECK(fd == -1 && timeout == -1);
+	CHECK(stat(cfg.stats_dir, &sb) < 0);
+	log_verbosity = saved;
+}
