@@ -1,0 +1,253 @@
+# bench_alloc.py: the allocator half of the suite. Finds the allocators,
+# runs the seed pattern (C and Python) and the throughput workloads with
+# each of them preloaded into the same binary with the same seed, and
+# returns ratios to glibc measured side by side in the same repetition.
+import os
+import shutil
+import subprocess
+import tempfile
+
+from bench_lib import (geomean, median, note, rotations, run, slope_per_min,
+                       summary)
+
+PEERS = [("jemalloc", "libjemalloc.so.2"),
+         ("mimalloc", "libmimalloc.so.2"),
+         ("tcmalloc", "libtcmalloc_minimal.so.4")]
+
+
+def find_library(soname):
+    """The path of soname for this machine's architecture: ldconfig's
+    cache first, then the Debian package lists."""
+    try:
+        cache = subprocess.run(["ldconfig", "-p"], capture_output=True,
+                               text=True).stdout
+    except OSError:
+        cache = ""
+    for line in cache.splitlines():
+        parts = line.strip().split(" => ")
+        if len(parts) == 2 and parts[0].split()[0] == soname:
+            return parts[1]
+    try:
+        out = subprocess.run(["dpkg", "-S", soname], capture_output=True,
+                             text=True).stdout
+        for line in out.splitlines():
+            path = line.split(": ", 1)[-1]
+            if path.endswith("/" + soname) and os.path.exists(path):
+                return path
+    except OSError:
+        pass
+    return None
+
+
+def exports_malloc(path):
+    """True when the library defines malloc: a placeholder that does not
+    would leave the program on glibc's malloc."""
+    out = subprocess.run(["nm", "-D", "--defined-only", path],
+                         capture_output=True, text=True).stdout
+    return any(line.split()[-1] == "malloc" for line in out.splitlines()
+               if line.split())
+
+
+def allocators(libkeel):
+    """[(name, path or None, note)] for glibc and every allocator found."""
+    found = [("glibc", None, "no preload")]
+    for name, soname in PEERS:
+        path = find_library(soname)
+        if path:
+            found.append((name, path, path))
+        else:
+            note("%s (%s) not found: its column is left out" % (name, soname))
+    if os.path.exists(libkeel):
+        remark = libkeel
+        if not exports_malloc(libkeel):
+            remark += " (exports no malloc yet: the program runs on glibc)"
+        found.append(("keel", libkeel, remark))
+    usable = []
+    for name, path, remark in found:
+        env = {"LD_PRELOAD": path} if path else {}
+        r = run(["/bin/true"], env=env, timeout=10)
+        if not r.ok or "cannot be preloaded" in r.err:
+            note("%s does not load: %s" % (name, r.err.strip()[:200]))
+            continue
+        usable.append((name, path, remark))
+    return usable
+
+
+def preload(path):
+    return {"LD_PRELOAD": path} if path else {}
+
+
+def gen_c_source(path, functions):
+    """A large C file for gcc to chew on: many functions with loops,
+    switches and structs, enough to make cc1 allocate heavily."""
+    with open(path, "w") as f:
+        f.write("struct s { int a, b; double c; char name[16]; };\n")
+        for i in range(functions):
+            f.write("""
+int f%d(struct s *p, int n)
+{
+	int acc = %d;
+	for (int i = 0; i < n; i++) {
+		switch ((i + acc) %% 7) {
+		case 0: acc += p[i].a * %d; break;
+		case 1: acc ^= p[i].b << (i & 3); break;
+		case 2: acc -= (int)(p[i].c * %d.5); break;
+		case 3: acc += p[i].name[i & 15]; break;
+		case 4: p[i].a = acc; break;
+		default: acc = acc * 31 + i;
+		}
+	}
+	return acc + (n > %d ? f%d(p, n - 1) : 0);
+}
+""" % (i, i, i % 13, i % 5, i % 97, max(i - 1, 0)))
+
+
+def workloads(bench_bin, tests_dir, tmp, scale, cores):
+    py = "/usr/bin/python3" if os.path.exists("/usr/bin/python3") else "python3"
+    w = [
+        ("churn", "single-thread small-object churn",
+         [bench_bin + "/churn", str(scale)]),
+        ("larson", "larson server: %d threads free each other's blocks" % cores,
+         [bench_bin + "/larson", str(scale), str(cores)]),
+        ("prodcons", "producer/consumer: %d pairs, every block crosses threads" % cores,
+         [bench_bin + "/prodcons", str(scale), str(cores)]),
+        ("realloc", "realloc growth chains to 64 KiB-4 MiB",
+         [bench_bin + "/realloc", str(scale)]),
+        ("mixed", "mixed sizes 16 B-4 MiB, 2 threads, pages touched",
+         [bench_bin + "/mixed", str(scale)]),
+    ]
+    for n in sorted({1, cores, 2 * cores}):
+        w.append(("threads-%d" % n, "%d thread%s, own churn each (false sharing)" % (n, "s" if n > 1 else ""),
+                  [bench_bin + "/threads", str(scale), str(n)]))
+    w.append(("tree", "binary tree build, walk and teardown",
+              [bench_bin + "/tree", str(scale)]))
+    w.append(("python", "CPython: objects, dicts, JSON in waves",
+              [py, tests_dir + "/pyalloc.py", str(scale)]))
+    cc = shutil.which("gcc") or shutil.which("cc")
+    if cc:
+        src = os.path.join(tmp, "big.c")
+        gen_c_source(src, max(30, int(150 * scale)))
+        w.append(("gcc", "gcc -O2 compiling a generated %d-function file"
+                  % max(30, int(150 * scale)),
+                  [cc, "-O2", "-c", src, "-o", os.path.join(tmp, "big.o")]))
+    return w
+
+
+def throughput(allocs, bench_bin, tests_dir, scale, reps, cores):
+    """Time and peak RSS of every workload under every allocator, as
+    ratios to glibc within the same repetition."""
+    rows = []
+    with tempfile.TemporaryDirectory(prefix="keel-bench.") as tmp:
+        for name, desc, argv in workloads(bench_bin, tests_dir, tmp, scale,
+                                          cores):
+            note("throughput: %s" % name)
+            raw = {a[0]: [None] * reps for a in allocs}
+            sums = {}
+            for rep, (aname, path, _) in rotations(allocs, reps):
+                r = run(argv, env=preload(path), timeout=300)
+                if not r.ok:
+                    note("%s under %s failed (exit %d): %s" %
+                         (name, aname, r.rc, r.err.strip()[-200:]))
+                    continue
+                raw[aname][rep] = (r.wall, r.maxrss, r.minflt)
+                for line in r.out.splitlines():
+                    if line.startswith("checksum"):
+                        sums.setdefault(line, []).append(aname)
+            rows.append(throughput_row(name, desc, raw, allocs, reps, sums))
+    geo = {}
+    for aname, _, _ in allocs:
+        geo[aname] = {
+            "time": geomean([r["alloc"][aname]["time_ratio"]["median"]
+                             for r in rows if r["alloc"][aname]["time_ratio"]]),
+            "rss": geomean([r["alloc"][aname]["rss_ratio"]["median"]
+                            for r in rows if r["alloc"][aname]["rss_ratio"]]),
+        }
+    return {"rows": rows, "geomean": geo, "reps": reps, "scale": scale}
+
+
+def throughput_row(name, desc, raw, allocs, reps, sums):
+    row = {"name": name, "desc": desc, "alloc": {},
+           "checksums_agree": len(sums) <= 1}
+    base = raw["glibc"]
+    for aname, _, _ in allocs:
+        runs = raw[aname]
+        tr = [runs[i][0] / base[i][0] for i in range(reps)
+              if runs[i] and base[i]]
+        rr = [runs[i][1] / base[i][1] for i in range(reps)
+              if runs[i] and base[i]]
+        fr = [runs[i][2] / base[i][2] for i in range(reps)
+              if runs[i] and base[i] and base[i][2]]
+        row["alloc"][aname] = {
+            "time_s": summary([x[0] for x in runs if x]),
+            "maxrss": summary([x[1] for x in runs if x]),
+            "time_ratio": summary(tr) if tr else None,
+            "rss_ratio": summary(rr) if rr else None,
+            "minflt": summary([x[2] for x in runs if x]),
+            "minflt_ratio": summary(fr) if fr else None,
+            "failed": sum(1 for x in runs if not x),
+        }
+    return row
+
+
+def seed_pattern(allocs, argv_for, seconds, reps, label):
+    """Runs the seed pattern under each allocator; the sampler inside the
+    program writes (seconds, VmRSS, live bytes) every 100 ms."""
+    res = {a[0]: [] for a in allocs}
+    with tempfile.TemporaryDirectory(prefix="keel-seed.") as tmp:
+        for rep, (aname, path, _) in rotations(allocs, reps):
+            note("seed pattern (%s): %s, repetition %d" % (label, aname, rep + 1))
+            samples = os.path.join(tmp, "%s.%d" % (aname, rep))
+            r = run(argv_for(seconds, samples), env=preload(path),
+                    timeout=seconds * 4 + 60)
+            if not r.ok:
+                note("seed (%s) under %s failed (exit %d): %s" %
+                     (label, aname, r.rc, r.err.strip()[-200:]))
+                res[aname].append(None)
+                continue
+            pts = []
+            with open(samples) as f:
+                for line in f:
+                    t, rss, live = line.split()
+                    pts.append((float(t), int(rss), int(live)))
+            res[aname].append(seed_stats(pts, r))
+    out = {}
+    for aname, _, _ in allocs:
+        runs = [x for x in res[aname] if x]
+        out[aname] = {k: summary([x[k] for x in runs])
+                      for k in ("rss_live_final", "rss_live_2nd_half",
+                                "slope_mib_min", "peak_rss", "ops_s",
+                                "final_rss")}
+        out[aname]["failed"] = len(res[aname]) - len(runs)
+        # the run with the median final ratio is the one plotted
+        if runs:
+            runs.sort(key=lambda x: x["rss_live_final"])
+            out[aname]["samples"] = runs[len(runs) // 2]["samples"]
+    base = out.get("glibc", {})
+    for aname in out:
+        for k in ("rss_live_final", "peak_rss", "ops_s"):
+            b = base.get(k, {}).get("median")
+            v = out[aname][k]["median"]
+            out[aname][k + "_vs_glibc"] = v / b if b and v else None
+    return {"seconds": seconds, "reps": reps, "alloc": out}
+
+
+def seed_stats(pts, r):
+    """final RSS/live, median RSS/live and RSS slope over the second half,
+    peak RSS, operations per second."""
+    t_end = pts[-1][0]
+    half = [p for p in pts if p[0] >= t_end / 2]
+    ops = secs = None
+    for line in r.out.splitlines():
+        f = line.split()
+        if f and f[0] == "ops":
+            ops, secs = int(f[1]), float(f[3])
+    last = pts[-1]
+    return {
+        "rss_live_final": last[1] / last[2] if last[2] else None,
+        "rss_live_2nd_half": median([p[1] / p[2] for p in half if p[2]]),
+        "slope_mib_min": slope_per_min([(p[0], p[1]) for p in half]),
+        "peak_rss": max(r.maxrss, max(p[1] for p in pts)),
+        "final_rss": last[1],
+        "ops_s": ops / secs if ops and secs else None,
+        "samples": [[p[0], p[1], p[2]] for p in pts],
+    }

@@ -1,0 +1,317 @@
+# bench_report.py: turns one run's results into docs/BENCHMARKS.md, the
+# RSS-over-time plots (gnuplot) and a reading written from the numbers, so
+# nothing in the document is typed in by hand.
+import os
+import subprocess
+
+from bench_lib import note
+
+
+def mib(b):
+    return "-" if b is None else "%.1f MiB" % (b / (1 << 20))
+
+
+def kib(b):
+    return "-" if b is None else "%d KiB" % (b / 1024)
+
+
+def fx(x, fmt="%.2f"):
+    return "-" if x is None else fmt % x
+
+
+def ratio(s):
+    """'median (min-max)' of a summary of ratios."""
+    if not s or s.get("median") is None:
+        return "failed"
+    lo, hi = s["spread"]
+    return "%.2f (%.2f-%.2f)" % (s["median"], lo, hi)
+
+
+def plot(seed, path, title):
+    """One line per allocator: RSS over time, plus live bytes of glibc's
+    run as the floor every allocator would ideally sit on."""
+    data = path + ".dat"
+    names = [n for n, v in seed["alloc"].items() if v.get("samples")]
+    if not names:
+        return False
+    with open(data, "w") as f:
+        for n in names:
+            f.write("# %s\n" % n)
+            for t, rss, live in seed["alloc"][n]["samples"]:
+                f.write("%.3f %.3f %.3f\n" % (t, rss / 1048576, live / 1048576))
+            f.write("\n\n")
+    lines = ["'%s' index %d using 1:2 with lines lw 2 title '%s'"
+             % (data, i, n) for i, n in enumerate(names)]
+    lines.append("'%s' index 0 using 1:3 with lines dt 2 lc rgb 'gray40' "
+                 "title 'live bytes (%s run)'" % (data, names[0]))
+    script = ("set terminal pngcairo size 1000,500\nset output '%s'\n"
+              "set title '%s'\nset xlabel 'seconds'\nset ylabel 'MiB'\n"
+              "set key outside right top\nset grid\nplot %s\n"
+              % (path, title, ", ".join(lines)))
+    try:
+        r = subprocess.run(["gnuplot"], input=script, text=True,
+                           capture_output=True)
+    except OSError as e:
+        note("gnuplot: %s: the plot is left out" % e)
+        return False
+    finally:
+        os.unlink(data)
+    if r.returncode:
+        note("gnuplot failed: %s" % r.stderr.strip()[-200:])
+    return r.returncode == 0
+
+
+def seed_table(seed, allocs):
+    out = ["| allocator | final RSS / live | RSS / live, 2nd half | "
+           "RSS slope, 2nd half (MiB/min) | peak RSS | ops/s | "
+           "ops/s vs glibc | final RSS / glibc's |",
+           "| --- | --- | --- | --- | --- | --- | --- | --- |"]
+    for name in allocs:
+        a = seed["alloc"].get(name)
+        if not a or a["rss_live_final"]["median"] is None:
+            out.append("| %s | failed | | | | | | |" % name)
+            continue
+        out.append("| %s | %s | %s | %s | %s | %s | %s | %s |" % (
+            name, ratio(a["rss_live_final"]), ratio(a["rss_live_2nd_half"]),
+            fx(a["slope_mib_min"]["median"], "%+.1f"),
+            mib(a["peak_rss"]["median"]), fx(a["ops_s"]["median"], "%.0f"),
+            fx(a.get("ops_s_vs_glibc")), fx(a.get("rss_live_final_vs_glibc"))))
+    return out
+
+
+def seed_reading(seed, label):
+    a = {n: v for n, v in seed["alloc"].items()
+         if v["rss_live_final"]["median"] is not None}
+    if not a:
+        return ["- %s: no allocator completed." % label]
+    best = min(a, key=lambda n: a[n]["rss_live_final"]["median"])
+    fast = max(a, key=lambda n: a[n]["ops_s"]["median"] or 0)
+    s = ["- %s: the lowest final RSS/live is %s's (%.2f); the highest "
+         "throughput is %s's." % (label, best, a[best]["rss_live_final"]
+                                  ["median"], fast)]
+    if "glibc" in a:
+        g = a["glibc"]
+        s.append("  glibc ends at %.2f x live with a second-half slope of "
+                 "%+.1f MiB/min." % (g["rss_live_final"]["median"],
+                                     g["slope_mib_min"]["median"] or 0))
+    if "keel" in a and best != "keel":
+        k = a["keel"]
+        s.append("  keel loses here: %.2f x live against %s's %.2f."
+                 % (k["rss_live_final"]["median"], best,
+                    a[best]["rss_live_final"]["median"]))
+    if "keel" in a and fast != "keel" and a["keel"].get("ops_s_vs_glibc"):
+        s.append("  keel loses on speed: %.2f x glibc's operations per second "
+                 "(%s: %.2f x)." % (a["keel"]["ops_s_vs_glibc"], fast,
+                                    a[fast].get("ops_s_vs_glibc") or 0))
+    return s
+
+
+def throughput_table(tp, allocs, key):
+    out = ["| workload | " + " | ".join(allocs) + " |",
+           "| --- |" + " --- |" * len(allocs)]
+    for row in tp["rows"]:
+        cells = []
+        for n in allocs:
+            a = row["alloc"].get(n)
+            cells.append(ratio(a[key]) if a else "-")
+        name = row["name"] + ("" if row["checksums_agree"] else
+                              " (checksums differ!)")
+        out.append("| %s | %s |" % (name, " | ".join(cells)))
+    geo = tp["geomean"]
+    out.append("| **geometric mean** | %s |" % " | ".join(
+        "**%s**" % fx(geo[n]["time" if key == "time_ratio" else "rss"])
+        for n in allocs))
+    return out
+
+
+def throughput_reading(tp, allocs):
+    s = []
+    geo = tp["geomean"]
+    ranked = sorted((n for n in allocs if geo[n]["time"]),
+                    key=lambda n: geo[n]["time"])
+    s.append("- Time, geometric mean over %d workloads (lower is faster): %s."
+             % (len(tp["rows"]), ", ".join("%s %.2f" % (n, geo[n]["time"])
+                                           for n in ranked)))
+    ranked = sorted((n for n in allocs if geo[n]["rss"]),
+                    key=lambda n: geo[n]["rss"])
+    s.append("- Peak RSS, geometric mean: %s." % ", ".join(
+        "%s %.2f" % (n, geo[n]["rss"]) for n in ranked))
+    for row in tp["rows"]:
+        t = {n: row["alloc"][n]["time_ratio"]["median"] for n in allocs
+             if row["alloc"][n]["time_ratio"]}
+        if not t:
+            continue
+        best = min(t, key=t.get)
+        line = "- %s: fastest is %s (%.2f x glibc)" % (row["name"], best, t[best])
+        if "keel" in t and best != "keel":
+            line += "; keel is %.2f x glibc, behind %s" % (t["keel"], best)
+            f = row["alloc"]["keel"].get("minflt_ratio")
+            if t["keel"] > 1.2 and f and f["median"] > 2:
+                line += (", with %.1f x glibc's minor page faults (memory "
+                         "given back to the OS and faulted in again)"
+                         % f["median"])
+        s.append(line + ".")
+    return s
+
+
+def init_tables(ib):
+    names = list(ib["inits"])
+    out = ["| init | size | static | start-to-exit as PID 1 | ratio to "
+           "`unshare true` | plain | ratio to `true` | PID 1 VmHWM | "
+           "signal latency median / p99 | vs direct | orphans reaped/s |",
+           "| --- |" + " --- |" * 10]
+    st, rss, sig, orp = ib["start"], ib["pid1_rss"], ib["signal"], ib["orphans"]
+
+    def start_cell(key):
+        v = st.get(key)
+        if not v or v["median_ms"] is None:
+            return "-", "-"
+        lo, hi = v["ratio_spread"] or (0, 0)
+        return ("%.2f ms" % v["median_ms"],
+                "%.2f (%.2f-%.2f)" % (v["ratio"], lo, hi))
+    d1, _ = start_cell("direct/pid1")
+    d0, _ = start_cell("direct/plain")
+    s = sig.get("direct", {})
+    out.append("| (none: `true` directly) | | | %s | 1.00 | %s | 1.00 | | "
+               "%s / %s us | 1.00 | |" % (d1, d0, fx(s.get("median_us"), "%.1f"),
+                                         fx(s.get("p99_us"), "%.1f")))
+    for n in names:
+        i = ib["inits"][n]
+        size = kib(i["size"])
+        static = {True: "yes", False: "no", None: "-"}[i["static"]]
+        if not i["available"]:
+            out.append("| %s | %s | %s | unavailable: %s |%s" %
+                       (n, size, static, i["why"], " |" * 7))
+            continue
+        p1, p1r = start_cell(n + "/pid1")
+        p0, p0r = start_cell(n + "/plain")
+        sg = sig.get(n, {})
+        out.append("| %s | %s | %s | %s | %s | %s | %s | %s | %s / %s us | "
+                   "%s | %s |" % (
+                       n, size, static, p1, p1r, p0, p0r,
+                       kib(rss.get(n, {}).get("vmhwm")),
+                       fx(sg.get("median_us"), "%.1f"),
+                       fx(sg.get("p99_us"), "%.1f"), fx(sg.get("ratio")),
+                       fx(orp.get(n, {}).get("per_s"), "%.0f")))
+    return out
+
+
+def init_reading(ib):
+    avail = [n for n, i in ib["inits"].items() if i["available"]]
+    s = []
+    if "keel" not in avail:
+        s.append("- keel's init did not run (%s): its row is empty until it "
+                 "does." % ib["inits"].get("keel", {}).get("why", "missing"))
+    st = {n: ib["start"].get(n + "/pid1", {}).get("ratio") for n in avail}
+    st = {n: v for n, v in st.items() if v}
+    if st:
+        b = min(st, key=st.get)
+        s.append("- Fastest start-to-exit as PID 1: %s (%.2f x `unshare true`)."
+                 % (b, st[b]))
+    rs = {n: ib["pid1_rss"].get(n, {}).get("vmhwm") for n in avail}
+    rs = {n: v for n, v in rs.items() if v}
+    if rs:
+        b = min(rs, key=rs.get)
+        s.append("- Smallest PID 1 footprint: %s (%s VmHWM)." % (b, kib(rs[b])))
+    sg = {n: ib["signal"].get(n, {}).get("median_us") for n in avail}
+    sg = {n: v for n, v in sg.items() if v}
+    if sg:
+        b = min(sg, key=sg.get)
+        s.append("- Lowest signal forwarding latency: %s (%.1f us median)."
+                 % (b, sg[b]))
+    og = {n: ib["orphans"].get(n, {}).get("per_s") for n in avail}
+    og = {n: v for n, v in og.items() if v}
+    if og:
+        b = max(og, key=og.get)
+        s.append("- Most orphans reaped per second: %s (%.0f/s); the figure "
+                 "includes the orphans' own exit, so it is a floor." % (b, og[b]))
+    if "keel" in avail:
+        for label, d, good in (("start-to-exit", st, min), ("VmHWM", rs, min),
+                               ("signal latency", sg, min),
+                               ("orphan reaping", og, max)):
+            best = good(d, key=d.get) if d else None
+            if "keel" not in d or best == "keel":
+                continue
+            gap = max(d["keel"], d[best]) / min(d["keel"], d[best])
+            if gap < 1.1:
+                s.append("- keel is within 10%% of the best on %s (%s)."
+                         % (label, best))
+            else:
+                num = lambda x: "%.0f" % x if x >= 100 else "%.3g" % x
+                s.append("- keel loses on %s to %s (%s against %s)."
+                         % (label, best, num(d["keel"]), num(d[best])))
+    return s
+
+
+def write(res, out_dir, quick):
+    m = res["machine"]
+    allocs = [a["name"] for a in res["allocators"]]
+    L = ["# keel benchmarks", "",
+         "Generated by `%s` on %s; do not edit by hand. Every ratio is "
+         "measured side by side in one run, the configurations alternated "
+         "across repetitions: the median, with the minimum and maximum of "
+         "the repetitions in brackets. Lower is better unless said otherwise."
+         % ("make bench-quick" if quick else "make bench", m["date"]), "",
+         "## Machine", "",
+         "- CPU: %s, %d cores" % (m["cpu"], m["cores"]),
+         "- kernel: %s" % m["kernel"],
+         "- keel commit: %s" % m["commit"]]
+    for part, date in sorted(res.get("part_dates", {}).items()):
+        L.append("- %s measured on %s" % (part, date))
+    for pkg, ver in sorted(m["versions"].items()):
+        L.append("- %s: %s" % (pkg, ver))
+    L += ["", "Allocators (same binary, same seed, `LD_PRELOAD`):", ""]
+    for a in res["allocators"]:
+        L.append("- %s: %s" % (a["name"], a["note"]))
+    for key, label, png in (("seed_c", "C", "seed-rss.png"),
+                            ("seed_py", "Python", "seed-py-rss.png")):
+        seed = res.get(key)
+        if not seed:
+            continue
+        L += ["", "## Seed pattern, %s (%d s per run, %d repetitions)"
+              % (label, seed["seconds"], seed["reps"]), ""]
+        L += ["Live is the sum of the sizes the program requested and has not "
+              "freed, counted by the program itself; RSS is VmRSS sampled every "
+              "100 ms. ops/s counts appends (realloc calls).", ""]
+        L += seed_table(seed, allocs)
+        if plot(seed, os.path.join(out_dir, png),
+                "seed pattern (%s): VmRSS over time" % label):
+            L += ["", "![RSS over time, %s](%s)" % (label, png)]
+    tp = res.get("throughput")
+    if tp:
+        L += ["", "## Throughput: time relative to glibc (%d repetitions)"
+              % tp["reps"], ""]
+        L += throughput_table(tp, allocs, "time_ratio")
+        L += ["", "## Throughput: peak RSS relative to glibc", ""]
+        L += throughput_table(tp, allocs, "rss_ratio")
+        L += ["", "Workloads:", ""]
+        L += ["- %s: %s (glibc: %s s)" % (r["name"], r["desc"],
+                                          fx(r["alloc"]["glibc"]["time_s"]["median"]))
+              for r in tp["rows"]]
+    ib = res.get("init")
+    if ib:
+        L += ["", "## The init as PID 1", ""]
+        L += init_tables(ib)
+        L += ["", "Start-to-exit is hyperfine's median over %d runs of "
+              "`unshare --pid --fork --mount-proc INIT -- true` (and plain "
+              "`INIT -- true`); signal latency is `kill` of PID 1 to the "
+              "child's handler (direct: `kill` of the child itself)."
+              % ib["start"].get("direct/pid1", {}).get("runs", 0)]
+    L += ["", "## Reading", ""]
+    if res.get("seed_c"):
+        L += seed_reading(res["seed_c"], "Seed pattern in C")
+    if res.get("seed_py"):
+        L += seed_reading(res["seed_py"], "Seed pattern in Python")
+    if tp:
+        L += throughput_reading(tp, allocs)
+    if ib:
+        L += init_reading(ib)
+    for a in res["allocators"]:
+        if "exports no malloc" in a["note"]:
+            L.append("- libkeel.so exported no malloc in this run, so keel's "
+                     "allocator columns measure glibc again: they show the "
+                     "noise floor, not keel.")
+    path = os.path.join(out_dir, "BENCHMARKS.md")
+    with open(path, "w") as f:
+        f.write("\n".join(L) + "\n")
+    return path
