@@ -1,9 +1,84 @@
-/* keel: PID 1 for containers. (Foundation placeholder: the init lands in
- * the next commits; this only proves the static musl build.) */
+/* keel: PID 1 for containers. main reads as its phases: parse, inject,
+ * signals, spawn, supervise, exit. The phase rule (from catatonit): before
+ * the child is spawned a failure may stop keel (bad input 2, a system
+ * failure 1); after it, only warnings, and keel exits with the child. */
 #include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
 
-int main(void)
+#include "init/inject.h"
+#include "init/log.h"
+#include "init/options.h"
+#include "init/spawn.h"
+#include "init/supervise.h"
+
+#define KEEL_VERSION "0.1.0"
+
+extern char **environ;
+
+/* `keel NAME ...` subcommands; the one place argv[1] is dispatched on. */
+static const struct {
+	const char *name;
+	int (*run)(int argc, char **argv);
+} main_subcommands[] = {
+	/* { "stats", stats_main }, */
+	{ NULL, NULL },
+};
+
+/* --help, --version, --license, --dump-options: print and exit 0. */
+static int main_actions(void)
 {
-	fputs("keel: fatal: not built yet\n", stderr);
-	return 1;
+	if (keel_opts.help) {
+		options_help(stdout);
+	} else if (keel_opts.version) {
+		printf("keel version %s\n", KEEL_VERSION);
+	} else if (keel_opts.license) {
+		/* The project has no LICENSE file yet: name none here. */
+		puts("keel: see the LICENSE file distributed with keel.\n"
+		     "It behaves like tini and dumb-init; it shares no code "
+		     "with them.");
+	} else {
+		return -1;
+	}
+	return fflush(stdout) ? 1 : 0;
+}
+
+int main(int argc, char **argv)
+{
+	int rc;
+	pid_t child;
+
+	for (size_t i = 0; argc > 1 && main_subcommands[i].name; i++)
+		if (!strcmp(argv[1], main_subcommands[i].name))
+			return main_subcommands[i].run(argc - 1, argv + 1);
+	if (argc == 2 && !strcmp(argv[1], "--dump-options")) {
+		options_dump(stdout);
+		return 0;
+	}
+
+	/* Parse: flags, then variables; nothing has started yet. */
+	if (options_parse(argc, argv, environ)) {
+		fatal("%s", options_error);
+		return 2;
+	}
+	log_verbosity = keel_opts.verbosity;
+	if ((rc = main_actions()) >= 0)
+		return rc;
+	if ((rc = inject_prepare()))
+		return rc;
+	/* Only after every check that can refuse, so bad input stays one line. */
+	options_warn_unknown(environ);
+	if (!strcmp(keel_opts.mode, "exec"))
+		return spawn_exec();
+
+	/* Signals, then spawn: still allowed to fail. */
+	supervise_identity();
+	if (supervise_signals())
+		return 1;
+	child = spawn_child();
+	if (child < 0)
+		return 1;
+
+	/* Supervise: from here on keel only warns and exits with the child. */
+	return supervise_run(child);
 }

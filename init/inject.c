@@ -1,0 +1,166 @@
+/* Allocator injection: picks libkeel.so next to keel, or keel's embedded copy
+ * in a memfd, or the file KEEL_MALLOC names, and prepends it to LD_PRELOAD.
+ * The memfd sits at a high fd so the app's low fds stay as it expects, and
+ * /proc/self/fd/N keeps working on a read-only root, for any user, and
+ * across the app's own execs (the fd is inherited, not close-on-exec). */
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <sys/resource.h>
+#include <unistd.h>
+
+#include "init/inject.h"
+#include "init/log.h"
+#include "init/options.h"
+
+extern const char keel_shim_start[], keel_shim_end[];
+
+/* Highest fd we place the memfd at: far from the app's range, but not so
+ * high that the kernel grows every fd table of the app to reach it. */
+#define INJECT_FD_CAP 1023
+
+/* dirname(/proc/self/exe)/libkeel.so when it exists. */
+static int inject_beside(char *buf, size_t len)
+{
+	ssize_t n = readlink("/proc/self/exe", buf, len - 1);
+	char *slash;
+
+	if (n <= 0)
+		return -1;
+	buf[n] = '\0';
+	slash = strrchr(buf, '/');
+	if (!slash || (size_t)(slash - buf) + sizeof("/libkeel.so") > len)
+		return -1;
+	strcpy(slash, "/libkeel.so");
+	return access(buf, R_OK);
+}
+
+/* The embedded copy in a memfd moved to a high fd; writes its path. */
+static int inject_memfd(char *buf, size_t len)
+{
+	size_t size = (size_t)(keel_shim_end - keel_shim_start);
+	struct rlimit rl;
+	int fd, target = INJECT_FD_CAP;
+	size_t done = 0;
+
+	fd = memfd_create("libkeel.so", MFD_ALLOW_SEALING);
+	if (fd < 0) {
+		error("unable to create a memfd for libkeel.so: %s",
+		      strerror(errno));
+		return -1;
+	}
+	while (done < size) {
+		ssize_t w = write(fd, keel_shim_start + done, size - done);
+
+		if (w < 0 && errno == EINTR)
+			continue;
+		if (w <= 0) {
+			error("unable to write libkeel.so to a memfd: %s",
+			      strerror(errno));
+			goto out_close;
+		}
+		done += (size_t)w;
+	}
+	/* Sealed, so the app cannot change what its children preload. */
+	fcntl(fd, F_ADD_SEALS, F_SEAL_SHRINK | F_SEAL_GROW | F_SEAL_WRITE |
+		  F_SEAL_SEAL);
+	if (getrlimit(RLIMIT_NOFILE, &rl) == 0 && rl.rlim_cur != RLIM_INFINITY &&
+	    rl.rlim_cur - 1 < (rlim_t)target)
+		target = (int)rl.rlim_cur - 1;
+	while (target > fd && fcntl(target, F_GETFD) >= 0)
+		target--;
+	if (target > fd) {
+		if (dup2(fd, target) < 0) {
+			error("unable to move the libkeel.so memfd to fd %d: %s",
+			      target, strerror(errno));
+			goto out_close;
+		}
+		close(fd);
+		fd = target;
+	}
+	snprintf(buf, len, "/proc/self/fd/%d", fd);
+	return 0;
+out_close:
+	close(fd);
+	return -1;
+}
+
+/* LD_PRELOAD=path, then what the user had, unless path is there already. */
+static int inject_prepend(const char *path)
+{
+	const char *old = getenv("LD_PRELOAD");
+	char *value;
+	size_t n;
+
+	if (old && *old) {
+		n = strlen(path);
+		if (!strncmp(old, path, n) && (!old[n] || old[n] == ' ' ||
+					       old[n] == ':'))
+			return 0;
+		n += strlen(old) + 2;
+		value = malloc(n);
+		if (!value)
+			return -1;
+		snprintf(value, n, "%s %s", path, old);
+	} else {
+		value = strdup(path);
+		if (!value)
+			return -1;
+	}
+	if (setenv("LD_PRELOAD", value, 1)) {
+		free(value);
+		return -1;
+	}
+	free(value);
+	debug("LD_PRELOAD=%s", getenv("LD_PRELOAD"));
+	return 0;
+}
+
+int inject_prepare(void)
+{
+	const char *malloc_opt = keel_opts.malloc;
+	char prog[PATH_MAX], shim[PATH_MAX];
+	const char *target;
+
+	if (!malloc_opt || !strcmp(malloc_opt, "off"))
+		return 0;
+	if (malloc_opt[0] == '/' && access(malloc_opt, R_OK)) {
+		fatal("KEEL_MALLOC=%s: unable to read: %s (accepted: keel, off, or a readable .so file)",
+		      malloc_opt, strerror(errno));
+		return 2;
+	}
+	target = inject_resolve(keel_opts.argv[0], prog, sizeof(prog));
+	if (target) {
+		switch (inject_inspect(target)) {
+		case INJECT_TARGET_STATIC:
+			info("%s is a static executable: the allocator cannot be injected into it",
+			     target);
+			return 0;
+		case INJECT_TARGET_OWN_MALLOC:
+			warning("%s defines its own malloc: not injecting the allocator",
+				target);
+			return 0;
+		case INJECT_TARGET_DYNAMIC:
+			break;
+		}
+	}
+	if (malloc_opt[0] == '/') {
+		snprintf(shim, sizeof(shim), "%s", malloc_opt);
+	} else if (inject_beside(shim, sizeof(shim)) == 0) {
+		debug("using %s", shim);
+	} else if (inject_memfd(shim, sizeof(shim))) {
+		/* A container that starts without the allocator beats one
+		 * that does not start. */
+		warning("starting %s without the allocator", keel_opts.argv[0]);
+		return 0;
+	}
+	if (inject_prepend(shim)) {
+		error("unable to set LD_PRELOAD: %s", strerror(errno));
+		return 1;
+	}
+	return 0;
+}

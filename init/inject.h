@@ -1,0 +1,25 @@
+/* Allocator injection: decides which libkeel.so (or other allocator) the
+ * child preloads and prepends it to LD_PRELOAD in keel's environment, which
+ * the child inherits. */
+#ifndef KEEL_INJECT_H
+#define KEEL_INJECT_H
+
+/* Reads keel_opts.malloc and PROGRAM (keel_opts.argv[0]). Returns 0 (also
+ * when injection is skipped with a message), 2 for bad input (a KEEL_MALLOC
+ * path that cannot be read), 1 for a system failure; the error is logged. */
+int inject_prepare(void);
+
+/* What the ELF headers of a file say about preloading into it. */
+enum inject_target {
+	INJECT_TARGET_DYNAMIC,	/* or not ELF at all, e.g. a #! script */
+	INJECT_TARGET_STATIC,	/* no PT_INTERP: nothing would load a .so */
+	INJECT_TARGET_OWN_MALLOC, /* its .dynsym defines malloc */
+};
+
+enum inject_target inject_inspect(const char *path);
+
+/* PROGRAM resolved like execvp: as given when it has a '/', else through
+ * PATH. Returns buf, or NULL when not found (execvp will say so). */
+const char *inject_resolve(const char *prog, char *buf, unsigned long len);
+
+#endif

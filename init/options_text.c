@@ -1,0 +1,120 @@
+/* What the option table says to people: --help, the hidden --dump-options
+ * that the docs are generated from, and the warning for a misspelt KEEL_*
+ * variable, so none of this text is kept by hand apart from the table. */
+#include <string.h>
+
+#include "init/log.h"
+#include "init/options_table.h"
+
+static void options_flag_text(const struct keel_opt_row *row, char *buf,
+			      size_t len)
+{
+	const char *arg = "";
+
+	if (row->type != KEEL_OPT_action && row->type != KEEL_OPT_count &&
+	    row->type != KEEL_OPT_bool)
+		arg = row->type == KEEL_OPT_signal ? " SIG" :
+		      row->type == KEEL_OPT_exit_list ? " CODE" :
+		      row->type == KEEL_OPT_rewrite_list ? " FROM:TO" : " VALUE";
+	if (row->shrt)
+		snprintf(buf, len, "-%c, --%s%s", row->shrt, row->lng, arg);
+	else
+		snprintf(buf, len, "    --%s%s", row->lng, arg);
+}
+
+void options_help(FILE *out)
+{
+	char flag[64];
+
+	fputs("usage: keel [OPTIONS] [--] PROGRAM [ARGS...]\n"
+	      "PID 1 for containers: reaps, forwards signals, injects an allocator.\n\n",
+	      out);
+	for (size_t i = 0; i < options_count; i++) {
+		const struct keel_opt_row *row = &options_rows[i];
+
+		options_flag_text(row, flag, sizeof(flag));
+		fprintf(out, "  %-26s %s\n", flag, row->help);
+		if (row->env || row->tini)
+			fprintf(out, "  %-26s   %s%s%s%s%s%s\n", "",
+				row->env ? row->env : "",
+				row->env && row->tini ? ", " : "",
+				row->tini ? row->tini : "",
+				*row->def ? " (default " : "", row->def,
+				*row->def ? ")" : "");
+	}
+	fputs("\nFlags win over variables; an empty variable counts as unset.\n",
+	      out);
+}
+
+void options_dump(FILE *out)
+{
+	for (size_t i = 0; i < options_count; i++) {
+		const struct keel_opt_row *row = &options_rows[i];
+
+		fprintf(out, "%s\t%c\t%s\t%s\t%s\t%s\t%s\t%s\n", row->lng,
+			row->shrt ? row->shrt : '-', row->env ? row->env : "-",
+			row->tini ? row->tini : "-", row->type_name,
+			*row->def ? row->def : "-",
+			*row->range ? row->range : "-", row->help);
+	}
+}
+
+/* Edit distance between two short names, for "did you mean". */
+static size_t options_distance(const char *a, size_t la, const char *b)
+{
+	size_t lb = strlen(b), row[64], prev, tmp;
+
+	if (la >= 63 || lb >= 63)
+		return 99;
+	for (size_t j = 0; j <= lb; j++)
+		row[j] = j;
+	for (size_t i = 1; i <= la; i++) {
+		prev = row[0];
+		row[0] = i;
+		for (size_t j = 1; j <= lb; j++) {
+			size_t best = prev + (a[i - 1] != b[j - 1]);
+
+			if (row[j] + 1 < best)
+				best = row[j] + 1;
+			if (row[j - 1] + 1 < best)
+				best = row[j - 1] + 1;
+			tmp = row[j];
+			row[j] = best;
+			prev = tmp;
+		}
+	}
+	return row[lb];
+}
+
+void options_warn_unknown(char **envp)
+{
+	for (char **e = envp; e && *e; e++) {
+		const char *eq = strchr(*e, '=');
+		const char *best = NULL;
+		size_t n, best_d = (size_t)-1;
+		bool known = false;
+
+		if (strncmp(*e, "KEEL_", 5) || !eq)
+			continue;
+		n = (size_t)(eq - *e);
+		for (size_t i = 0; i < options_count && !known; i++) {
+			const char *env = options_rows[i].env;
+			size_t d;
+
+			if (!env)
+				continue;
+			if (strlen(env) == n && !strncmp(env, *e, n)) {
+				known = true;
+				break;
+			}
+			d = options_distance(*e, n, env);
+			if (d < best_d) {
+				best_d = d;
+				best = env;
+			}
+		}
+		if (!known)
+			warning("%.*s: unknown variable, ignored (did you mean %s?)",
+				(int)n, *e, best ? best : "keel --help");
+	}
+}

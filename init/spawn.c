@@ -1,0 +1,74 @@
+/* The child side of starting PROGRAM. keel blocks nearly every signal for
+ * its signalfd; the application must not inherit that, nor any disposition
+ * keel set, so everything is put back to the defaults just before execve. */
+#include <errno.h>
+#include <signal.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "init/log.h"
+#include "init/options.h"
+#include "init/spawn.h"
+
+/* Default dispositions for every signal, then an empty mask. */
+static void spawn_clean_signals(void)
+{
+	struct sigaction sa;
+	sigset_t none;
+
+	memset(&sa, 0, sizeof(sa));
+	sa.sa_handler = SIG_DFL;
+	sigemptyset(&sa.sa_mask);
+	for (int sig = 1; sig < _NSIG; sig++)
+		if (sig != SIGKILL && sig != SIGSTOP)
+			sigaction(sig, &sa, NULL);
+	sigemptyset(&none);
+	sigprocmask(SIG_SETMASK, &none, NULL);
+}
+
+/* Everything the child does between fork and execve, in one place: the
+ * seccomp filter for the application is installed at the end of it. */
+static void spawn_child_prepare(void)
+{
+	/* Own group, so -g reaches the app's helpers and not keel. The mask
+	 * is still full here, so SIGTTOU cannot stop us in tcsetpgrp. */
+	if (setpgid(0, 0))
+		warning("unable to start a process group: %s", strerror(errno));
+	if (isatty(STDIN_FILENO) && tcsetpgrp(STDIN_FILENO, getpgrp()) &&
+	    errno != ENOTTY && errno != ENXIO)
+		warning("unable to give the terminal to %s: %s",
+			keel_opts.argv[0], strerror(errno));
+	spawn_clean_signals();
+}
+
+/* execvp, and the exit code a shell would give when it fails. */
+static int spawn_execvp(void)
+{
+	execvp(keel_opts.argv[0], keel_opts.argv);
+	int err = errno;
+
+	error("unable to exec %s: %s", keel_opts.argv[0], strerror(err));
+	return err == ENOENT || err == ENOTDIR ? 127 : 126;
+}
+
+pid_t spawn_child(void)
+{
+	pid_t pid = fork();
+
+	if (pid < 0) {
+		fatal("unable to fork %s: %s", keel_opts.argv[0], strerror(errno));
+		return -1;
+	}
+	if (pid == 0) {
+		spawn_child_prepare();
+		_exit(spawn_execvp());
+	}
+	info("started %s as pid %d", keel_opts.argv[0], (int)pid);
+	return pid;
+}
+
+int spawn_exec(void)
+{
+	spawn_clean_signals();
+	return spawn_execvp();
+}

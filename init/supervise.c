@@ -1,0 +1,241 @@
+/* The supervise loop: signals arrive on a signalfd and are forwarded to the
+ * child (or its group); every wake-up reaps what has exited, orphans too.
+ * When the main child is gone the rest get SIGTERM, then SIGKILL after the
+ * grace period. From here on a failure is only ever a warning. */
+#include <errno.h>
+#include <poll.h>
+#include <signal.h>
+#include <stdbool.h>
+#include <string.h>
+#include <sys/prctl.h>
+#include <sys/signalfd.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "init/log.h"
+#include "init/options.h"
+#include "init/signame.h"
+#include "init/supervise.h"
+#include "init/sweep.h"
+
+/* Signals that mean a bug in keel itself: blocking them would hide it. */
+static const int supervise_bug_signals[] = {
+	SIGSEGV, SIGBUS, SIGFPE, SIGILL, SIGABRT, SIGTRAP, SIGSYS,
+};
+
+static int supervise_fd = -1;
+
+struct supervise_state {
+	pid_t child;
+	int status;
+	bool child_done;
+	bool no_children;
+	bool killed;
+	bool shutting;
+	long long deadline_ms;
+};
+
+static long long supervise_now_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+int supervise_signals(void)
+{
+	sigset_t all;
+
+	sigfillset(&all);
+	for (size_t i = 0; i < sizeof(supervise_bug_signals) / sizeof(int); i++)
+		sigdelset(&all, supervise_bug_signals[i]);
+	if (sigprocmask(SIG_SETMASK, &all, NULL)) {
+		fatal("unable to block signals: %s", strerror(errno));
+		return -1;
+	}
+	supervise_fd = signalfd(-1, &all, SFD_NONBLOCK | SFD_CLOEXEC);
+	if (supervise_fd < 0) {
+		fatal("unable to open a signalfd: %s", strerror(errno));
+		return -1;
+	}
+	return 0;
+}
+
+void supervise_identity(void)
+{
+	if (keel_opts.pdeathsig &&
+	    prctl(PR_SET_PDEATHSIG, keel_opts.pdeathsig, 0, 0, 0))
+		warning("unable to set the parent-death signal: %s",
+			strerror(errno));
+	if (getpid() == 1 && !keel_opts.subreaper)
+		return;
+	if (prctl(PR_SET_CHILD_SUBREAPER, 1, 0, 0, 0))
+		warning("unable to become a child subreaper: %s: orphans will not be reaped",
+			strerror(errno));
+	else if (getpid() != 1)
+		info("not PID 1: registered as a child subreaper");
+}
+
+/* Called once for every process keel reaps, with its wait status: the
+ * one place where the guard's OOM post-mortem hooks in. */
+static void supervise_exited(pid_t pid, int status)
+{
+	(void)pid;
+	(void)status;
+}
+
+static void supervise_reap(struct supervise_state *st)
+{
+	for (;;) {
+		int status;
+		pid_t pid = waitpid(-1, &status, WNOHANG);
+
+		if (pid == 0)
+			return;
+		if (pid < 0) {
+			if (errno == EINTR)
+				continue;
+			if (errno == ECHILD)
+				st->no_children = true;
+			return;
+		}
+		supervise_exited(pid, status);
+		if (pid == st->child) {
+			st->status = status;
+			st->child_done = true;
+			debug("main child pid %d exited with status 0x%x",
+			      (int)pid, status);
+		} else if (keel_opts.warn_reap) {
+			warning("reaped zombie pid %d", (int)pid);
+		} else {
+			debug("reaped pid %d", (int)pid);
+		}
+	}
+}
+
+static void supervise_forward(struct supervise_state *st, int sig)
+{
+	char buf[32];
+	int to = options_rewrite(sig);
+	pid_t target = keel_opts.group ? -st->child : st->child;
+
+	if (!to) {
+		debug("dropped %s (rewritten to 0)", signame_name(sig, buf, sizeof(buf)));
+		return;
+	}
+	if (kill(target, to) && errno != ESRCH)
+		warning("unable to forward %s to pid %d: %s",
+			signame_name(to, buf, sizeof(buf)), (int)target,
+			strerror(errno));
+}
+
+/* Drains the signalfd; forwards, or during shutdown escalates on a
+ * second request to stop. */
+static void supervise_signalfd(struct supervise_state *st)
+{
+	struct signalfd_siginfo si[32];
+
+	for (;;) {
+		ssize_t n = read(supervise_fd, si, sizeof(si));
+
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n <= 0)
+			return;
+		for (size_t i = 0; i < (size_t)n / sizeof(si[0]); i++) {
+			int sig = (int)si[i].ssi_signo;
+
+			if (sig == SIGCHLD)
+				continue;
+			if (!st->child_done) {
+				supervise_forward(st, sig);
+			} else if (st->shutting && !st->killed &&
+				   (sig == SIGTERM || sig == SIGINT)) {
+				sweep_signal(SIGKILL);
+				st->killed = true;
+				st->deadline_ms = supervise_now_ms() + 2000;
+			}
+		}
+	}
+}
+
+/* After the main child: SIGTERM to the rest (SIGKILL at once for a grace
+ * of 0), then SIGKILL at the deadline. */
+static void supervise_shutdown(struct supervise_state *st)
+{
+	long long now = supervise_now_ms();
+
+	if (!st->shutting) {
+		st->shutting = true;
+		st->deadline_ms = now + (long long)keel_opts.grace;
+		if (keel_opts.grace == 0) {
+			sweep_signal(SIGKILL);
+			st->killed = true;
+			st->deadline_ms = now + 2000;
+		} else if (sweep_signal(SIGTERM) > 0) {
+			info("child exited: sent SIGTERM to the rest, SIGKILL in %llu ms",
+			     (unsigned long long)keel_opts.grace);
+		}
+		return;
+	}
+	if (!st->killed && now >= st->deadline_ms) {
+		if (sweep_signal(SIGKILL) > 0)
+			warning("grace period over: sent SIGKILL to what was left");
+		st->killed = true;
+		/* A process stuck in the kernel must not keep keel here. */
+		st->deadline_ms = now + 2000;
+	}
+}
+
+static int supervise_exit_code(int status)
+{
+	int code;
+
+	if (WIFEXITED(status))
+		code = WEXITSTATUS(status);
+	else if (WIFSIGNALED(status))
+		code = 128 + WTERMSIG(status);
+	else
+		code = 1;
+	return options_remap_exit(code);
+}
+
+int supervise_run(pid_t child)
+{
+	struct supervise_state st = { .child = child };
+	struct pollfd fds[2];
+	nfds_t nfds = 0;
+
+	/* The memory guard adds its fd as fds[1] and shortens the timeout. */
+	fds[nfds++] = (struct pollfd){ .fd = supervise_fd, .events = POLLIN };
+	for (;;) {
+		struct timespec ts, *timeout = NULL;
+
+		supervise_reap(&st);
+		if (st.child_done) {
+			if (st.no_children)
+				break;
+			supervise_shutdown(&st);
+			if (st.killed && supervise_now_ms() >= st.deadline_ms) {
+				warning("processes left that SIGKILL did not end; exiting anyway");
+				break;
+			}
+			long long left = st.deadline_ms - supervise_now_ms();
+
+			if (left < 0)
+				left = 0;
+			if (left > 100)
+				left = 100;
+			ts.tv_sec = 0;
+			ts.tv_nsec = (long)left * 1000000;
+			timeout = &ts;
+		}
+		if (ppoll(fds, nfds, timeout, NULL) < 0 && errno != EINTR)
+			warning("unable to wait for signals: %s", strerror(errno));
+		if (fds[0].revents & POLLIN)
+			supervise_signalfd(&st);
+	}
+	return supervise_exit_code(st.status);
+}

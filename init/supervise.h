@@ -1,0 +1,19 @@
+/* The supervising PID 1: one signalfd for every signal keel handles, a
+ * ppoll loop that reaps, forwards and finally shuts the rest down. */
+#ifndef KEEL_SUPERVISE_H
+#define KEEL_SUPERVISE_H
+
+#include <sys/types.h>
+
+/* Blocks every signal except the bug signals and opens the signalfd.
+ * Returns 0, or -1 (logged) before anything was started. */
+int supervise_signals(void);
+
+/* Subreaper when not PID 1 (or -s), parent-death signal for -p. */
+void supervise_identity(void);
+
+/* Runs until the child and then the rest are gone; returns keel's exit
+ * code: the child's status (after -e), 128+N for signal N. */
+int supervise_run(pid_t child);
+
+#endif

@@ -1,0 +1,10 @@
+#!/usr/bin/env bash
+# The child starts with an empty signal mask and default dispositions,
+# even though keel blocks nearly everything and its caller ignored some.
+. "$TESTS/lib.sh"; . "$TESTS/pid1/common.bash"
+exp=$'SigBlk:\t0000000000000000\nSigIgn:\t0000000000000000\nnon-default: 0'
+out=$(as_pid1 "$KEEL" -- "$H/sigstate")
+expect_eq "as PID 1" "$exp" "$out"
+out=$(trap '' INT QUIT USR1; "$KEEL" -- "$H/sigstate")
+expect_eq "not PID 1, caller ignored signals" "$exp" "$out"
+exit 0

@@ -1,0 +1,35 @@
+# Shared by the tests/pid1 scripts (sourced after lib.sh): the keel binary
+# without the runner's own KEEL_* variables, the helper programs, and a way
+# to start keel as PID 1 in the background and learn its outside pid.
+KEEL=${KEEL_BIN:?}
+# The runner's own KEEL_BIN, KEEL_TOP... would get "unknown variable"
+# warnings, and a caller's settings must not leak into a test.
+for v in $(compgen -e | grep '^KEEL_'); do unset "$v"; done
+H=$BUILD/tests/pid1
+for p in sigrec sigstate orphans family tty ownmalloc; do
+	[ -x "$H/$p" ] || fail "$H/$p missing: run make test-programs"
+done
+
+# start_pid1 CMD...: runs CMD as PID 1 in the background; sets UPID (the
+# unshare process) and KPID (keel, seen from outside).
+start_pid1() {
+	unshare --pid --fork --mount-proc "$@" &
+	UPID=$!
+	KPID=
+	for _ in $(seq 100); do
+		KPID=$(cat /proc/$UPID/task/$UPID/children 2>/dev/null)
+		KPID=${KPID%% *}
+		[ -n "$KPID" ] && return 0
+		sleep 0.05
+	done
+	fail "keel did not start"
+}
+
+# wait_file FILE: waits up to 10 s for FILE to exist.
+wait_file() {
+	for _ in $(seq 200); do
+		[ -e "$1" ] && return 0
+		sleep 0.05
+	done
+	fail "$1 did not appear"
+}

@@ -1,0 +1,175 @@
+/* The option table and its parser: defaults, precedence (flag > KEEL_* >
+ * tini > default), tini's flags, and every bad input refused with a message
+ * naming the option, the value and what is accepted. */
+#include <signal.h>
+#include <string.h>
+
+#include "check.h"
+#include "init/options.h"
+#include "init/options_table.h"
+
+#define ARGV(...) ((char *[]){ "keel", __VA_ARGS__, NULL })
+#define ARGC(a) ((int)(sizeof(a) / sizeof(char *)) - 1)
+
+static int run(char **argv, int argc, char **envp)
+{
+	return options_parse(argc, argv, envp);
+}
+
+#define PARSE(envp, ...)                                                     \
+	run(ARGV(__VA_ARGS__), ARGC(((char *[]){ "keel", __VA_ARGS__, NULL })), \
+	    envp)
+
+static char *no_env[] = { NULL };
+
+TEST(options_defaults)
+{
+	CHECK(PARSE(no_env, "true") == 0);
+	CHECK(keel_opts.verbosity == 1);
+	CHECK(!keel_opts.subreaper && !keel_opts.group);
+	CHECK(keel_opts.grace == 5000);
+	CHECK(keel_opts.decay_ms == 500);
+	CHECK(!strcmp(keel_opts.malloc, "keel"));
+	CHECK(!strcmp(keel_opts.mode, "init"));
+	CHECK(keel_opts.rss_limit.centi_percent == 9000);
+	CHECK(!strcmp(keel_opts.report, "stderr"));
+	CHECK(!strcmp(keel_opts.on_limit, "trim"));
+	CHECK(!strcmp(keel_opts.seccomp, "off"));
+	CHECK(!strcmp(keel_opts.seccomp_action, "errno"));
+	CHECK(keel_opts.seccomp_self);
+	CHECK(!keel_opts.stats && !keel_opts.stats_dir);
+	CHECK(!strcmp(keel_opts.argv[0], "true") && !keel_opts.argv[1]);
+}
+
+TEST(options_table_consistent)
+{
+	for (size_t i = 0; i < options_count; i++) {
+		const struct keel_opt_row *a = &options_rows[i];
+
+		CHECK(a->lng && *a->lng && a->help && *a->help);
+		CHECK(!a->env || !strncmp(a->env, "KEEL_", 5));
+		CHECK(a->type == KEEL_OPT_action || a->env);
+		for (size_t j = i + 1; j < options_count; j++) {
+			const struct keel_opt_row *b = &options_rows[j];
+
+			CHECK(strcmp(a->lng, b->lng));
+			CHECK(!a->shrt || a->shrt != b->shrt);
+			CHECK(!a->env || !b->env || strcmp(a->env, b->env));
+		}
+	}
+}
+
+TEST(options_tini_flags)
+{
+	CHECK(PARSE(no_env, "-s", "-g", "-w", "-vv", "-v", "-p", "SIGKILL",
+		    "-e", "143", "-e3", "--", "prog", "--", "-x") == 0);
+	CHECK(keel_opts.subreaper && keel_opts.group && keel_opts.warn_reap);
+	CHECK(keel_opts.verbosity == 4); /* 1 + three -v */
+	CHECK(keel_opts.pdeathsig == SIGKILL);
+	CHECK(options_remap_exit(143) == 0 && options_remap_exit(3) == 0);
+	CHECK(options_remap_exit(1) == 1);
+	CHECK(!strcmp(keel_opts.argv[0], "prog"));
+	CHECK(!strcmp(keel_opts.argv[1], "--") && !strcmp(keel_opts.argv[2], "-x"));
+	CHECK(PARSE(no_env, "-h") == 0 && keel_opts.help);
+	CHECK(PARSE(no_env, "--version") == 0 && keel_opts.version);
+	CHECK(PARSE(no_env, "-l") == 0 && keel_opts.license);
+	/* PROGRAM ends the flags: its own flags are its own. */
+	CHECK(PARSE(no_env, "prog", "-g") == 0 && !keel_opts.group);
+}
+
+TEST(options_precedence)
+{
+	char *env[] = { "TINI_SUBREAPER=0", "KEEL_GRACE=2s",
+			"TINI_VERBOSITY=2", "TINI_KILL_PROCESS_GROUP=1",
+			"KEEL_KILL_PROCESS_GROUP=off", "KEEL_MODE=exec",
+			"KEEL_REWRITE=USR1:USR2,HUP:0", "KEEL_RSS_LIMIT=512M",
+			"KEEL_MALLOC=", NULL };
+
+	CHECK(PARSE(env, "p") == 0);
+	CHECK(!keel_opts.subreaper); /* 0 means off, unlike tini */
+	CHECK(keel_opts.grace == 2000);
+	CHECK(keel_opts.verbosity == 2);
+	CHECK(!keel_opts.group); /* KEEL_* wins over TINI_* */
+	CHECK(!strcmp(keel_opts.mode, "exec"));
+	CHECK(options_rewrite(SIGUSR1) == SIGUSR2);
+	CHECK(options_rewrite(SIGHUP) == 0);
+	CHECK(options_rewrite(SIGTERM) == SIGTERM);
+	CHECK(keel_opts.rss_limit.bytes == 512ull << 20 &&
+	      !keel_opts.rss_limit.centi_percent);
+	CHECK(!strcmp(keel_opts.malloc, "keel")); /* empty is unset */
+	CHECK(PARSE(env, "--grace", "0", "-g", "--mode=init", "-v", "p") == 0);
+	CHECK(keel_opts.grace == 0 && keel_opts.group);
+	CHECK(!strcmp(keel_opts.mode, "init") && keel_opts.verbosity == 2);
+	CHECK(PARSE(env, "--exec", "p") == 0 && !strcmp(keel_opts.mode, "exec"));
+	CHECK(PARSE(env, "-r", "TERM:INT", "p") == 0);
+	CHECK(options_rewrite(SIGTERM) == SIGINT);
+	CHECK(options_rewrite(SIGUSR1) == SIGUSR1); /* flag replaced the list */
+}
+
+TEST(options_values)
+{
+	char *e1[] = { "KEEL_MALLOC=/opt/lib/jemalloc.so", "KEEL_DECAY_MS=0",
+		       "KEEL_STATS=yes", "KEEL_STATS_DIR=/run/k",
+		       "KEEL_SECCOMP_DENY=ptrace,mount", "KEEL_GRACE=500ms",
+		       "KEEL_SECCOMP_SELF=false", NULL };
+
+	CHECK(PARSE(e1, "p") == 0);
+	CHECK(!strcmp(keel_opts.malloc, "/opt/lib/jemalloc.so"));
+	CHECK(keel_opts.decay_ms == 0 && keel_opts.stats);
+	CHECK(!strcmp(keel_opts.stats_dir, "/run/k"));
+	CHECK(!strcmp(keel_opts.seccomp_deny, "ptrace,mount"));
+	CHECK(keel_opts.grace == 500 && !keel_opts.seccomp_self);
+}
+
+/* Refused, and the message starts with what names the input. */
+static int refused(char **argv, int argc, char **envp, const char *start)
+{
+	return options_parse(argc, argv, envp) == -1 &&
+	       !strncmp(options_error, start, strlen(start)) &&
+	       strstr(options_error, "(") && !strchr(options_error, '\n');
+}
+
+#define REFUSED_ENV(var, start)                                              \
+	refused(ARGV("p"), 2, (char *[]){ var, NULL }, start)
+#define REFUSED(start, ...)                                                  \
+	refused(ARGV(__VA_ARGS__),                                           \
+		ARGC(((char *[]){ "keel", __VA_ARGS__, NULL })), no_env, start)
+
+TEST(options_bad_input)
+{
+	CHECK(REFUSED_ENV("KEEL_GRACE=-1", "KEEL_GRACE=-1: not a duration (accepted: 0-3600s"));
+	CHECK(REFUSED_ENV("KEEL_GRACE=3601", "KEEL_GRACE=3601: not a duration"));
+	CHECK(REFUSED_ENV("TINI_VERBOSITY=abc", "TINI_VERBOSITY=abc: "));
+	CHECK(REFUSED_ENV("TINI_VERBOSITY=4", "TINI_VERBOSITY=4: "));
+	CHECK(REFUSED_ENV("TINI_SUBREAPER=maybe", "TINI_SUBREAPER=maybe: not a boolean"));
+	CHECK(REFUSED_ENV("KEEL_DECAY_MS=60001", "KEEL_DECAY_MS=60001: "));
+	CHECK(REFUSED_ENV("KEEL_RSS_LIMIT=12Q", "KEEL_RSS_LIMIT=12Q: not a size"));
+	CHECK(REFUSED_ENV("KEEL_RSS_LIMIT=0%", "KEEL_RSS_LIMIT=0%: "));
+	CHECK(REFUSED_ENV("KEEL_RSS_LIMIT=101%", "KEEL_RSS_LIMIT=101%: "));
+	CHECK(REFUSED_ENV("KEEL_MALLOC=jemalloc", "KEEL_MALLOC=jemalloc: "));
+	CHECK(REFUSED_ENV("KEEL_REPORT=file.txt", "KEEL_REPORT=file.txt: "));
+	CHECK(REFUSED_ENV("KEEL_ON_LIMIT=panic", "KEEL_ON_LIMIT=panic: "));
+	CHECK(REFUSED_ENV("KEEL_SECCOMP=lax", "KEEL_SECCOMP=lax: "));
+	CHECK(REFUSED_ENV("KEEL_SECCOMP_ACTION=trap", "KEEL_SECCOMP_ACTION=trap: "));
+	CHECK(REFUSED_ENV("KEEL_SECCOMP_DENY=a,,b", "KEEL_SECCOMP_DENY=a,,b: "));
+	CHECK(REFUSED_ENV("KEEL_STATS_DIR=rel/dir", "KEEL_STATS_DIR=rel/dir: "));
+	CHECK(REFUSED_ENV("KEEL_MODE=daemon", "KEEL_MODE=daemon: "));
+	CHECK(REFUSED_ENV("KEEL_REWRITE=15", "KEEL_REWRITE=15: not a signal rewrite"));
+	CHECK(REFUSED_ENV("KEEL_REMAP_EXIT=1,x", "KEEL_REMAP_EXIT=1,x: "));
+	CHECK(REFUSED_ENV("KEEL_PDEATHSIG=NOPE", "KEEL_PDEATHSIG=NOPE: not a signal"));
+	CHECK(REFUSED("-p NOSUCHSIG: not a signal", "-p", "NOSUCHSIG", "p"));
+	CHECK(REFUSED("-r 15: not a signal rewrite", "-r", "15", "p"));
+	CHECK(REFUSED("-r 15:NOPE: ", "-r", "15:NOPE", "p"));
+	CHECK(REFUSED("-e 256: ", "-e", "256", "p"));
+	CHECK(REFUSED("-e -1: ", "-e", "-1", "p"));
+	CHECK(REFUSED("-x: unknown option", "-x", "p"));
+	CHECK(REFUSED("-x: unknown option", "-vx", "p"));
+	CHECK(REFUSED("--nope: unknown option", "--nope", "p"));
+	CHECK(REFUSED("--help=1: unknown option", "--help=1"));
+	CHECK(REFUSED("-p: missing value", "-p"));
+	CHECK(REFUSED("--grace: missing value", "--grace"));
+	CHECK(REFUSED("--grace 2h: not a duration", "--grace", "2h", "p"));
+	CHECK(REFUSED("PROGRAM: missing", "-v"));
+	CHECK(REFUSED("PROGRAM: missing", "--"));
+	CHECK(refused(ARGV(NULL), 1, no_env, "PROGRAM: missing"));
+}
