@@ -336,40 +336,24 @@ int cgroup_oom_kills(const struct keel_cgroup *cg, uint64_t *out)
 	return cgroup_stat_key(text, "oom_kill", out);
 }
 
-int cgroup_soft_limit(const char *value, uint64_t cgroup_limit,
-		      uint64_t *out)
+uint64_t cgroup_soft_limit(const struct keel_limit *lim, uint64_t cgroup_limit)
 {
-	uint32_t centi;
-	uint64_t v;
+	uint32_t centi = lim->centi_percent;
 
-	*out = 0;
-	if (!value || !*value) {
-		*out = cgroup_limit / 10 * 9;
-		return 0;
-	}
-	if (parse_equal_nocase(value, "off"))
-		return 0;
-	if (value[strlen(value) - 1] == '%') {
-		if (parse_percent(value, &centi) < 0 || centi == 0)
-			goto bad;
+	if (centi) {
+		/* The default is a share too: no limit is normal, not an
+		 * error, so this is said at verbose level only. */
 		if (!cgroup_limit) {
-			warning("KEEL_RSS_LIMIT=%s: no cgroup memory limit to take a percentage of; the memory guard is off",
-				value);
+			info("KEEL_RSS_LIMIT=%u.%02u%%: no cgroup memory limit to take a share of; the memory guard is off",
+				centi / 100, centi % 100);
 			return 0;
 		}
-		*out = cgroup_limit / 10000 * centi +
+		return cgroup_limit / 10000 * centi +
 		       cgroup_limit % 10000 * centi / 10000;
-		return 0;
 	}
-	if (parse_size(value, &v) < 0)
-		goto bad;
-	if (cgroup_limit && v > cgroup_limit)
-		warning("KEEL_RSS_LIMIT=%s: above the cgroup limit of %llu bytes; the OOM killer may act first",
-			value, (unsigned long long)cgroup_limit);
-	*out = v;
-	return 0;
-bad:
-	fatal("KEEL_RSS_LIMIT=%s: not a size (accepted: bytes with K/M/G, or 1%%-100%%, or off)",
-	      value);
-	return -1;
+	if (cgroup_limit && lim->bytes > cgroup_limit)
+		warning("KEEL_RSS_LIMIT=%llu: above the cgroup limit of %llu bytes; the OOM killer may act first",
+			(unsigned long long)lim->bytes,
+			(unsigned long long)cgroup_limit);
+	return lim->bytes;
 }

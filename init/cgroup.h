@@ -7,6 +7,8 @@
 #include <limits.h>
 #include <stdint.h>
 
+#include "init/options.h"
+
 enum keel_cgroup_version {
 	KEEL_CGROUP_NONE = 0,
 	KEEL_CGROUP_V1 = 1,
@@ -50,10 +52,9 @@ int cgroup_parse_memory_stat(int version, const char *text,
  * "oom_kill"); -1 when the kernel does not keep one. */
 int cgroup_oom_kills(const struct keel_cgroup *cg, uint64_t *out);
 
-/* The soft limit the guard keeps from KEEL_RSS_LIMIT (NULL or "" for the
- * default, 90% of the cgroup limit) and the cgroup limit (0 = none).
- * Stores 0 for "off". Returns 0, or -1 after a fatal message on bad text. */
-int cgroup_soft_limit(const char *value, uint64_t cgroup_limit,
-		      uint64_t *out);
+/* The soft limit the guard keeps, in bytes (0 = off): KEEL_RSS_LIMIT as the
+ * option table parsed it (bytes, or a share of the cgroup limit) over the
+ * cgroup limit (0 = none). Warns when the value cannot work as meant. */
+uint64_t cgroup_soft_limit(const struct keel_limit *lim, uint64_t cgroup_limit);
 
 #endif

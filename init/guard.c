@@ -328,11 +328,9 @@ int guard_init(const struct keel_guard_config *cfg, int *fd, short *events,
 	if (report_configure(cfg->report) < 0)
 		return 2;
 	have_cg = cgroup_find(root, &guard.cg) == 0;
-	if (cgroup_soft_limit(cfg->rss_limit, guard.cg.limit, &guard.soft) < 0)
-		return 2;
+	guard.soft = cgroup_soft_limit(cfg->rss_limit, guard.cg.limit);
 	if (guard.soft && !have_cg) {
-		warning("KEEL_RSS_LIMIT=%s: no memory cgroup to watch usage in; the memory guard is off",
-			cfg->rss_limit);
+		warning("KEEL_RSS_LIMIT: no memory cgroup to watch usage in; the memory guard is off");
 		guard.soft = 0;
 	}
 	cgroup_oom_kills(&guard.cg, &guard.oom_kills);

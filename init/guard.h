@@ -6,9 +6,11 @@
 
 #include <sys/types.h>
 
+#include "init/options.h"
+
 struct keel_guard_config {
 	const char *root;	/* "/" (fixture trees in tests) */
-	const char *rss_limit;	/* KEEL_RSS_LIMIT, NULL = default */
+	const struct keel_limit *rss_limit; /* KEEL_RSS_LIMIT as parsed */
 	const char *on_limit;	/* KEEL_ON_LIMIT: trim (default) or fail */
 	const char *report;	/* KEEL_REPORT: stderr, off or a path */
 	const char *stats_dir;	/* KEEL_STATS_DIR, NULL = defaults */

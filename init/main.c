@@ -6,10 +6,13 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "init/guard.h"
 #include "init/inject.h"
 #include "init/log.h"
 #include "init/options.h"
+#include "init/seccomp.h"
 #include "init/spawn.h"
+#include "init/stats.h"
 #include "init/supervise.h"
 
 #define KEEL_VERSION "0.1.0"
@@ -21,9 +24,49 @@ static const struct {
 	const char *name;
 	int (*run)(int argc, char **argv);
 } main_subcommands[] = {
-	/* { "stats", stats_main }, */
+	{ "stats", stats_main },
 	{ NULL, NULL },
 };
+
+/* The application's seccomp filter from KEEL_SECCOMP, _ACTION and _DENY;
+ * an unknown system call name is bad input like any other. */
+static int main_seccomp(struct keel_seccomp_config *sc)
+{
+	char why[256];
+	const char *var, *val;
+
+	if (seccomp_parse_mode(keel_opts.seccomp, sc, why, sizeof(why))) {
+		var = "KEEL_SECCOMP";
+		val = keel_opts.seccomp;
+	} else if (seccomp_parse_action(keel_opts.seccomp_action, sc, why,
+					sizeof(why))) {
+		var = "KEEL_SECCOMP_ACTION";
+		val = keel_opts.seccomp_action;
+	} else if (seccomp_parse_deny_list(keel_opts.seccomp_deny, sc, why,
+					   sizeof(why))) {
+		var = "KEEL_SECCOMP_DENY";
+		val = keel_opts.seccomp_deny;
+	} else {
+		return 0;
+	}
+	fatal("%s=%s: %s", var, val, why);
+	return 2;
+}
+
+/* The memory guard: finds the limit, makes the statistics folder (its
+ * path goes into the child's environment) and says what to poll. */
+static int main_guard(struct supervise_guard *sg)
+{
+	struct keel_guard_config cfg = {
+		.root = "/",
+		.rss_limit = &keel_opts.rss_limit,
+		.on_limit = keel_opts.on_limit,
+		.report = keel_opts.report,
+		.stats_dir = keel_opts.stats_dir,
+	};
+
+	return guard_init(&cfg, &sg->fd, &sg->events, &sg->timeout_ms);
+}
 
 /* --help, --version, --license, --dump-options: print and exit 0. */
 static int main_actions(void)
@@ -45,6 +88,8 @@ static int main_actions(void)
 
 int main(int argc, char **argv)
 {
+	struct keel_seccomp_config seccomp = { 0 };
+	struct supervise_guard guard = { .fd = -1, .timeout_ms = -1 };
 	int rc;
 	pid_t child;
 
@@ -64,21 +109,27 @@ int main(int argc, char **argv)
 	log_verbosity = keel_opts.verbosity;
 	if ((rc = main_actions()) >= 0)
 		return rc;
-	if ((rc = inject_prepare()))
+	if ((rc = main_seccomp(&seccomp)) || (rc = inject_prepare()))
+		return rc;
+	/* The guard needs a supervising keel: none in exec mode. */
+	if (strcmp(keel_opts.mode, "exec") && (rc = main_guard(&guard)))
 		return rc;
 	/* Only after every check that can refuse, so bad input stays one line. */
 	options_warn_unknown(environ);
 	if (!strcmp(keel_opts.mode, "exec"))
-		return spawn_exec();
+		return spawn_exec(&seccomp);
 
 	/* Signals, then spawn: still allowed to fail. */
 	supervise_identity();
 	if (supervise_signals())
 		return 1;
-	child = spawn_child();
+	child = spawn_child(&seccomp);
 	if (child < 0)
 		return 1;
 
 	/* Supervise: from here on keel only warns and exits with the child. */
-	return supervise_run(child);
+	guard_child_started(child, keel_opts.argv[0]);
+	if (keel_opts.seccomp_self)
+		seccomp_confine_self();
+	return supervise_run(child, &guard);
 }

@@ -143,6 +143,11 @@ static int options_limit(const char *s, struct keel_limit *lim)
 	uint64_t bytes;
 	uint32_t centi;
 
+	if (parse_equal_nocase(s, "off")) {
+		lim->bytes = 0;
+		lim->centi_percent = 0;
+		return 0;
+	}
 	if (n && s[n - 1] == '%') {
 		if (parse_percent(s, &centi) || centi < 100)
 			return -1;

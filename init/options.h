@@ -21,7 +21,8 @@ struct keel_rewrite {
 	int to[KEEL_NSIG];
 };
 
-/* A size or a share of the cgroup limit: exactly one of the two is set. */
+/* A size or a share of the cgroup limit: at most one of the two is set;
+ * both zero means off. */
 struct keel_limit {
 	uint64_t bytes;
 	uint32_t centi_percent;

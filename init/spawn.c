@@ -7,6 +7,7 @@
 #include <unistd.h>
 
 #include "init/log.h"
+#include "init/seccomp.h"
 #include "init/options.h"
 #include "init/spawn.h"
 
@@ -28,7 +29,7 @@ static void spawn_clean_signals(void)
 
 /* Everything the child does between fork and execve, in one place: the
  * seccomp filter for the application is installed at the end of it. */
-static void spawn_child_prepare(void)
+static void spawn_child_prepare(const struct keel_seccomp_config *sc)
 {
 	/* Own group, so -g reaches the app's helpers and not keel. The mask
 	 * is still full here, so SIGTTOU cannot stop us in tcsetpgrp. */
@@ -39,6 +40,9 @@ static void spawn_child_prepare(void)
 		warning("unable to give the terminal to %s: %s",
 			keel_opts.argv[0], strerror(errno));
 	spawn_clean_signals();
+	/* Last: the filter must not refuse anything keel itself does here. */
+	if (seccomp_app_filter_wanted(sc) && seccomp_apply_app_filter(sc))
+		_exit(126);
 }
 
 /* execvp, and the exit code a shell would give when it fails. */
@@ -51,7 +55,7 @@ static int spawn_execvp(void)
 	return err == ENOENT || err == ENOTDIR ? 127 : 126;
 }
 
-pid_t spawn_child(void)
+pid_t spawn_child(const struct keel_seccomp_config *sc)
 {
 	pid_t pid = fork();
 
@@ -60,15 +64,17 @@ pid_t spawn_child(void)
 		return -1;
 	}
 	if (pid == 0) {
-		spawn_child_prepare();
+		spawn_child_prepare(sc);
 		_exit(spawn_execvp());
 	}
 	info("started %s as pid %d", keel_opts.argv[0], (int)pid);
 	return pid;
 }
 
-int spawn_exec(void)
+int spawn_exec(const struct keel_seccomp_config *sc)
 {
 	spawn_clean_signals();
+	if (seccomp_app_filter_wanted(sc) && seccomp_apply_app_filter(sc))
+		return 126;
 	return spawn_execvp();
 }

@@ -3,6 +3,7 @@
  * When the main child is gone the rest get SIGTERM, then SIGKILL after the
  * grace period. From here on a failure is only ever a warning. */
 #include <errno.h>
+#include <limits.h>
 #include <poll.h>
 #include <signal.h>
 #include <stdbool.h>
@@ -13,6 +14,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "init/guard.h"
 #include "init/log.h"
 #include "init/options.h"
 #include "init/signame.h"
@@ -82,8 +84,7 @@ void supervise_identity(void)
  * one place where the guard's OOM post-mortem hooks in. */
 static void supervise_exited(pid_t pid, int status)
 {
-	(void)pid;
-	(void)status;
+	guard_process_exited(pid, status);
 }
 
 static void supervise_reap(struct supervise_state *st)
@@ -202,16 +203,24 @@ static int supervise_exit_code(int status)
 	return options_remap_exit(code);
 }
 
-int supervise_run(pid_t child)
+/* The guard's next deadline from its relative timeout (-1: none). */
+static long long supervise_guard_due(int timeout_ms)
+{
+	return timeout_ms < 0 ? -1 : supervise_now_ms() + timeout_ms;
+}
+
+int supervise_run(pid_t child, const struct supervise_guard *guard)
 {
 	struct supervise_state st = { .child = child };
 	struct pollfd fds[2];
-	nfds_t nfds = 0;
+	long long guard_due = supervise_guard_due(guard->timeout_ms);
 
-	/* The memory guard adds its fd as fds[1] and shortens the timeout. */
-	fds[nfds++] = (struct pollfd){ .fd = supervise_fd, .events = POLLIN };
+	fds[0] = (struct pollfd){ .fd = supervise_fd, .events = POLLIN };
+	/* poll ignores a negative fd: no guard, or a guard that only polls */
+	fds[1] = (struct pollfd){ .fd = guard->fd, .events = guard->events };
 	for (;;) {
 		struct timespec ts, *timeout = NULL;
+		long long left = LLONG_MAX;	/* none */
 
 		supervise_reap(&st);
 		if (st.child_done) {
@@ -222,20 +231,27 @@ int supervise_run(pid_t child)
 				warning("processes left that SIGKILL did not end; exiting anyway");
 				break;
 			}
-			long long left = st.deadline_ms - supervise_now_ms();
-
-			if (left < 0)
-				left = 0;
+			left = st.deadline_ms - supervise_now_ms();
 			if (left > 100)
 				left = 100;
-			ts.tv_sec = 0;
-			ts.tv_nsec = (long)left * 1000000;
+		}
+		if (guard_due >= 0 && guard_due - supervise_now_ms() < left)
+			left = guard_due - supervise_now_ms();
+		if (left != LLONG_MAX) {
+			if (left < 0)
+				left = 0;
+			ts.tv_sec = (time_t)(left / 1000);
+			ts.tv_nsec = (long)(left % 1000) * 1000000;
 			timeout = &ts;
 		}
-		if (ppoll(fds, nfds, timeout, NULL) < 0 && errno != EINTR)
+		if (ppoll(fds, 2, timeout, NULL) < 0 && errno != EINTR)
 			warning("unable to wait for signals: %s", strerror(errno));
 		if (fds[0].revents & POLLIN)
 			supervise_signalfd(&st);
+		if (fds[1].fd >= 0 && fds[1].revents)
+			guard_due = supervise_guard_due(guard_on_event());
+		else if (guard_due >= 0 && supervise_now_ms() >= guard_due)
+			guard_due = supervise_guard_due(guard_on_timeout());
 	}
 	return supervise_exit_code(st.status);
 }

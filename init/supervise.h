@@ -5,6 +5,14 @@
 
 #include <sys/types.h>
 
+/* What the memory guard asks of the loop: one fd to poll (or -1) and a
+ * timeout in ms (-1: none), both from guard_init. */
+struct supervise_guard {
+	int fd;
+	short events;
+	int timeout_ms;
+};
+
 /* Blocks every signal except the bug signals and opens the signalfd.
  * Returns 0, or -1 (logged) before anything was started. */
 int supervise_signals(void);
@@ -14,6 +22,6 @@ void supervise_identity(void);
 
 /* Runs until the child and then the rest are gone; returns keel's exit
  * code: the child's status (after -e), 128+N for signal N. */
-int supervise_run(pid_t child);
+int supervise_run(pid_t child, const struct supervise_guard *guard);
 
 #endif

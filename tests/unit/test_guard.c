@@ -1,4 +1,4 @@
-/* guard_init refuses bad KEEL_ON_LIMIT, KEEL_RSS_LIMIT and KEEL_REPORT
+/* guard_init refuses bad KEEL_ON_LIMIT and KEEL_REPORT
  * values with status 2 before it creates anything (keel then exits 2
  * before the child starts). */
 #include <stdlib.h>
@@ -14,6 +14,7 @@ TEST(guard_bad_values)
 		.root = "tests/guard/fixtures/v2",
 		.stats_dir = "/tmp/keel-unit-guard-must-not-exist",
 	};
+	struct keel_limit p85 = { 0, 8500 };
 	struct stat sb;
 	int fd, timeout, saved = log_verbosity;
 	short events;
@@ -22,11 +23,7 @@ TEST(guard_bad_values)
 	cfg.on_limit = "explode";
 	CHECK(guard_init(&cfg, &fd, &events, &timeout) == 2);
 	cfg.on_limit = "fail";
-	cfg.rss_limit = "12Q";
-	CHECK(guard_init(&cfg, &fd, &events, &timeout) == 2);
-	cfg.rss_limit = "101%";
-	CHECK(guard_init(&cfg, &fd, &events, &timeout) == 2);
-	cfg.rss_limit = "85%";
+	cfg.rss_limit = &p85;
 	cfg.report = "syslog";
 	CHECK(guard_init(&cfg, &fd, &events, &timeout) == 2);
 	CHECK(fd == -1 && timeout == -1);

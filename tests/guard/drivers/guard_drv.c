@@ -11,6 +11,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "common/parse.h"
 #include "init/cgroup.h"
 #include "init/guard.h"
 #include "init/log.h"
@@ -34,9 +35,16 @@ static int drv_cgroup(void)
 /* The init's loop in miniature: poll the guard's fd, reap children. */
 static int drv_guard(int seconds, char **cmd)
 {
+	struct keel_limit limit = { 0, 9000 };
+	const char *text = getenv("KEEL_RSS_LIMIT");
+
+	if (text && text[strlen(text) - 1] == '%')
+		parse_percent(text, &limit.centi_percent);
+	else if (text && !parse_size(text, &limit.bytes))
+		limit.centi_percent = 0;
 	struct keel_guard_config cfg = {
 		.root = getenv("GUARD_DRV_ROOT") ? getenv("GUARD_DRV_ROOT") : "/",
-		.rss_limit = getenv("KEEL_RSS_LIMIT"),
+		.rss_limit = &limit,
 		.on_limit = getenv("KEEL_ON_LIMIT"),
 		.report = getenv("KEEL_REPORT"),
 		.stats_dir = getenv("KEEL_STATS_DIR"),
