@@ -3,6 +3,8 @@
 #   make test       every test suite; ends with "N passed, M failed"
 #   make bench      the side-by-side benchmarks; writes docs/BENCHMARKS.md
 #   V=1             show full commands;  SANITIZER=address|undefined  for tests
+#   SHIM_STRIP=     keep libkeel.so's symbols (perf, gdb); keel embeds the .so,
+#                   so it is stripped by default
 # Sources are found by wildcard: a new .c file in a folder needs no edit here.
 
 MUSL_CC   ?= musl-gcc
@@ -29,7 +31,7 @@ SECCOMP_A := $(wildcard /usr/lib/*-linux-gnu/libseccomp.a)
 INIT_CFLAGS := $(WARN) -Os -D_GNU_SOURCE -I. -isystem $(KINC) \
              -ffunction-sections -fdata-sections -fno-asynchronous-unwind-tables \
              $(if $(SECCOMP_A),-DKEEL_HAVE_SECCOMP=1)
-INIT_LDFLAGS := -static -s -Wl,--gc-sections
+INIT_LDFLAGS := -static -s -Wl,--gc-sections -Wl,-z,noseparate-code -Wl,--build-id=none
 INIT_LIBS := $(SECCOMP_A)
 
 # The shim: one libc-agnostic shared object. No libc, hidden symbols,
@@ -41,7 +43,8 @@ SHIM_CFLAGS := $(WARN) -O2 -g -fPIC -I. -fvisibility=hidden \
              -fno-builtin-malloc -fno-builtin-free -fno-builtin-calloc \
              -fno-builtin-realloc -fno-semantic-interposition \
              -fno-asynchronous-unwind-tables
-SHIM_LDFLAGS := -shared -nostdlib -Wl,--version-script=shim/libkeel.map \
+SHIM_STRIP ?= -s
+SHIM_LDFLAGS := $(SHIM_STRIP) -shared -nostdlib -Wl,--version-script=shim/libkeel.map \
              -Wl,-z,now -Wl,-z,noexecstack -Wl,--hash-style=both -Wl,-soname,libkeel.so
 SHIM_LIBS := -lgcc
 
