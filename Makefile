@@ -165,3 +165,11 @@ demo:
 	$(Q)$(MAKE) --no-print-directory all
 	$(Q)tests/demo
 .PHONY: demo
+
+# --- images: the Debian tree the container test runs in, and the image -----
+images-rootfs:
+	$(Q)tests/images/rootfs >/dev/null
+
+image:
+	docker build -t keel -f images/build/Dockerfile .
+.PHONY: images-rootfs image
