@@ -1,0 +1,260 @@
+/* The allocation core behind the API: dispatch by size to the thread cache
+ * (small), the page allocator (large, up to 1 MiB) or a direct mapping
+ * (huge), and back again on free by the pointer's segment header. free()
+ * refuses pointers whose 4 MiB boundary the heap does not own. */
+#include "kl.h"
+
+extern int *__errno_location(void) __attribute__((weak));
+
+void kl_set_errno(int e)
+{
+	if (__errno_location)
+		*__errno_location() = e;
+}
+
+static void *small_slow(unsigned cls)
+{
+	kl_boot();
+	struct kl_tcache *tc = kl_tcache_init();
+	if (tc)
+		return kl_tcache_refill(tc, cls);
+	return kl_small_alloc_locked(cls);
+}
+
+static void *large_alloc(size_t n)
+{
+	if (n > KL_LARGE_MAX)
+		return kl_huge_alloc(n, 0);
+	size_t np = (n + KL_PAGE - 1) >> KL_PAGE_SHIFT;
+	struct kl_span *s = kl_page_alloc(np);
+	if (!s)
+		return 0;
+	__atomic_fetch_add(&kl_pages.large_in_use, np * KL_PAGE,
+			   __ATOMIC_RELAXED);
+	return (void *)s->base;
+}
+
+void *kl_alloc(size_t n)
+{
+	void *p;
+	if (KL_LIKELY(n <= KL_SMALL_MAX)) {
+		unsigned cls = kl_class_of(n);
+		struct kl_tcache *tc = kl_tc;
+		if (KL_LIKELY((uintptr_t)tc > 1)) {
+			struct kl_tbin *b = &tc->bin[cls];
+			p = b->head;
+			if (KL_LIKELY(p)) {
+				b->head = *(void **)p;
+				b->count--;
+				tc->bytes -= kl_class_size[cls];
+				return p;
+			}
+			p = kl_tcache_refill(tc, cls);
+		} else {
+			p = small_slow(cls);
+		}
+	} else {
+		p = large_alloc(n);
+	}
+	if (KL_UNLIKELY(!p))
+		kl_set_errno(12 /* ENOMEM */);
+	return p;
+}
+
+/* What free() was given is not a block of this heap. */
+static void free_foreign(const char *fn, const void *p)
+{
+	kl_msg("libkeel: error: %s(%p): not a block of this heap; ignored",
+	       fn, p);
+}
+
+static struct kl_span *large_span(struct kl_segment *seg, const void *p)
+{
+	size_t i = ((uintptr_t)p - (uintptr_t)seg) >> KL_PAGE_SHIFT;
+	struct kl_span *s = seg->map[i];
+	if (!s || s->kind != KL_LARGE || s->base != (uintptr_t)p)
+		return 0;
+	return s;
+}
+
+void kl_free(void *p)
+{
+	if (!p)
+		return;
+	uintptr_t h = kl_seg_of(p);
+	if (KL_UNLIKELY(!kl_registry_has(h))) {
+		free_foreign("free", p);
+		return;
+	}
+	struct kl_segment *seg = (struct kl_segment *)h;
+	if (KL_UNLIKELY(seg->magic != KL_SEG_MAGIC)) {
+		struct kl_huge *hg = (struct kl_huge *)h;
+		if (hg->magic == KL_HUGE_MAGIC &&
+		    (uintptr_t)p == h + hg->offset)
+			kl_huge_free(hg);
+		else
+			free_foreign("free", p);
+		return;
+	}
+	unsigned c = seg->pcls[((uintptr_t)p - h) >> KL_PAGE_SHIFT];
+	if (KL_LIKELY(c)) {
+		unsigned cls = c - 1;
+		struct kl_tcache *tc = kl_tc;
+		if (KL_LIKELY((uintptr_t)tc > 1)) {
+			struct kl_tbin *b = &tc->bin[cls];
+			*(void **)p = b->head;
+			b->head = p;
+			tc->bytes += kl_class_size[cls];
+			if (KL_UNLIKELY(++b->count > b->max ||
+					tc->bytes > KL_TCACHE_BYTES_MAX))
+				kl_tcache_overflow(tc, cls);
+			return;
+		}
+		if (!tc && (tc = kl_tcache_init())) {
+			kl_free(p);
+			return;
+		}
+		kl_small_free_one(cls, p);
+		return;
+	}
+	struct kl_span *s = large_span(seg, p);
+	if (!s) {
+		free_foreign("free", p);
+		return;
+	}
+	kl_page_free(s);
+}
+
+size_t kl_usable(const void *p)
+{
+	if (!p)
+		return 0;
+	uintptr_t h = kl_seg_of(p);
+	if (!kl_registry_has(h))
+		return 0;
+	struct kl_segment *seg = (struct kl_segment *)h;
+	if (seg->magic != KL_SEG_MAGIC) {
+		struct kl_huge *hg = (struct kl_huge *)h;
+		return hg->magic == KL_HUGE_MAGIC ? hg->size : 0;
+	}
+	unsigned c = seg->pcls[((uintptr_t)p - h) >> KL_PAGE_SHIFT];
+	if (c)
+		return kl_class_size[c - 1];
+	struct kl_span *s = large_span(seg, p);
+	return s ? s->npages * KL_PAGE : 0;
+}
+
+/* Aligned blocks: a small class whose size is a multiple of the alignment
+ * (spans are page aligned, so its blocks are aligned; every power of two
+ * is a class), a large run carved at an aligned page, or a huge mapping. */
+void *kl_alloc_aligned(size_t align, size_t n)
+{
+	void *p = 0;
+	if (align <= 16)
+		return kl_alloc(n);
+	kl_boot();
+	if (n > ((size_t)1 << 46))
+		goto nomem;
+	if (align <= KL_PAGE && n <= KL_SMALL_MAX) {
+		size_t m = n < align ? align : n;
+		unsigned cls = kl_class_of(m);
+		while (kl_class_size[cls] % align)
+			cls++;
+		return kl_alloc(kl_class_size[cls]);
+	}
+	if (align <= KL_PAGE)
+		return kl_alloc(n < KL_PAGE ? KL_PAGE : n);
+	size_t np = (n + KL_PAGE - 1) >> KL_PAGE_SHIFT;
+	size_t extra = (align >> KL_PAGE_SHIFT) - 1;
+	if ((np + extra) * KL_PAGE <= KL_LARGE_MAX) {
+		struct kl_span *s = kl_page_alloc(np + extra);
+		if (!s)
+			goto nomem;
+		__atomic_fetch_add(&kl_pages.large_in_use,
+				   (np + extra) * KL_PAGE, __ATOMIC_RELAXED);
+		uintptr_t a = (s->base + align - 1) & ~(align - 1);
+		kl_page_carve(s, (a - s->base) >> KL_PAGE_SHIFT, np);
+		return (void *)a;
+	}
+	p = kl_huge_alloc(n, align);
+	if (p)
+		return p;
+nomem:
+	kl_set_errno(12);
+	return 0;
+}
+
+/* A large block that must move to grow takes headroom: appends in small
+ * steps (the seed's buffers) would otherwise copy the whole block at every
+ * page boundary. The size is rounded to a geometric step (8 per doubling),
+ * so every growing buffer passes through the same sizes and the runs one
+ * frees fit the next one exactly, from dirty memory. */
+static size_t realloc_headroom(size_t n)
+{
+	n += n / 8;
+	unsigned k = 63 - (unsigned)__builtin_clzl(n - 1);
+	size_t step = (size_t)1 << (k - 3);
+	n = (n + step - 1) & ~(step - 1);
+	return n > KL_LARGE_MAX ? KL_LARGE_MAX : n;
+}
+
+static void *realloc_move(void *p, size_t old, size_t n)
+{
+	size_t want = n;
+	if (n > old && n > KL_SMALL_MAX && n <= KL_LARGE_MAX)
+		want = realloc_headroom(n);
+	void *q = kl_alloc(want);
+	if (q) {
+		memcpy(q, p, old < n ? old : n);
+		kl_free(p);
+	}
+	return q;
+}
+
+void *kl_realloc(void *p, size_t n)
+{
+	uintptr_t h = kl_seg_of(p);
+	if (!kl_registry_has(h)) {
+		free_foreign("realloc", p);
+		kl_set_errno(12);
+		return 0;
+	}
+	struct kl_segment *seg = (struct kl_segment *)h;
+	if (seg->magic != KL_SEG_MAGIC) {
+		struct kl_huge *hg = (struct kl_huge *)h;
+		if (hg->magic != KL_HUGE_MAGIC)
+			return 0;
+		if (n > KL_SMALL_MAX) {
+			void *q = kl_huge_realloc(hg, n);
+			if (q)
+				return q;
+			if (n <= hg->size)
+				return p;
+		}
+		return realloc_move(p, hg->size, n);
+	}
+	unsigned c = seg->pcls[((uintptr_t)p - h) >> KL_PAGE_SHIFT];
+	if (c) {
+		if (n <= KL_SMALL_MAX && kl_class_of(n) == c - 1)
+			return p;
+		return realloc_move(p, kl_class_size[c - 1], n);
+	}
+	struct kl_span *s = large_span(seg, p);
+	if (!s) {
+		free_foreign("realloc", p);
+		return 0;
+	}
+	size_t old = s->npages * KL_PAGE;
+	if (n > KL_SMALL_MAX && n <= KL_LARGE_MAX) {
+		size_t np = (n + KL_PAGE - 1) >> KL_PAGE_SHIFT;
+		if (np == s->npages)
+			return p;
+		if (np < s->npages) {
+			kl_page_shrink(s, np);
+			return p;
+		}
+		if (kl_page_grow(s, np))
+			return p;
+	}
+	return realloc_move(p, old, n);
+}

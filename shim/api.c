@@ -1,0 +1,190 @@
+/* The exported malloc API of glibc and musl, with glibc's semantics, and
+ * the only file that marks names visible: everything else is hidden, and
+ * shim/libkeel.map keeps it that way. */
+#include "kl.h"
+
+#define API __attribute__((visibility("default")))
+#define KL_EINVAL 22
+#define KL_ENOMEM 12
+
+struct mallinfo {
+	int arena, ordblks, smblks, hblks, hblkhd;
+	int usmblks, fsmblks, uordblks, fordblks, keepcost;
+};
+
+struct mallinfo2 {
+	size_t arena, ordblks, smblks, hblks, hblkhd;
+	size_t usmblks, fsmblks, uordblks, fordblks, keepcost;
+};
+
+API void *malloc(size_t n)
+{
+	return kl_alloc_fast(n);
+}
+
+/* free() keeps errno: the shim's system calls never touch it. */
+API void free(void *p)
+{
+	kl_free_fast(p);
+}
+
+API void cfree(void *p)
+{
+	kl_free(p);
+}
+
+API void free_sized(void *p, size_t n)
+{
+	(void)n;
+	kl_free(p);
+}
+
+API void free_aligned_sized(void *p, size_t align, size_t n)
+{
+	(void)align;
+	(void)n;
+	kl_free(p);
+}
+
+API void *calloc(size_t nmemb, size_t size)
+{
+	size_t n;
+	if (__builtin_mul_overflow(nmemb, size, &n)) {
+		kl_set_errno(KL_ENOMEM);
+		return 0;
+	}
+	void *p = kl_alloc(n);
+	/* huge blocks are fresh mappings, already zero */
+	if (p && n <= KL_LARGE_MAX)
+		memset(p, 0, n);
+	return p;
+}
+
+API void *realloc(void *p, size_t n)
+{
+	if (!p)
+		return kl_alloc(n);
+	if (!n) {
+		kl_free(p);
+		return 0;
+	}
+	void *q = kl_realloc(p, n);
+	if (!q)
+		kl_set_errno(KL_ENOMEM);
+	return q;
+}
+
+API void *reallocarray(void *p, size_t nmemb, size_t size)
+{
+	size_t n;
+	if (__builtin_mul_overflow(nmemb, size, &n)) {
+		kl_set_errno(KL_ENOMEM);
+		return 0;
+	}
+	return realloc(p, n);
+}
+
+static bool api_pow2(size_t a)
+{
+	return a && !(a & (a - 1));
+}
+
+API int posix_memalign(void **out, size_t align, size_t n)
+{
+	if (!api_pow2(align) || align % sizeof(void *))
+		return KL_EINVAL;
+	void *p = kl_alloc_aligned(align, n);
+	if (!p)
+		return KL_ENOMEM;
+	*out = p;
+	return 0;
+}
+
+/* glibc rounds a non-power-of-two alignment up to the next power. */
+API void *memalign(size_t align, size_t n)
+{
+	if (align > ((size_t)1 << 62)) {
+		kl_set_errno(KL_EINVAL);
+		return 0;
+	}
+	if (!api_pow2(align)) {
+		size_t a = 1;
+		while (a < align)
+			a <<= 1;
+		align = a;
+	}
+	return kl_alloc_aligned(align, n);
+}
+
+/* glibc 2.36 accepts any alignment here, as memalign does. */
+API void *aligned_alloc(size_t align, size_t n)
+{
+	return memalign(align, n);
+}
+
+API void *valloc(size_t n)
+{
+	return kl_alloc_aligned(KL_PAGE, n);
+}
+
+API void *pvalloc(size_t n)
+{
+	size_t r;
+	if (__builtin_add_overflow(n, KL_PAGE - 1, &r)) {
+		kl_set_errno(KL_ENOMEM);
+		return 0;
+	}
+	r &= ~(KL_PAGE - 1);
+	return kl_alloc_aligned(KL_PAGE, r ? r : KL_PAGE);
+}
+
+API size_t malloc_usable_size(void *p)
+{
+	return kl_usable(p);
+}
+
+API int malloc_trim(size_t pad)
+{
+	(void)pad;
+	return kl_trim();
+}
+
+API struct mallinfo2 mallinfo2(void)
+{
+	size_t v[10];
+	kl_stats_mallinfo(v);
+	struct mallinfo2 m = { v[0], v[1], v[2], v[3], v[4],
+			       v[5], v[6], v[7], v[8], v[9] };
+	return m;
+}
+
+/* The int fields of the old interface saturate instead of wrapping. */
+API struct mallinfo mallinfo(void)
+{
+	size_t v[10];
+	kl_stats_mallinfo(v);
+	int w[10];
+	for (int i = 0; i < 10; i++)
+		w[i] = v[i] > 0x7fffffff ? 0x7fffffff : (int)v[i];
+	struct mallinfo m = { w[0], w[1], w[2], w[3], w[4],
+			      w[5], w[6], w[7], w[8], w[9] };
+	return m;
+}
+
+API void malloc_stats(void)
+{
+	kl_stats_print();
+}
+
+/* glibc's parameters are accepted and have no effect here; like glibc,
+ * an unknown one is accepted too, and the two with a range check refuse
+ * values glibc refuses (M_MXFAST above 160, M_MMAP_THRESHOLD above
+ * 32 MiB). */
+API int mallopt(int param, int value)
+{
+	if (param == 1 /* M_MXFAST */)
+		return value >= 0 && value <= 160;
+	if (param == -3 /* M_MMAP_THRESHOLD */)
+		return value >= 0 && value <= (32 << 20);
+	return 1;
+}

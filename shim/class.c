@@ -1,0 +1,53 @@
+/* Size classes: the block size of each class, how many pages its spans
+ * take, and how many free blocks a thread may cache. Computed once from the
+ * class rule in kl.h, so the lookup on the fast path is bit arithmetic. */
+#include "kl.h"
+
+KL_HIDDEN uint32_t kl_class_size[KL_NCLASS];
+KL_HIDDEN uint16_t kl_class_pages[KL_NCLASS];
+KL_HIDDEN uint16_t kl_class_blocks[KL_NCLASS];
+KL_HIDDEN uint16_t kl_class_cache_max[KL_NCLASS];
+
+/* Span size per class: the fewest pages that hold at least 8 blocks and
+ * leave less than 1/16 of the span unused at its tail (a span of a class
+ * that fits no page count well takes the best of up to 64 pages). */
+static unsigned class_span_pages(uint32_t size)
+{
+	unsigned best = 1;
+	size_t best_waste = (size_t)-1;
+
+	for (unsigned np = 1; np <= 64; np++) {
+		size_t bytes = np * KL_PAGE;
+		size_t nb = bytes / size;
+		size_t waste = bytes - nb * size;
+		if (nb < 8)
+			continue;
+		if (waste * 16 < bytes)
+			return np;
+		if (waste * 64 / bytes < best_waste) {
+			best_waste = waste * 64 / bytes;
+			best = np;
+		}
+	}
+	return best;
+}
+
+void kl_class_init(void)
+{
+	for (unsigned c = 0; c < KL_NCLASS; c++) {
+		uint32_t size;
+		if (c < 8) {
+			size = 16 * (c + 1);
+		} else {
+			unsigned k = 7 + (c - 8) / 8, j = (c - 8) % 8;
+			size = (1u << k) + (j + 1) * (1u << (k - 3));
+		}
+		kl_class_size[c] = size;
+		kl_class_pages[c] = (uint16_t)class_span_pages(size);
+		kl_class_blocks[c] =
+			(uint16_t)(kl_class_pages[c] * KL_PAGE / size);
+		/* about 32 KiB of each class per thread, 2..64 blocks */
+		uint32_t m = 32768 / size;
+		kl_class_cache_max[c] = (uint16_t)(m < 2 ? 2 : m > 64 ? 64 : m);
+	}
+}

@@ -1,0 +1,84 @@
+/* The library's life: lazy bootstrap (malloc may run before the constructor),
+ * the constructor (configuration, fork handlers), the exit report, the full
+ * trim, and fork safety: every lock taken in one order before fork; the child
+ * restarts with one thread, no purger and its own statistics file. */
+#include "kl.h"
+
+extern int __register_atfork(void (*prepare)(void), void (*parent)(void),
+			     void (*child)(void), void *dso)
+	__attribute__((weak));
+extern int pthread_atfork(void (*prepare)(void), void (*parent)(void),
+			  void (*child)(void)) __attribute__((weak));
+
+static bool life_booted;
+
+void kl_boot(void)
+{
+	if (KL_LIKELY(__atomic_load_n(&life_booted, __ATOMIC_ACQUIRE)))
+		return;
+	kl_class_init();	/* idempotent: racing threads write the same */
+	__atomic_store_n(&life_booted, true, __ATOMIC_RELEASE);
+}
+
+/* Lock order: thread registry, size classes in order, heap, metadata. */
+static void life_prepare(void)
+{
+	kl_lock(&kl_threads_lock);
+	kl_small_fork_lock(true);
+	kl_lock(&kl_heap_lock);
+	kl_meta_fork_lock(true);
+}
+
+static void life_parent(void)
+{
+	kl_meta_fork_lock(false);
+	kl_unlock(&kl_heap_lock);
+	kl_small_fork_lock(false);
+	kl_unlock(&kl_threads_lock);
+}
+
+static void life_child(void)
+{
+	kl_meta_fork_child();
+	kl_page_fork_child();
+	kl_small_fork_child();
+	kl_tcache_fork_child();
+	kl_purger_fork_child();
+	kl_stats_fork_child();
+}
+
+/* Return every free byte that can go: the caller's cache, then all dirty
+ * pages. Reports whether anything was released (malloc_trim's result). */
+int kl_trim(void)
+{
+	size_t before = kl_pages.small_spans + kl_pages.dirty;
+	struct kl_tcache *tc = kl_tc;
+	if (tc && tc != KL_TCACHE_DEAD)
+		kl_tcache_flush(tc);
+	size_t done = kl_purge(UINT64_MAX, SIZE_MAX);
+	size_t after = kl_pages.small_spans + kl_pages.dirty;
+	__atomic_fetch_add(&kl_trims, 1, __ATOMIC_RELAXED);
+	kl_stats_publish();
+	return done > 0 || after < before;
+}
+
+__attribute__((constructor)) static void life_init(void)
+{
+	kl_boot();
+	kl_config_read();
+	kl_tcache_ctor();
+	if (__register_atfork)
+		__register_atfork(life_prepare, life_parent, life_child, 0);
+	else if (pthread_atfork)
+		pthread_atfork(life_prepare, life_parent, life_child);
+	kl_stats_open();
+	__atomic_store_n(&kl_ctor_done, true, __ATOMIC_RELEASE);
+	kl_purger_kick();
+}
+
+__attribute__((destructor)) static void life_fini(void)
+{
+	if (kl_cfg.stats)
+		kl_stats_print();
+	kl_stats_close();
+}

@@ -1,1 +1,0 @@
-int keel_placeholder;

@@ -1,0 +1,144 @@
+/* Segments and metadata: 4 MiB aligned regions taken from the OS, a bitmap
+ * registry of every 4 MiB boundary the heap owns (so free() can refuse a
+ * foreign pointer without touching unmapped memory), and the pool that
+ * span descriptors come from, kept apart from user memory. */
+#include "kl.h"
+
+#include <linux/mman.h>
+
+KL_HIDDEN uint64_t *kl_registry;
+static struct kl_lock kl_meta_lock;
+static char *kl_meta_cur, *kl_meta_end;
+static struct kl_span *kl_span_pool;
+
+static void registry_init(void)
+{
+	if (__atomic_load_n(&kl_registry, __ATOMIC_ACQUIRE))
+		return;
+	void *p = kl_mmap(0, KL_REG_BITS / 8, PROT_READ | PROT_WRITE,
+			  MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE);
+	if (kl_is_err(p))
+		return;
+	uint64_t *none = 0;
+	/* huge blocks register without the heap lock: first one wins */
+	if (!__atomic_compare_exchange_n(&kl_registry, &none, p, 0,
+					 __ATOMIC_ACQ_REL, __ATOMIC_ACQUIRE))
+		kl_munmap(p, KL_REG_BITS / 8);
+}
+
+
+/* Only the 4 MiB boundary holding a header is marked: free() looks there. */
+void kl_registry_set(uintptr_t seg, size_t len, bool on)
+{
+	(void)len;
+	registry_init();
+	if (!kl_registry)
+		return;
+	uintptr_t i = seg >> KL_SEG_SHIFT;
+	if (i >= KL_REG_BITS)
+		return;
+	uint64_t bit = 1ull << (i % 64);
+	if (on)
+		__atomic_fetch_or(&kl_registry[i / 64], bit, __ATOMIC_RELEASE);
+	else
+		__atomic_fetch_and(&kl_registry[i / 64], ~bit, __ATOMIC_RELEASE);
+}
+
+/* Map len bytes at an address aligned to align (a power of two >= 4 MiB),
+ * by mapping more and cutting the unaligned ends off. */
+void *kl_map_aligned(size_t len, size_t align)
+{
+	size_t big = len + align;
+	char *p = kl_mmap(0, big, PROT_READ | PROT_WRITE,
+			  MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE);
+	if (kl_is_err(p))
+		return 0;
+	uintptr_t a = ((uintptr_t)p + align - 1) & ~(align - 1);
+	size_t head = a - (uintptr_t)p;
+	if (head)
+		kl_munmap(p, head);
+	if (big - head - len)
+		kl_munmap((char *)a + len, big - head - len);
+	return (void *)a;
+}
+
+/* A new segment; its header pages are written, the rest is untouched and
+ * costs no memory until used. Called with kl_heap_lock held. */
+struct kl_segment *kl_segment_new(void)
+{
+	struct kl_segment *seg = kl_map_aligned(KL_SEG_SIZE, KL_SEG_SIZE);
+	if (!seg)
+		return 0;
+	seg->magic = KL_SEG_MAGIC;
+	kl_registry_set((uintptr_t)seg, KL_SEG_SIZE, true);
+	kl_pages.mapped += KL_SEG_SIZE;
+	kl_pages.segments++;
+	return seg;
+}
+
+void kl_segment_delete(struct kl_segment *seg)
+{
+	kl_registry_set((uintptr_t)seg, KL_SEG_SIZE, false);
+	kl_munmap(seg, KL_SEG_SIZE);
+	kl_pages.mapped -= KL_SEG_SIZE;
+	kl_pages.segments--;
+}
+
+/* Metadata: a bump allocator over 256 KiB mappings; never freed (span
+ * descriptors and thread caches are recycled through their own lists). */
+void *kl_meta_alloc(size_t size)
+{
+	size = (size + 63) & ~(size_t)63;
+	kl_lock(&kl_meta_lock);
+	if ((size_t)(kl_meta_end - kl_meta_cur) < size) {
+		size_t len = size > (256u << 10) ? size : (256u << 10);
+		char *p = kl_mmap(0, len, PROT_READ | PROT_WRITE,
+				  MAP_PRIVATE | MAP_ANONYMOUS);
+		if (kl_is_err(p)) {
+			kl_unlock(&kl_meta_lock);
+			return 0;
+		}
+		kl_meta_cur = p;
+		kl_meta_end = p + len;
+	}
+	void *r = kl_meta_cur;
+	kl_meta_cur += size;
+	kl_unlock(&kl_meta_lock);
+	return r;
+}
+
+struct kl_span *kl_span_new(void)
+{
+	kl_lock(&kl_meta_lock);
+	struct kl_span *s = kl_span_pool;
+	if (s)
+		kl_span_pool = s->next;
+	kl_unlock(&kl_meta_lock);
+	if (!s)
+		s = kl_meta_alloc(sizeof(*s));
+	if (s)
+		memset(s, 0, sizeof(*s));
+	return s;
+}
+
+void kl_span_delete(struct kl_span *s)
+{
+	kl_lock(&kl_meta_lock);
+	s->kind = 0;
+	s->next = kl_span_pool;
+	kl_span_pool = s;
+	kl_unlock(&kl_meta_lock);
+}
+
+void kl_meta_fork_lock(bool lock)
+{
+	if (lock)
+		kl_lock(&kl_meta_lock);
+	else
+		kl_unlock(&kl_meta_lock);
+}
+
+void kl_meta_fork_child(void)
+{
+	kl_meta_lock.state = 0;
+}

@@ -1,0 +1,230 @@
+/* Heap statistics: derived on demand from span and page counters minus
+ * what thread caches hold (nothing is counted on the fast path). They feed
+ * malloc_stats(), mallinfo2(), the KEEL_STATS exit table and the file
+ * "<KEEL_STATS_DIR>/<pid>" that keel reads from outside the process. */
+#include "kl.h"
+#include "common/heapstats.h"
+
+#include <linux/fcntl.h>
+#include <linux/mman.h>
+
+KL_HIDDEN struct keel_control *kl_control;
+static struct keel_heap_stats *stats_pub;
+static char stats_path[256];
+static uint32_t stats_writing;	/* a publish is under way */
+
+struct kl_snapshot {
+	size_t cls_used[KL_NCLASS];	/* blocks in use */
+	size_t cls_free[KL_NCLASS];	/* bytes free in spans and caches */
+	size_t small_in_use, small_free;
+	size_t large_in_use, huge, huge_count;
+	size_t dirty, clean, mapped;
+};
+
+static void stats_take(struct kl_snapshot *s)
+{
+	size_t cached[KL_NCLASS] = { 0 };
+	kl_lock(&kl_threads_lock);
+	for (struct kl_tcache *tc = kl_threads; tc; tc = tc->next)
+		for (unsigned c = 0; c < KL_NCLASS; c++)
+			cached[c] += __atomic_load_n(&tc->bin[c].count,
+						     __ATOMIC_RELAXED);
+	kl_unlock(&kl_threads_lock);
+	s->small_in_use = s->small_free = 0;
+	for (unsigned c = 0; c < KL_NCLASS; c++) {
+		struct kl_class *k = &kl_classes[c];
+		size_t used = __atomic_load_n(&k->used, __ATOMIC_RELAXED);
+		size_t cap = __atomic_load_n(&k->nblocks, __ATOMIC_RELAXED);
+		size_t u = used > cached[c] ? used - cached[c] : 0;
+		s->cls_used[c] = u;
+		s->cls_free[c] = (cap - u) * kl_class_size[c];
+		s->small_in_use += u * kl_class_size[c];
+		s->small_free += s->cls_free[c];
+	}
+	s->large_in_use = __atomic_load_n(&kl_pages.large_in_use,
+					  __ATOMIC_RELAXED);
+	s->huge = __atomic_load_n(&kl_huge_bytes, __ATOMIC_RELAXED);
+	s->huge_count = __atomic_load_n(&kl_huge_count, __ATOMIC_RELAXED);
+	s->dirty = __atomic_load_n(&kl_pages.dirty, __ATOMIC_RELAXED);
+	s->clean = __atomic_load_n(&kl_pages.clean, __ATOMIC_RELAXED);
+	s->mapped = __atomic_load_n(&kl_pages.mapped, __ATOMIC_RELAXED);
+}
+
+/* mallinfo2 in glibc's field order. */
+void kl_stats_mallinfo(size_t out[10])
+{
+	struct kl_snapshot s;
+	stats_take(&s);
+	memset(out, 0, 10 * sizeof(size_t));
+	out[0] = s.mapped;			/* arena */
+	out[1] = 1;				/* ordblks */
+	out[3] = s.huge_count;			/* hblks */
+	out[4] = s.huge;			/* hblkhd */
+	out[7] = s.small_in_use + s.large_in_use; /* uordblks */
+	out[8] = s.small_free + s.dirty;	/* fordblks */
+}
+
+static size_t kib(size_t b)
+{
+	return (b + 1023) / 1024;
+}
+
+/* The per-class table and the totals, to stderr. */
+void kl_stats_print(void)
+{
+	struct kl_snapshot s;
+	char line[160];
+	stats_take(&s);
+	kl_write(2, line, (size_t)kl_snprintf(line, sizeof(line),
+		 "libkeel: %8s %12s %12s %12s\n", "class", "blocks",
+		 "in use KiB", "free KiB"));
+	for (unsigned c = 0; c < KL_NCLASS; c++) {
+		if (!s.cls_used[c] && !s.cls_free[c])
+			continue;
+		int n = kl_snprintf(line, sizeof(line),
+				    "libkeel: %8u %12zu %12zu %12zu\n",
+				    kl_class_size[c], s.cls_used[c],
+				    kib(s.cls_used[c] * kl_class_size[c]),
+				    kib(s.cls_free[c]));
+		kl_write(2, line, (size_t)n);
+	}
+	int n = kl_snprintf(line, sizeof(line),
+			    "libkeel: %8s %12s %12zu %12zu\n", "large", "",
+			    kib(s.large_in_use), kib(s.dirty));
+	kl_write(2, line, (size_t)n);
+	n = kl_snprintf(line, sizeof(line), "libkeel: %8s %12zu %12zu %12s\n",
+			"huge", s.huge_count, kib(s.huge), "");
+	kl_write(2, line, (size_t)n);
+	n = kl_snprintf(line, sizeof(line),
+			"libkeel: total KiB: mapped %zu, in use %zu, free resident %zu, returned %zu\n",
+			kib(s.mapped + s.huge),
+			kib(s.small_in_use + s.large_in_use + s.huge),
+			kib(s.small_free + s.dirty), kib(s.clean));
+	kl_write(2, line, (size_t)n);
+}
+
+/* Map the control file keel writes, if there is one. */
+static void stats_map_control(void)
+{
+	char path[256];
+	kl_snprintf(path, sizeof(path), "%s/%s", kl_cfg.stats_dir,
+		    KEEL_CONTROL_FILE);
+	int fd = kl_open(path, O_RDONLY | O_CLOEXEC, 0);
+	if (fd < 0)
+		return;
+	struct keel_control *c = kl_mmap_fd(sizeof(*c), PROT_READ, fd);
+	kl_close(fd);
+	if (kl_is_err(c))
+		return;
+	if (c->magic != KEEL_CONTROL_MAGIC || c->size < sizeof(*c)) {
+		kl_munmap(c, sizeof(*c));
+		return;
+	}
+	kl_control = c;
+}
+
+/* Create "<dir>/<pid>" and map it; no descriptor stays open. */
+static void stats_create(void)
+{
+	int pid = kl_getpid();
+	kl_snprintf(stats_path, sizeof(stats_path), "%s/%d", kl_cfg.stats_dir,
+		    pid);
+	int fd = kl_open(stats_path,
+			 O_RDWR | O_CREAT | O_TRUNC | O_CLOEXEC | O_NOFOLLOW,
+			 0644);
+	if (fd < 0) {
+		kl_msg("libkeel: warning: unable to create %s: error %d; statistics not published",
+		       stats_path, -fd);
+		stats_path[0] = 0;
+		return;
+	}
+	struct keel_heap_stats *p = 0;
+	if (kl_ftruncate(fd, sizeof(*p)) == 0)
+		p = kl_mmap_fd(sizeof(*p), PROT_READ | PROT_WRITE, fd);
+	kl_close(fd);
+	if (!p || kl_is_err(p))
+		return;
+	p->magic = KEEL_STATS_MAGIC;
+	p->version = KEEL_STATS_VERSION;
+	p->size = sizeof(*p);
+	p->pid = (uint32_t)pid;
+	p->nclasses = KL_NCLASS;
+	for (unsigned c = 0; c < KL_NCLASS; c++)
+		p->classes[c].block_size = kl_class_size[c];
+	stats_pub = p;
+}
+
+void kl_stats_open(void)
+{
+	if (!kl_cfg.stats_dir)
+		return;
+	stats_map_control();
+	stats_create();
+	kl_stats_publish();
+}
+
+/* Write the snapshot under the seqlock (odd while writing). */
+void kl_stats_publish(void)
+{
+	struct keel_heap_stats *p = stats_pub;
+	struct kl_snapshot s;
+	uint32_t idle = 0;
+	/* one writer at a time (purger tick or a trim); a second one skips:
+	 * the first publishes numbers just as fresh */
+	if (!p || !__atomic_compare_exchange_n(&stats_writing, &idle, 1, 0,
+					       __ATOMIC_ACQUIRE,
+					       __ATOMIC_RELAXED))
+		return;
+	stats_take(&s);
+	__atomic_store_n(&p->seq, p->seq + 1, __ATOMIC_RELAXED);
+	__atomic_thread_fence(__ATOMIC_RELEASE);
+	p->threads = kl_nthreads;
+	p->updated_ms = kl_now_ms();
+	p->mapped = s.mapped + s.huge;
+	p->in_use = s.small_in_use + s.large_in_use + s.huge;
+	p->free_resident = s.small_free + s.dirty;
+	p->resident = p->in_use + p->free_resident;
+	p->returned = s.clean;
+	p->huge_in_use = s.huge;
+	p->trims = kl_trims;
+	for (unsigned c = 0; c < KL_NCLASS; c++) {
+		p->classes[c].blocks_in_use = s.cls_used[c];
+		p->classes[c].bytes_free_resident = s.cls_free[c];
+	}
+	__atomic_thread_fence(__ATOMIC_RELEASE);
+	__atomic_store_n(&p->seq, p->seq + 1, __ATOMIC_RELEASE);
+	__atomic_store_n(&stats_writing, 0, __ATOMIC_RELEASE);
+}
+
+void kl_stats_served(uint32_t epoch)
+{
+	if (stats_pub)
+		__atomic_store_n(&stats_pub->trim_epoch_done, epoch,
+				 __ATOMIC_RELEASE);
+}
+
+/* KEEL_ON_LIMIT=fail: keel says the heap may not grow. */
+bool kl_growth_denied(void)
+{
+	struct keel_control *c = kl_control;
+	return kl_cfg.on_limit_fail && c &&
+	       __atomic_load_n(&c->deny_growth, __ATOMIC_RELAXED);
+}
+
+/* The child publishes its own file; the parent's mapping is dropped. */
+void kl_stats_fork_child(void)
+{
+	stats_writing = 0;
+	if (stats_pub) {
+		kl_munmap(stats_pub, sizeof(*stats_pub));
+		stats_pub = 0;
+		stats_create();
+	}
+}
+
+/* At exit the file goes away: a process that is gone has no heap. */
+void kl_stats_close(void)
+{
+	if (stats_pub && stats_path[0])
+		kl_unlink(stats_path);
+}

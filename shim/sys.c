@@ -1,0 +1,205 @@
+/* The primitive layer: every system call the shim makes, as raw inline asm
+ * for x86_64 and aarch64, plus the memory routines gcc may call. The shim
+ * links no libc, so nothing here touches errno or allocates. */
+#include "kl.h"
+
+#include <linux/futex.h>
+#include <asm/unistd.h>
+
+#if defined(__x86_64__)
+long kl_syscall6(long n, long a, long b, long c, long d, long e, long f)
+{
+	long ret;
+	register long r10 __asm__("r10") = d;
+	register long r8 __asm__("r8") = e;
+	register long r9 __asm__("r9") = f;
+	__asm__ volatile("syscall"
+			 : "=a"(ret)
+			 : "a"(n), "D"(a), "S"(b), "d"(c), "r"(r10), "r"(r8),
+			   "r"(r9)
+			 : "rcx", "r11", "memory");
+	return ret;
+}
+#elif defined(__aarch64__)
+long kl_syscall6(long n, long a, long b, long c, long d, long e, long f)
+{
+	register long x8 __asm__("x8") = n;
+	register long x0 __asm__("x0") = a;
+	register long x1 __asm__("x1") = b;
+	register long x2 __asm__("x2") = c;
+	register long x3 __asm__("x3") = d;
+	register long x4 __asm__("x4") = e;
+	register long x5 __asm__("x5") = f;
+	__asm__ volatile("svc 0"
+			 : "+r"(x0)
+			 : "r"(x8), "r"(x1), "r"(x2), "r"(x3), "r"(x4), "r"(x5)
+			 : "memory");
+	return x0;
+}
+#else
+#error "libkeel: unsupported architecture (x86_64 and aarch64 only)"
+#endif
+
+#define SC(n, a, b, c, d, e, f) \
+	kl_syscall6(n, (long)(a), (long)(b), (long)(c), (long)(d), (long)(e), \
+		    (long)(f))
+
+bool kl_is_err(void *p)
+{
+	return (uintptr_t)p > (uintptr_t)-4096;
+}
+
+void *kl_mmap(void *addr, size_t len, int prot, int flags)
+{
+	return (void *)SC(__NR_mmap, addr, len, prot, flags, -1, 0);
+}
+
+void *kl_mmap_fd(size_t len, int prot, int fd)
+{
+	return (void *)SC(__NR_mmap, 0, len, prot, 1 /* MAP_SHARED */, fd, 0);
+}
+
+int kl_unlink(const char *path)
+{
+	return (int)SC(__NR_unlinkat, -100 /* AT_FDCWD */, path, 0, 0, 0, 0);
+}
+
+int kl_munmap(void *addr, size_t len)
+{
+	return (int)SC(__NR_munmap, addr, len, 0, 0, 0, 0);
+}
+
+void *kl_mremap(void *old, size_t oldlen, size_t newlen, int flags, void *na)
+{
+	return (void *)SC(__NR_mremap, old, oldlen, newlen, flags, na, 0);
+}
+
+int kl_madvise(void *addr, size_t len, int advice)
+{
+	return (int)SC(__NR_madvise, addr, len, advice, 0, 0, 0);
+}
+
+long kl_write(int fd, const void *buf, size_t len)
+{
+	return SC(__NR_write, fd, buf, len, 0, 0, 0);
+}
+
+int kl_open(const char *path, int flags, int mode)
+{
+	return (int)SC(__NR_openat, -100 /* AT_FDCWD */, path, flags, mode, 0,
+		       0);
+}
+
+int kl_close(int fd)
+{
+	return (int)SC(__NR_close, fd, 0, 0, 0, 0, 0);
+}
+
+int kl_ftruncate(int fd, long len)
+{
+	return (int)SC(__NR_ftruncate, fd, len, 0, 0, 0, 0);
+}
+
+int kl_getpid(void)
+{
+	return (int)SC(__NR_getpid, 0, 0, 0, 0, 0, 0);
+}
+
+struct kl_timespec {
+	long sec, nsec;
+};
+
+uint64_t kl_now_ms(void)
+{
+	struct kl_timespec ts = { 0, 0 };
+	SC(__NR_clock_gettime, 1 /* CLOCK_MONOTONIC */, &ts, 0, 0, 0, 0);
+	return (uint64_t)ts.sec * 1000 + (uint64_t)ts.nsec / 1000000;
+}
+
+void kl_sleep_ms(uint64_t ms)
+{
+	struct kl_timespec ts = { (long)(ms / 1000), (long)(ms % 1000) * 1000000 };
+	SC(__NR_nanosleep, &ts, 0, 0, 0, 0, 0);
+}
+
+/* ms == 0 waits without a timeout; op may carry FUTEX_PRIVATE_FLAG. */
+long kl_futex(volatile uint32_t *uaddr, int op, uint32_t val, uint64_t ms)
+{
+	struct kl_timespec ts = { (long)(ms / 1000), (long)(ms % 1000) * 1000000 };
+	return SC(__NR_futex, uaddr, op, val, ms ? &ts : 0, 0, 0);
+}
+
+/* The purger must not take the application's signals. Signals 32-34 stay
+ * open: glibc and musl use them internally (setuid() in a threaded process
+ * signals every thread and waits for each to answer). */
+void kl_block_signals(void)
+{
+	uint64_t all = ~0ull & ~(7ull << 31);
+	SC(__NR_rt_sigprocmask, 0 /* SIG_BLOCK */, &all, 0, 8, 0, 0);
+}
+
+/* gcc emits calls to these for struct copies and loops; the shim has no
+ * libc, so it brings its own (hidden). The attribute keeps gcc from turning
+ * their own loops back into calls to themselves. */
+#define KL_NO_LIBCALL __attribute__((optimize("no-tree-loop-distribute-patterns")))
+
+KL_NO_LIBCALL void *memcpy(void *d, const void *s, size_t n)
+{
+#if defined(__x86_64__)
+	void *ret = d;
+	__asm__ volatile("rep movsb"
+			 : "+D"(d), "+S"(s), "+c"(n)
+			 :
+			 : "memory");
+	return ret;
+#else
+	unsigned char *dp = d;
+	const unsigned char *sp = s;
+	while (n >= 8) {
+		uint64_t w;
+		__builtin_memcpy(&w, sp, 8);
+		__builtin_memcpy(dp, &w, 8);
+		dp += 8, sp += 8, n -= 8;
+	}
+	while (n--)
+		*dp++ = *sp++;
+	return d;
+#endif
+}
+
+KL_NO_LIBCALL void *memset(void *d, int c, size_t n)
+{
+#if defined(__x86_64__)
+	void *ret = d;
+	__asm__ volatile("rep stosb"
+			 : "+D"(d), "+c"(n)
+			 : "a"(c)
+			 : "memory");
+	return ret;
+#else
+	unsigned char *dp = d;
+	while (n--)
+		*dp++ = (unsigned char)c;
+	return d;
+#endif
+}
+
+KL_NO_LIBCALL void *memmove(void *d, const void *s, size_t n)
+{
+	unsigned char *dp = d;
+	const unsigned char *sp = s;
+	if (dp <= sp || dp >= sp + n)
+		return memcpy(d, s, n);
+	while (n--)
+		dp[n] = sp[n];
+	return d;
+}
+
+KL_NO_LIBCALL int memcmp(const void *a, const void *b, size_t n)
+{
+	const unsigned char *x = a, *y = b;
+	for (; n; n--, x++, y++)
+		if (*x != *y)
+			return *x - *y;
+	return 0;
+}

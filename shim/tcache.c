@@ -1,0 +1,149 @@
+/* Per-thread caches: per class a short list of free blocks, bounded in count
+ * and bytes, so most malloc/free pairs take no lock; a block freed by another
+ * thread enters the freeing thread's cache. A pthread key flushes a cache at
+ * thread exit; then the thread uses the locked path (glibc frees after that). */
+#include "kl.h"
+
+extern int pthread_key_create(unsigned *key, void (*dtor)(void *))
+	__attribute__((weak));
+extern int pthread_setspecific(unsigned key, const void *value)
+	__attribute__((weak));
+
+KL_HIDDEN __thread struct kl_tcache *kl_tc
+	__attribute__((tls_model("initial-exec")));
+KL_HIDDEN struct kl_lock kl_threads_lock;
+KL_HIDDEN struct kl_tcache *kl_threads;
+KL_HIDDEN uint32_t kl_nthreads;
+static struct kl_tcache *tcache_pool;	/* caches of exited threads */
+static unsigned tcache_key;
+static bool tcache_key_ok;
+
+/* Move the oldest blocks of a bin past keep back to their spans. */
+static void tcache_trim_bin(struct kl_tcache *tc, unsigned cls, uint32_t keep)
+{
+	struct kl_tbin *b = &tc->bin[cls];
+	if (b->count <= keep)
+		return;
+	unsigned n = b->count - keep;
+	void *list = b->head, *p = list;
+	for (unsigned i = 1; i < n; i++)
+		p = *(void **)p;
+	b->head = *(void **)p;
+	*(void **)p = 0;
+	b->count = keep;
+	tc->bytes -= (size_t)n * kl_class_size[cls];
+	kl_small_give(cls, list, n);
+}
+
+void kl_tcache_flush(struct kl_tcache *tc)
+{
+	for (unsigned c = 0; c < KL_NCLASS; c++)
+		tcache_trim_bin(tc, c, 0);
+}
+
+static void tcache_destroy(void *arg)
+{
+	struct kl_tcache *tc = arg;
+	if (!tc || tc == KL_TCACHE_DEAD)
+		return;
+	kl_tc = KL_TCACHE_DEAD;
+	kl_tcache_flush(tc);
+	kl_lock(&kl_threads_lock);
+	if (tc->prev)
+		tc->prev->next = tc->next;
+	else
+		kl_threads = tc->next;
+	if (tc->next)
+		tc->next->prev = tc->prev;
+	kl_nthreads--;
+	tc->next = tcache_pool;
+	tcache_pool = tc;
+	kl_unlock(&kl_threads_lock);
+}
+
+static void tcache_attach(struct kl_tcache *tc)
+{
+	if (tcache_key_ok && pthread_setspecific)
+		pthread_setspecific(tcache_key, tc);
+}
+
+struct kl_tcache *kl_tcache_init(void)
+{
+	if (kl_tc == KL_TCACHE_DEAD)
+		return 0;
+	kl_lock(&kl_threads_lock);
+	struct kl_tcache *tc = tcache_pool;
+	if (tc)
+		tcache_pool = tc->next;
+	kl_unlock(&kl_threads_lock);
+	if (!tc && !(tc = kl_meta_alloc(sizeof(*tc))))
+		return 0;
+	memset(tc, 0, sizeof(*tc));
+	for (unsigned c = 0; c < KL_NCLASS; c++)
+		tc->bin[c].max = kl_class_cache_max[c];
+	kl_lock(&kl_threads_lock);
+	tc->next = kl_threads;
+	if (kl_threads)
+		kl_threads->prev = tc;
+	kl_threads = tc;
+	kl_nthreads++;
+	kl_unlock(&kl_threads_lock);
+	kl_tc = tc;
+	tcache_attach(tc);
+	return tc;
+}
+
+/* The bin is empty: fetch half its capacity from the spans. */
+void *kl_tcache_refill(struct kl_tcache *tc, unsigned cls)
+{
+	struct kl_tbin *b = &tc->bin[cls];
+	void *list;
+	unsigned want = b->max / 2 ? b->max / 2 : 1;
+	unsigned n = kl_small_take(cls, &list, want);
+	if (!n)
+		return 0;
+	void *p = list;
+	b->head = *(void **)p;
+	b->count = n - 1;
+	tc->bytes += (size_t)(n - 1) * kl_class_size[cls];
+	return p;
+}
+
+/* The bin is full or the cache is over its byte budget: flush. */
+void kl_tcache_overflow(struct kl_tcache *tc, unsigned cls)
+{
+	if (tc->bytes > KL_TCACHE_BYTES_MAX) {
+		for (unsigned c = 0; c < KL_NCLASS; c++)
+			tcache_trim_bin(tc, c, tc->bin[c].count / 2);
+	} else {
+		tcache_trim_bin(tc, cls, tc->bin[cls].max / 2);
+	}
+}
+
+/* From the constructor: the key that flushes caches at thread exit. */
+void kl_tcache_ctor(void)
+{
+	if (!pthread_key_create || !pthread_setspecific)
+		return;
+	if (pthread_key_create(&tcache_key, tcache_destroy) == 0) {
+		tcache_key_ok = true;
+		if (kl_tc && kl_tc != KL_TCACHE_DEAD)
+			tcache_attach(kl_tc);
+	}
+}
+
+/* The child of fork has one thread: the caches of the others may be in
+ * the middle of an update, so they are forgotten (their blocks leak). */
+void kl_tcache_fork_child(void)
+{
+	kl_threads_lock.state = 0;
+	struct kl_tcache *me = kl_tc;
+	if (me && me != KL_TCACHE_DEAD) {
+		me->next = me->prev = 0;
+		kl_threads = me;
+		kl_nthreads = 1;
+	} else {
+		kl_threads = 0;
+		kl_nthreads = 0;
+	}
+}
