@@ -35,6 +35,10 @@ const char *guard_stats_dir(void);
 /* Names the main child for the post-mortem ("app" when unnamed). */
 void guard_child_started(pid_t pid, const char *argv0);
 
+/* The name of a reaped process for messages: the main child's program
+ * name, or "process". */
+const char *guard_process_name(pid_t pid);
+
 /* After a process is reaped: the OOM post-mortem, then its stats file goes. */
 void guard_process_exited(pid_t pid, int status);
 

@@ -11,6 +11,7 @@
 
 #include "common/parse.h"
 #include "init/log.h"
+#include "init/options.h"
 #include "init/report.h"
 #include "init/stats.h"
 
@@ -120,11 +121,12 @@ static void report_heap(struct report_buf *rb, const struct keel_heap_stats *st,
 	     indent, report_mib(st->in_use), report_mib(st->free_resident),
 	     report_mib(st->returned), frag, st->threads,
 	     (unsigned long long)st->trims);
-	JSON("\"in_use\":%llu,\"free_resident\":%llu,\"returned\":%llu,\"resident\":%llu,\"fragmentation\":%.2f,\"threads\":%u,\"classes\":[",
+	JSON("\"in_use\":%llu,\"free_resident\":%llu,\"returned\":%llu,\"resident\":%llu,\"fragmentation\":%.2f,\"threads\":%u,\"trims\":%llu,\"classes\":[",
 	     (unsigned long long)st->in_use,
 	     (unsigned long long)st->free_resident,
 	     (unsigned long long)st->returned,
-	     (unsigned long long)st->resident, frag, st->threads);
+	     (unsigned long long)st->resident, frag, st->threads,
+	     (unsigned long long)st->trims);
 	n = stats_top_classes(st, top, REPORT_TOP_CLASSES);
 	if (n)
 		TEXT("%slargest size classes:", indent);
@@ -210,4 +212,29 @@ void report_oom_kill(const char *name, pid_t pid, uint64_t limit,
 	report_heap(rb, st, "keel: report:     ");
 	JSON("}\n");
 	report_flush(rb);
+}
+
+/* The kernel kills with SIGSYS for KEEL_SECCOMP_ACTION=kill, and the app
+ * dies without a word of its own: name the setting that denied the call. */
+void report_seccomp_kill(const char *name, pid_t pid)
+{
+	const char *mode = keel_opts.seccomp, *deny = keel_opts.seccomp_deny;
+	int mode_on = mode && *mode && !parse_equal_nocase(mode, "off");
+
+	if (!keel_opts.seccomp_action ||
+	    !parse_equal_nocase(keel_opts.seccomp_action, "kill") ||
+	    (!mode_on && !(deny && *deny))) {
+		error("%s (pid %d) was killed by SIGSYS (bad system call)",
+		      name, (int)pid);
+		return;
+	}
+	if (mode_on && deny && *deny)
+		error("%s (pid %d) was killed by seccomp (SIGSYS): it made a system call KEEL_SECCOMP=%s or KEEL_SECCOMP_DENY=%s denies",
+		      name, (int)pid, mode, deny);
+	else if (mode_on)
+		error("%s (pid %d) was killed by seccomp (SIGSYS): it made a system call KEEL_SECCOMP=%s denies",
+		      name, (int)pid, mode);
+	else
+		error("%s (pid %d) was killed by seccomp (SIGSYS): it made a system call KEEL_SECCOMP_DENY=%s denies",
+		      name, (int)pid, deny);
 }

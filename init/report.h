@@ -25,4 +25,9 @@ void report_memory(const struct keel_cgroup *cg, uint64_t soft_limit,
 void report_oom_kill(const char *name, pid_t pid, uint64_t limit,
 		     const struct keel_heap_stats *st);
 
+/* A process died of SIGSYS: when the application's seccomp filter kills
+ * (KEEL_SECCOMP_ACTION=kill), says in plain words that it did and which
+ * setting denied the call; a SIGSYS from elsewhere gets a plainer line. */
+void report_seccomp_kill(const char *name, pid_t pid);
+
 #endif

@@ -68,25 +68,120 @@ static int stats_alive(pid_t pid)
 	return access(path, F_OK) == 0;
 }
 
+/* A file outlives an exec into a program the shim is not in (a static
+ * binary, or KEEL_MALLOC=off below): then its numbers are not this
+ * process's. Unknown (maps not readable for us) counts as shimmed. */
+static int stats_shimmed(pid_t pid)
+{
+	char path[40], line[512];
+	int found = 0;
+	FILE *f;
+
+	snprintf(path, sizeof(path), "/proc/%d/maps", (int)pid);
+	f = fopen(path, "re");
+	if (!f)
+		return 1;
+	while (!found && fgets(line, sizeof(line), f))
+		found = strstr(line, "libkeel") != NULL;
+	fclose(f);
+	return found;
+}
+
+/* "<pid>", or "<pid>.<uid>": a process that changed its uid after a file
+ * "<pid>" was made by the old one cannot reopen it (the folder is sticky),
+ * so the shim publishes under its uid too. 0 and *pid, or -1. */
+int stats_name_pid(const char *name, pid_t *pid)
+{
+	char buf[32];
+	const char *dot = strchr(name, '.');
+	size_t n = dot ? (size_t)(dot - name) : strlen(name);
+	uint64_t v, uid;
+
+	if (n == 0 || n >= sizeof(buf))
+		return -1;
+	memcpy(buf, name, n);
+	buf[n] = 0;
+	if (parse_u64(buf, &v) < 0 || v == 0 || v > 0x7fffffff)
+		return -1;
+	if (dot && (parse_u64(dot + 1, &uid) < 0 || uid > 0xffffffffu))
+		return -1;
+	*pid = (pid_t)v;
+	return 0;
+}
+
+/* A pid can have two files: "<pid>" left by the image before an exec
+ * that changed the uid, and "<pid>.<uid>" written by the new one. The one
+ * updated last is the live one. */
+int stats_latest(const char *dir, pid_t pid, char *path, size_t len,
+		 struct keel_heap_stats *out)
+{
+	struct keel_heap_stats st;
+	struct dirent *de;
+	char cand[4096];
+	int found = -1;
+	pid_t p;
+	DIR *d = opendir(dir);
+
+	if (!d)
+		return -1;
+	while ((de = readdir(d))) {
+		if (stats_name_pid(de->d_name, &p) < 0 || p != pid)
+			continue;
+		snprintf(cand, sizeof(cand), "%s/%s", dir, de->d_name);
+		if (stats_read(cand, &st) < 0 || st.pid != (uint32_t)pid)
+			continue;
+		if (found == 0 && st.updated_ms <= out->updated_ms)
+			continue;
+		*out = st;
+		snprintf(path, len, "%s", cand);
+		found = 0;
+	}
+	closedir(d);
+	return found;
+}
+
+void stats_forget(const char *dir, pid_t pid)
+{
+	struct dirent *de;
+	char path[4096];
+	pid_t p;
+	DIR *d = opendir(dir);
+
+	if (!d)
+		return;
+	while ((de = readdir(d))) {
+		if (stats_name_pid(de->d_name, &p) == 0 && p == pid) {
+			snprintf(path, sizeof(path), "%s/%s", dir, de->d_name);
+			unlink(path);
+		}
+	}
+	closedir(d);
+}
+
 int stats_each(const char *dir, stats_visit_fn fn, void *arg)
 {
 	struct keel_heap_stats st;
 	struct dirent *de;
-	char path[4096];
-	uint64_t pid;
+	char path[4096], latest[4096];
+	pid_t pid;
 	int count = 0;
 	DIR *d = opendir(dir);
 
 	if (!d)
 		return -1;
 	while ((de = readdir(d))) {
-		/* only "<pid>" files; "control" and strays are not ours */
-		if (parse_u64(de->d_name, &pid) < 0 || pid == 0 ||
-		    pid > 0x7fffffff)
+		/* only "<pid>[.<uid>]" files; "control" and strays are not ours */
+		if (stats_name_pid(de->d_name, &pid) < 0)
 			continue;
 		snprintf(path, sizeof(path), "%s/%s", dir, de->d_name);
-		if (stats_read(path, &st) < 0 || st.pid != pid ||
-		    !stats_alive((pid_t)pid))
+		/* threads 0: made at a fork, never published (a fork that
+		 * exec'd, perhaps into another uid that cannot write it) */
+		if (stats_read(path, &st) < 0 || st.pid != (uint32_t)pid ||
+		    !st.threads || !stats_alive(pid) || !stats_shimmed(pid))
+			continue;
+		/* of a pid's two files, only the live one */
+		if (stats_latest(dir, pid, latest, sizeof(latest), &st) < 0 ||
+		    strcmp(latest, path))
 			continue;
 		fn(&st, arg);
 		count++;

@@ -14,6 +14,17 @@
  * file is missing, short, or has a bad magic, version or size. */
 int stats_read(const char *path, struct keel_heap_stats *out);
 
+/* The pid a file name "<pid>" or "<pid>.<uid>" belongs to: 0, or -1. */
+int stats_name_pid(const char *name, pid_t *pid);
+
+/* The freshest valid file of pid in dir ("<pid>" or "<pid>.<uid>"): its
+ * path and contents, 0; or -1 when there is none. */
+int stats_latest(const char *dir, pid_t pid, char *path, size_t len,
+		 struct keel_heap_stats *out);
+
+/* Removes every file of pid in dir (the process is gone). */
+void stats_forget(const char *dir, pid_t pid);
+
 /* Calls fn for each valid file of a live process in dir; returns how many. */
 typedef void (*stats_visit_fn)(const struct keel_heap_stats *st, void *arg);
 int stats_each(const char *dir, stats_visit_fn fn, void *arg);

@@ -17,6 +17,7 @@
 #include "init/guard.h"
 #include "init/log.h"
 #include "init/options.h"
+#include "init/report.h"
 #include "init/signame.h"
 #include "init/supervise.h"
 #include "init/sweep.h"
@@ -81,9 +82,12 @@ void supervise_identity(void)
 }
 
 /* Called once for every process keel reaps, with its wait status: the
- * one place where the guard's OOM post-mortem hooks in. */
+ * one place where the post-mortems hook in (the guard's OOM kill, and a
+ * process the seccomp filter killed, which otherwise dies silently). */
 static void supervise_exited(pid_t pid, int status)
 {
+	if (WIFSIGNALED(status) && WTERMSIG(status) == SIGSYS)
+		report_seccomp_kill(guard_process_name(pid), pid);
 	guard_process_exited(pid, status);
 }
 
