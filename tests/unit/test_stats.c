@@ -134,3 +134,15 @@ TEST(report_destinations)
 	CHECK(report_configure(NULL) == 0);
 	log_verbosity = saved;
 }
+
+TEST(stats_name_pid_forms)
+{
+	pid_t pid = 0;
+
+	CHECK(stats_name_pid("12", &pid) == 0 && pid == 12);
+	CHECK(stats_name_pid("12.1000", &pid) == 0 && pid == 12);
+	CHECK(stats_name_pid("x", &pid) < 0);
+	CHECK(stats_name_pid("12.", &pid) < 0);
+	CHECK(stats_name_pid("0", &pid) < 0);
+	CHECK(stats_name_pid("control", &pid) < 0);
+}
