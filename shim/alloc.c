@@ -4,6 +4,13 @@
  * refuses pointers whose 4 MiB boundary the heap does not own. */
 #include "kl.h"
 
+/* realloc headroom policy: within a small class, the same pointer; a large
+ * block grows in place into a free neighbour run, else moves to a size
+ * 1/8 bigger rounded to 8 steps per doubling (realloc_headroom, capped at
+ * 1 MiB); a huge block grows by mremap to 1/8 more than asked, so an
+ * append loop pays one mremap per eighth, and ignores shrinks of less
+ * than 1/8 (untouched headroom pages cost no memory). */
+
 extern int *__errno_location(void) __attribute__((weak));
 
 void kl_set_errno(int e)
@@ -24,7 +31,7 @@ static void *small_slow(unsigned cls)
 static void *large_alloc(size_t n)
 {
 	if (n > KL_LARGE_MAX)
-		return kl_huge_alloc(n, 0);
+		return kl_huge_alloc(n, 0, 0);
 	size_t np = (n + KL_PAGE - 1) >> KL_PAGE_SHIFT;
 	struct kl_span *s = kl_page_alloc(np);
 	if (!s)
@@ -125,6 +132,23 @@ void kl_free(void *p)
 	kl_page_free(s);
 }
 
+/* calloc: a fresh huge mapping is already zero; everything else is
+ * cleared here. */
+void *kl_calloc(size_t n)
+{
+	if (n > KL_LARGE_MAX) {
+		kl_boot();
+		void *p = kl_huge_alloc(n, 0, KL_HUGE_ZERO);
+		if (!p)
+			kl_set_errno(12);
+		return p;
+	}
+	void *p = kl_alloc(n);
+	if (p)
+		memset(p, 0, n);
+	return p;
+}
+
 size_t kl_usable(const void *p)
 {
 	if (!p)
@@ -176,7 +200,7 @@ void *kl_alloc_aligned(size_t align, size_t n)
 		kl_page_carve(s, (a - s->base) >> KL_PAGE_SHIFT, np);
 		return (void *)a;
 	}
-	p = kl_huge_alloc(n, align);
+	p = kl_huge_alloc(n, align, 0);
 	if (p)
 		return p;
 nomem:
@@ -198,12 +222,19 @@ static size_t realloc_headroom(size_t n)
 	return n > KL_LARGE_MAX ? KL_LARGE_MAX : n;
 }
 
+/* no headroom past this size: n + n / 8 must not overflow */
+#define KL_HEADROOM_MAX ((size_t)1 << 46)
+
 static void *realloc_move(void *p, size_t old, size_t n)
 {
 	size_t want = n;
+	void *q;
 	if (n > old && n > KL_SMALL_MAX && n <= KL_LARGE_MAX)
 		want = realloc_headroom(n);
-	void *q = kl_alloc(want);
+	if (n > old && n > KL_LARGE_MAX && n <= KL_HEADROOM_MAX)
+		q = kl_huge_alloc(n + n / 8, 0, KL_HUGE_GROW);
+	else
+		q = kl_alloc(want);
 	if (q) {
 		memcpy(q, p, old < n ? old : n);
 		kl_free(p);
@@ -225,7 +256,14 @@ void *kl_realloc(void *p, size_t n)
 		if (hg->magic != KL_HUGE_MAGIC)
 			return 0;
 		if (n > KL_SMALL_MAX) {
-			void *q = kl_huge_realloc(hg, n);
+			/* within the block (headroom): nothing to do */
+			if (n <= hg->size && n > hg->size - hg->size / 8)
+				return p;
+			/* growth takes 1/8 headroom: one mremap per eighth,
+			 * not per page (untouched pages cost no memory) */
+			size_t want = n > hg->size && n <= KL_HEADROOM_MAX ?
+				      n + n / 8 : n;
+			void *q = kl_huge_realloc(hg, want);
 			if (q)
 				return q;
 			if (n <= hg->size)

@@ -53,11 +53,7 @@ API void *calloc(size_t nmemb, size_t size)
 		kl_set_errno(KL_ENOMEM);
 		return 0;
 	}
-	void *p = kl_alloc(n);
-	/* huge blocks are fresh mappings, already zero */
-	if (p && n <= KL_LARGE_MAX)
-		memset(p, 0, n);
-	return p;
+	return kl_calloc(n);
 }
 
 API void *realloc(void *p, size_t n)

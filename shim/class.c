@@ -3,6 +3,12 @@
  * class rule in kl.h, so the lookup on the fast path is bit arithmetic. */
 #include "kl.h"
 
+/* Waste bound: a block wastes at most 15 bytes up to 128 bytes and at most
+ * 1/9 of itself above (8 classes per doubling; see kl.h); a span leaves
+ * under 1/16 of its pages unused at its tail. Large blocks (32 KiB-1 MiB)
+ * waste under a page; huge blocks under a page, plus up to 1/4 of the
+ * request when a cached mapping is reused (huge.c). */
+
 KL_HIDDEN uint32_t kl_class_size[KL_NCLASS];
 KL_HIDDEN uint16_t kl_class_pages[KL_NCLASS];
 KL_HIDDEN uint16_t kl_class_blocks[KL_NCLASS];

@@ -1,20 +1,100 @@
 /* Huge blocks (over 1 MiB): one mapping each, with a small header at a
- * 4 MiB boundary so free() finds it like a segment header. realloc moves
- * the pages with mremap instead of copying them: in place when the address
- * space after the block is free, else into a fresh aligned reservation. */
+ * 4 MiB boundary so free() finds it like a segment header; realloc moves
+ * pages with mremap, and freed mappings wait in a small cache for reuse
+ * (a fresh mapping costs a page fault per page touched). */
 #include "kl.h"
 
 #include <linux/mman.h>
 
+/* A cached mapping stays resident until it is older than KEEL_DECAY_MS,
+ * or until free resident memory is over its cap (kl_dirty_cap) and it has
+ * waited KL_KEEP_MS; then it is unmapped. A reused mapping wastes at most
+ * 1/4 of the request (a bigger one is cut first); a realloc growing into
+ * it may keep up to 3x as headroom. */
+#define KL_HUGE_CACHE_MAX 32
+
 KL_HIDDEN size_t kl_huge_bytes;
 KL_HIDDEN size_t kl_huge_count;
+KL_HIDDEN size_t kl_huge_cached;
+KL_HIDDEN size_t kl_huge_returned;
+static struct kl_lock huge_lock;
+static struct kl_huge *huge_cache;	/* newest first */
+static unsigned huge_ncached;
 
 static size_t huge_round(size_t n)
 {
 	return (n + KL_PAGE - 1) & ~(KL_PAGE - 1);
 }
 
-void *kl_huge_alloc(size_t n, size_t align)
+static void huge_unmap(struct kl_huge *h)
+{
+	kl_registry_set((uintptr_t)h, h->map_len, false);
+	kl_munmap(h, h->map_len);
+}
+
+/* Unlink cached mapping h (pp points at the link to it); huge_lock held. */
+static void cache_unlink(struct kl_huge **pp, struct kl_huge *h)
+{
+	*pp = h->next;
+	huge_ncached--;
+	__atomic_fetch_sub(&kl_huge_cached, h->map_len, __ATOMIC_RELAXED);
+}
+
+/* The cached mapping that costs fewest page faults for a block of len
+ * bytes: the smallest of at least len (a cut drops its pages past the
+ * waste bound) or the largest below len (the caller grows it with mremap:
+ * its new pages fault); 0 when the cache is empty. A mapping more than
+ * 1/4 bigger than len is cut (more than 3x for a growing buffer). */
+static struct kl_huge *cache_take(size_t len, bool grow)
+{
+	struct kl_huge **best = 0, **below = 0;
+	size_t slack = grow ? 2 * len : len / 4;
+	if (!__atomic_load_n(&huge_cache, __ATOMIC_RELAXED))
+		return 0;
+	kl_lock(&huge_lock);
+	for (struct kl_huge **pp = &huge_cache; *pp; pp = &(*pp)->next) {
+		size_t l = (*pp)->map_len;
+		if (l >= len) {
+			if (!best || l < (*best)->map_len)
+				best = pp;
+		} else if (!below || l > (*below)->map_len) {
+			below = pp;
+		}
+	}
+	if (below && best) {
+		size_t b = (*best)->map_len;
+		size_t cut = b - len > slack ? b - len : 0;
+		if (len - (*below)->map_len < cut)
+			best = below;
+	} else if (!best) {
+		best = below;
+	}
+	struct kl_huge *h = best ? *best : 0;
+	if (h)
+		cache_unlink(best, h);
+	kl_unlock(&huge_lock);
+	if (h && h->map_len > len && h->map_len - len > slack) {
+		kl_munmap((char *)h + len, h->map_len - len);
+		__atomic_fetch_add(&kl_huge_returned, h->map_len - len,
+				   __ATOMIC_RELAXED);
+		h->map_len = len;
+	}
+	return h;
+}
+
+static void *huge_publish(struct kl_huge *h, size_t len, size_t off)
+{
+	h->magic = KL_HUGE_MAGIC;
+	h->map_len = len;
+	h->offset = off;
+	h->size = len - off;
+	h->next = 0;
+	__atomic_fetch_add(&kl_huge_bytes, h->size, __ATOMIC_RELAXED);
+	__atomic_fetch_add(&kl_huge_count, 1, __ATOMIC_RELAXED);
+	return (char *)h + off;
+}
+
+void *kl_huge_alloc(size_t n, size_t align, unsigned flags)
 {
 	size_t off = align <= KL_PAGE ? KL_PAGE : align;
 	size_t lead = 0;
@@ -26,28 +106,135 @@ void *kl_huge_alloc(size_t n, size_t align)
 	if (n > ((size_t)1 << 46) || kl_growth_denied())
 		return 0;
 	size_t len = off + huge_round(n);
+	if (!lead && off == KL_PAGE) {
+		struct kl_huge *h = cache_take(len, flags & KL_HUGE_GROW);
+		if (h) {
+			/* keep what the cut left: its pages are resident */
+			size_t have = h->map_len - off;
+			void *p = huge_publish(h, h->map_len, off);
+			if (h->map_len < len &&
+			    !(p = kl_huge_realloc(h, n))) {
+				kl_huge_free(h);
+				goto fresh;
+			}
+			/* grown pages are fresh, already zero */
+			if (flags & KL_HUGE_ZERO)
+				memset(p, 0, have < n ? have : n);
+			return p;
+		}
+	}
+fresh:;
 	char *m = kl_map_aligned(lead + len, lead ? align : KL_SEG_SIZE);
 	if (!m)
 		return 0;
 	if (lead)
 		kl_munmap(m, lead);
 	struct kl_huge *h = (struct kl_huge *)(m + lead);
-	h->magic = KL_HUGE_MAGIC;
-	h->map_len = len;
-	h->offset = off;
-	h->size = len - off;
 	kl_registry_set((uintptr_t)h, len, true);
-	__atomic_fetch_add(&kl_huge_bytes, h->size, __ATOMIC_RELAXED);
-	__atomic_fetch_add(&kl_huge_count, 1, __ATOMIC_RELAXED);
-	return (char *)h + off;
+	return huge_publish(h, len, off);
+}
+
+/* Unmap the oldest cached mappings while the cache holds too many, or
+ * while free resident memory (with the dirty runs) is over its cap and
+ * the oldest has waited more than KL_KEEP_MS: a mapping that steady
+ * churn takes again within a few milliseconds is not given back early, a
+ * mapping nobody asks for goes soon after the cap is passed. */
+static void cache_shrink(uint64_t now)
+{
+	struct kl_huge *victims = 0;
+	size_t cap = kl_dirty_cap();
+	kl_lock(&huge_lock);
+	while (huge_cache) {
+		struct kl_huge **pp = &huge_cache;
+		while ((*pp)->next)
+			pp = &(*pp)->next;
+		struct kl_huge *h = *pp;
+		size_t free_res = __atomic_load_n(&kl_pages.dirty,
+						  __ATOMIC_RELAXED) +
+				  kl_huge_cached;
+		if (huge_ncached <= KL_HUGE_CACHE_MAX &&
+		    (free_res <= cap || now - h->freed_ms < KL_KEEP_MS))
+			break;
+		cache_unlink(pp, h);
+		h->next = victims;
+		victims = h;
+	}
+	kl_unlock(&huge_lock);
+	while (victims) {
+		struct kl_huge *h = victims;
+		victims = h->next;
+		__atomic_fetch_add(&kl_huge_returned, h->map_len,
+				   __ATOMIC_RELAXED);
+		huge_unmap(h);
+	}
 }
 
 void kl_huge_free(struct kl_huge *h)
 {
 	__atomic_fetch_sub(&kl_huge_bytes, h->size, __ATOMIC_RELAXED);
 	__atomic_fetch_sub(&kl_huge_count, 1, __ATOMIC_RELAXED);
-	kl_registry_set((uintptr_t)h, h->map_len, false);
-	kl_munmap(h, h->map_len);
+	/* a mapping bigger than the whole free-resident cap is not kept */
+	if (kl_cfg.decay_ms == 0 || h->offset != KL_PAGE ||
+	    h->map_len > kl_dirty_cap()) {
+		huge_unmap(h);
+		return;
+	}
+	h->magic = KL_HUGE_FREE_MAGIC;
+	uint64_t now = kl_now_ms();
+	h->freed_ms = now;
+	kl_lock(&huge_lock);
+	h->next = huge_cache;
+	huge_cache = h;
+	huge_ncached++;
+	__atomic_fetch_add(&kl_huge_cached, h->map_len, __ATOMIC_RELAXED);
+	kl_unlock(&huge_lock);
+	cache_shrink(now);
+	kl_page_after_free();
+}
+
+/* Unmap cached mappings freed at or before older_than_ms, up to about
+ * max_bytes; returns the bytes unmapped. */
+size_t kl_huge_purge(uint64_t older_than_ms, size_t max_bytes)
+{
+	struct kl_huge *victims = 0;
+	size_t done = 0;
+	if (!__atomic_load_n(&huge_cache, __ATOMIC_RELAXED))
+		return 0;
+	kl_lock(&huge_lock);
+	struct kl_huge **pp = &huge_cache;
+	while (*pp && done < max_bytes) {
+		struct kl_huge *h = *pp;
+		if (h->freed_ms > older_than_ms) {
+			pp = &h->next;
+			continue;
+		}
+		done += h->map_len;
+		cache_unlink(pp, h);
+		h->next = victims;
+		victims = h;
+	}
+	kl_unlock(&huge_lock);
+	while (victims) {
+		struct kl_huge *h = victims;
+		victims = h->next;
+		__atomic_fetch_add(&kl_huge_returned, h->map_len,
+				   __ATOMIC_RELAXED);
+		huge_unmap(h);
+	}
+	return done;
+}
+
+void kl_huge_fork_lock(bool lock)
+{
+	if (lock)
+		kl_lock(&huge_lock);
+	else
+		kl_unlock(&huge_lock);
+}
+
+void kl_huge_fork_child(void)
+{
+	huge_lock.state = 0;
 }
 
 /* Resize to n bytes (n > 32 KiB); returns the new user pointer or 0 with
@@ -55,6 +242,8 @@ void kl_huge_free(struct kl_huge *h)
 void *kl_huge_realloc(struct kl_huge *h, size_t n)
 {
 	size_t off = h->offset, old = h->map_len;
+	if (n > ((size_t)1 << 46))
+		return 0;	/* huge_round would wrap */
 	size_t len = off + huge_round(n);
 	struct kl_huge *nh = h;
 
@@ -74,9 +263,13 @@ void *kl_huge_realloc(struct kl_huge *h, size_t n)
 				return 0;
 			char *a = (char *)(((uintptr_t)res + KL_SEG_SIZE - 1) &
 					   ~(KL_SEG_SIZE - 1));
+			/* the old boundary leaves the registry before the move
+			 * unmaps it: another thread may map it at once */
+			kl_registry_set((uintptr_t)h, old, false);
 			r = kl_mremap(h, old, len, MREMAP_MAYMOVE | MREMAP_FIXED,
 				      a);
 			if (kl_is_err(r)) {
+				kl_registry_set((uintptr_t)h, old, true);
 				kl_munmap(res, rl);
 				return 0;
 			}
@@ -84,7 +277,6 @@ void *kl_huge_realloc(struct kl_huge *h, size_t n)
 				kl_munmap(res, (size_t)(a - res));
 			if (res + rl > a + len)
 				kl_munmap(a + len, (size_t)(res + rl - (a + len)));
-			kl_registry_set((uintptr_t)h, old, false);
 			nh = (struct kl_huge *)a;
 			kl_registry_set((uintptr_t)nh, len, true);
 		}

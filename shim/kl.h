@@ -124,7 +124,10 @@ struct kl_huge {
 	size_t map_len;		/* from the header to the end */
 	size_t offset;		/* user pointer - header */
 	size_t size;		/* bytes usable */
+	struct kl_huge *next;	/* free-mapping cache (huge.c) */
+	uint64_t freed_ms;
 };
+#define KL_HUGE_FREE_MAGIC 0x6b65656c48465245ull
 
 #define KL_REG_BITS (1ul << 26)	/* 2^48 bytes of address space / 4 MiB */
 extern KL_HIDDEN uint64_t *kl_registry;
@@ -218,6 +221,7 @@ void kl_tcache_fork_child(void);
 
 /* --- allocation core (alloc.c) ------------------------------------------- */
 void *kl_alloc(size_t n);
+void *kl_calloc(size_t n);
 void *kl_alloc_aligned(size_t align, size_t n);
 void kl_free(void *p);
 void *kl_realloc(void *p, size_t n);
@@ -245,14 +249,21 @@ static inline void *kl_alloc_fast(size_t n)
 	return kl_alloc(n);
 }
 
+/* free(NULL) maps to a boundary past the registry, so it fails the
+ * registry test; a huge block reads a zero class byte from its header
+ * page (the header is smaller than the bytes before pcls): both fall
+ * through to kl_free without extra tests here. */
+_Static_assert(sizeof(struct kl_huge) <= offsetof(struct kl_segment, pcls),
+	       "the huge header must leave the class bytes zero");
+
 static inline void kl_free_fast(void *p)
 {
 	uintptr_t h = kl_seg_of(p);
 	struct kl_tcache *tc = kl_tc;
-	if (KL_LIKELY(p && (uintptr_t)tc > 1 && kl_registry_has(h))) {
+	if (KL_LIKELY((uintptr_t)tc > 1 && kl_registry_has(h))) {
 		struct kl_segment *seg = (struct kl_segment *)h;
 		unsigned c = seg->pcls[((uintptr_t)p - h) >> KL_PAGE_SHIFT];
-		if (KL_LIKELY(seg->magic == KL_SEG_MAGIC && c)) {
+		if (KL_LIKELY(c)) {
 			struct kl_tbin *b = &tc->bin[c - 1];
 			*(void **)p = b->head;
 			b->head = p;
@@ -267,11 +278,31 @@ static inline void kl_free_fast(void *p)
 }
 
 /* --- huge blocks (huge.c) ------------------------------------------------ */
-void *kl_huge_alloc(size_t n, size_t align);
+#define KL_HUGE_ZERO 1u	/* calloc: clear a reused mapping */
+#define KL_HUGE_GROW 2u	/* realloc growth: keep a bigger cached mapping */
+void *kl_huge_alloc(size_t n, size_t align, unsigned flags);
 void kl_huge_free(struct kl_huge *h);
 void *kl_huge_realloc(struct kl_huge *h, size_t n);
+size_t kl_huge_purge(uint64_t older_than_ms, size_t max_bytes);
+void kl_huge_fork_lock(bool lock);
+void kl_huge_fork_child(void);
 extern KL_HIDDEN size_t kl_huge_bytes;	/* atomic */
 extern KL_HIDDEN size_t kl_huge_count;
+extern KL_HIDDEN size_t kl_huge_cached;	/* free mappings kept resident */
+extern KL_HIDDEN size_t kl_huge_returned;
+
+/* Free resident memory (dirty runs and cached huge mappings) may reach
+ * max(8 MiB, 1/8 of the bytes in use in segments) before the oldest is
+ * purged early (huge mappings: once older than KL_KEEP_MS, see huge.c). */
+#define KL_DIRTY_MIN (8ul << 20)
+#define KL_KEEP_MS 10
+static inline size_t kl_dirty_cap(void)
+{
+	size_t in_use = __atomic_load_n(&kl_pages.large_in_use,
+					__ATOMIC_RELAXED) +
+			__atomic_load_n(&kl_pages.small_spans, __ATOMIC_RELAXED);
+	return in_use / 8 > KL_DIRTY_MIN ? in_use / 8 : KL_DIRTY_MIN;
+}
 
 /* --- configuration, messages, purger, stats, fork ------------------------ */
 struct kl_config {

@@ -27,10 +27,12 @@ static void life_prepare(void)
 	kl_small_fork_lock(true);
 	kl_lock(&kl_heap_lock);
 	kl_meta_fork_lock(true);
+	kl_huge_fork_lock(true);
 }
 
 static void life_parent(void)
 {
+	kl_huge_fork_lock(false);
 	kl_meta_fork_lock(false);
 	kl_unlock(&kl_heap_lock);
 	kl_small_fork_lock(false);
@@ -40,6 +42,7 @@ static void life_parent(void)
 static void life_child(void)
 {
 	kl_meta_fork_child();
+	kl_huge_fork_child();
 	kl_page_fork_child();
 	kl_small_fork_child();
 	kl_tcache_fork_child();
@@ -56,6 +59,7 @@ int kl_trim(void)
 	if (tc && tc != KL_TCACHE_DEAD)
 		kl_tcache_flush(tc);
 	size_t done = kl_purge(UINT64_MAX, SIZE_MAX);
+	done += kl_huge_purge(UINT64_MAX, SIZE_MAX);
 	size_t after = kl_pages.small_spans + kl_pages.dirty;
 	__atomic_fetch_add(&kl_trims, 1, __ATOMIC_RELAXED);
 	kl_stats_publish();

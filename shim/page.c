@@ -8,7 +8,6 @@
 
 #define KL_NBIN (KL_SEG_PAGES + 1)
 #define KL_NWORD (KL_NBIN / 64 + 1)
-#define KL_DIRTY_MIN (8ul << 20)
 
 KL_HIDDEN struct kl_lock kl_heap_lock;
 KL_HIDDEN struct kl_page_stats kl_pages;
@@ -362,20 +361,22 @@ size_t kl_purge(uint64_t older_than_ms, size_t max_bytes)
 void kl_page_after_free(void)
 {
 	size_t dirty = __atomic_load_n(&kl_pages.dirty, __ATOMIC_RELAXED);
-	if (!dirty)
+	size_t cached = __atomic_load_n(&kl_huge_cached, __ATOMIC_RELAXED);
+	if (!dirty && !cached)
 		return;
 	if (kl_cfg.decay_ms == 0) {
 		kl_purge(UINT64_MAX, SIZE_MAX);
 		return;
 	}
-	size_t in_use = kl_pages.large_in_use + kl_pages.small_spans;
-	size_t cap = in_use / 8 > KL_DIRTY_MIN ? in_use / 8 : KL_DIRTY_MIN;
+	size_t cap = kl_dirty_cap();
 	if (dirty > cap)
 		kl_purge(UINT64_MAX, dirty - cap / 2);
 	if (!kl_purger_running) {
 		kl_purger_kick();
-		if (!kl_purger_running && page_clock >= kl_cfg.decay_ms)
+		if (!kl_purger_running && page_clock >= kl_cfg.decay_ms) {
 			kl_purge(page_clock - kl_cfg.decay_ms, SIZE_MAX);
+			kl_huge_purge(page_clock - kl_cfg.decay_ms, SIZE_MAX);
+		}
 	}
 }
 

@@ -42,8 +42,10 @@ static void *purger_main(void *arg)
 			kl_sleep_ms(tick);
 		uint64_t now = kl_now_ms();
 		kl_page_tick(now);
-		if (now >= kl_cfg.decay_ms)
+		if (now >= kl_cfg.decay_ms) {
 			kl_purge(now - kl_cfg.decay_ms, SIZE_MAX);
+			kl_huge_purge(now - kl_cfg.decay_ms, SIZE_MAX);
+		}
 		c = kl_control;
 		if (c) {
 			uint32_t e = __atomic_load_n(&c->trim_epoch,
@@ -84,7 +86,8 @@ void kl_purger_kick(void)
 	    (kl_cfg.decay_ms == 0 && !kl_cfg.stats_dir) ||
 	    __atomic_load_n(&purger_state, __ATOMIC_RELAXED))
 		return;
-	if (__atomic_load_n(&kl_pages.dirty, __ATOMIC_RELAXED) <
+	if (__atomic_load_n(&kl_pages.dirty, __ATOMIC_RELAXED) +
+		    __atomic_load_n(&kl_huge_cached, __ATOMIC_RELAXED) <
 		    KL_PURGER_MIN_DIRTY && !kl_control && !kl_cfg.stats_dir)
 		return;
 	purger_start();

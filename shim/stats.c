@@ -18,7 +18,8 @@ struct kl_snapshot {
 	size_t cls_free[KL_NCLASS];	/* bytes free in spans and caches */
 	size_t small_in_use, small_free;
 	size_t large_in_use, huge, huge_count;
-	size_t dirty, clean, mapped;
+	size_t dirty, clean, mapped;	/* dirty: free runs + huge_cached */
+	size_t huge_cached;
 };
 
 static void stats_take(struct kl_snapshot *s)
@@ -45,9 +46,13 @@ static void stats_take(struct kl_snapshot *s)
 					  __ATOMIC_RELAXED);
 	s->huge = __atomic_load_n(&kl_huge_bytes, __ATOMIC_RELAXED);
 	s->huge_count = __atomic_load_n(&kl_huge_count, __ATOMIC_RELAXED);
-	s->dirty = __atomic_load_n(&kl_pages.dirty, __ATOMIC_RELAXED);
+	s->huge_cached = __atomic_load_n(&kl_huge_cached, __ATOMIC_RELAXED);
+	s->dirty = __atomic_load_n(&kl_pages.dirty, __ATOMIC_RELAXED) +
+		   s->huge_cached;
 	s->clean = __atomic_load_n(&kl_pages.clean, __ATOMIC_RELAXED);
-	s->mapped = __atomic_load_n(&kl_pages.mapped, __ATOMIC_RELAXED);
+	/* cached huge mappings count as mapped and free resident */
+	s->mapped = __atomic_load_n(&kl_pages.mapped, __ATOMIC_RELAXED) +
+		    s->huge_cached;
 }
 
 /* mallinfo2 in glibc's field order. */
@@ -69,7 +74,10 @@ static size_t kib(size_t b)
 	return (b + 1023) / 1024;
 }
 
-/* The per-class table and the totals, to stderr. */
+/* The per-class table and the totals, to stderr. Bytes returned to the
+ * OS are not split by class: an empty span goes back to the page level,
+ * coalesces with its neighbours and is purged as part of a run of no
+ * class, so the split would cost a counter per page; the total is given. */
 void kl_stats_print(void)
 {
 	struct kl_snapshot s;
@@ -90,10 +98,10 @@ void kl_stats_print(void)
 	}
 	int n = kl_snprintf(line, sizeof(line),
 			    "libkeel: %8s %12s %12zu %12zu\n", "large", "",
-			    kib(s.large_in_use), kib(s.dirty));
+			    kib(s.large_in_use), kib(s.dirty - s.huge_cached));
 	kl_write(2, line, (size_t)n);
-	n = kl_snprintf(line, sizeof(line), "libkeel: %8s %12zu %12zu %12s\n",
-			"huge", s.huge_count, kib(s.huge), "");
+	n = kl_snprintf(line, sizeof(line), "libkeel: %8s %12zu %12zu %12zu\n",
+			"huge", s.huge_count, kib(s.huge), kib(s.huge_cached));
 	kl_write(2, line, (size_t)n);
 	n = kl_snprintf(line, sizeof(line),
 			"libkeel: total KiB: mapped %zu, in use %zu, free resident %zu, returned %zu\n",

@@ -1,0 +1,101 @@
+/* The cache of freed huge mappings: a huge block freed and asked for again
+ * comes back with its old contents gone where calloc promises zeros, a
+ * growth chain through huge sizes keeps its bytes, a realloc to a size
+ * that would wrap fails, and malloc_trim(0) or the decay time hands the
+ * cached mappings back to the OS.
+ * Usage: hugecache trim|idle */
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+extern int malloc_trim(size_t pad) __attribute__((weak));
+
+#define HC_SIZE (3u << 20)
+
+static long hc_rss_kib(void)
+{
+	char buf[128];
+	int fd = open("/proc/self/statm", O_RDONLY);
+	ssize_t n = read(fd, buf, sizeof(buf) - 1);
+	close(fd);
+	if (n <= 0)
+		return -1;
+	buf[n] = 0;
+	char *p = strchr(buf, ' ');
+	return p ? atol(p + 1) * 4 : -1;
+}
+
+static int hc_fail(const char *what)
+{
+	fprintf(stderr, "hugecache: %s\n", what);
+	return 1;
+}
+
+int main(int argc, char **argv)
+{
+	int trim = argc > 1 && !strcmp(argv[1], "trim");
+	unsigned char *p = malloc(HC_SIZE);
+	if (!p)
+		return hc_fail("malloc failed");
+	memset(p, 0xab, HC_SIZE);
+	free(p);
+	/* calloc of about the same size: zeros, whether reused or fresh */
+	unsigned char *q = calloc(1, HC_SIZE - 4096);
+	if (!q)
+		return hc_fail("calloc failed");
+	for (size_t i = 0; i < HC_SIZE - 4096; i++)
+		if (q[i])
+			return hc_fail("calloc returned a dirty byte");
+	printf("reused %d\n", p == q);
+	/* a size that overflows when rounded: NULL, the block untouched */
+	q[0] = 42;
+	size_t absurd = (size_t)-1 - 100;
+	void *r = realloc(q, absurd);
+	if (r || q[0] != 42)
+		return hc_fail("realloc to an absurd size did not fail cleanly");
+	free(q);
+
+	/* a growth chain from 512 KiB to 6 MiB keeps its bytes */
+	unsigned char *g = 0;
+	size_t len = 0;
+	while (len < (6u << 20)) {
+		size_t add = 1000 + len / 64;
+		unsigned char *n = realloc(g, len + add);
+		if (!n)
+			return hc_fail("realloc failed");
+		for (size_t i = 0; i < add; i++)
+			n[len + i] = (unsigned char)(len + i);
+		g = n;
+		len += add;
+	}
+	for (size_t i = 0; i < len; i++)
+		if (g[i] != (unsigned char)i)
+			return hc_fail("realloc chain lost bytes");
+
+	/* several huge blocks, touched and freed: they sit in the cache */
+	void *b[4];
+	long base = hc_rss_kib();
+	for (int i = 0; i < 4; i++) {
+		b[i] = malloc(HC_SIZE);
+		if (!b[i])
+			return hc_fail("malloc failed");
+		memset(b[i], i + 1, HC_SIZE);
+	}
+	long peak = hc_rss_kib();
+	for (int i = 0; i < 4; i++)
+		free(b[i]);
+	free(g);
+	int ret = -1;
+	if (trim) {
+		ret = malloc_trim ? malloc_trim(0) : -1;
+	} else {
+		struct timespec ts = { 1, 500000000 };
+		nanosleep(&ts, 0);
+	}
+	long after = hc_rss_kib();
+	printf("base %ld peak %ld after %ld trim %d\n", base, peak, after, ret);
+	return 0;
+}

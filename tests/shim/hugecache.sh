@@ -1,0 +1,21 @@
+#!/usr/bin/env bash
+# Freed huge blocks are cached for reuse: calloc still gives zeros, realloc
+# chains keep their bytes, and the cache goes back to the OS on
+# malloc_trim(0) (60 s decay: only the trim can do it) and, idle, within
+# the default decay time; in a glibc and a musl program.
+. "$TESTS/lib.sh"
+for prog in "$BUILD/tests/shim/hugecache" "$BUILD/tests/musl/hugecache"; do
+for mode in trim idle; do
+	decay=
+	[ "$mode" = trim ] && decay=60000
+	out=$(KEEL_DECAY_MS=$decay LD_PRELOAD=$LIBKEEL timeout 60 \
+		"$prog" $mode) || fail "$prog $mode: exit $?"
+	echo "$prog $mode: $out"
+	read -r _ base _ peak _ after _ ret <<<"$(echo "$out" | tail -1)"
+	[ "$peak" -ge $((base + 10240)) ] || fail "$mode: blocks not resident ($base -> $peak KiB)"
+	[ "$after" -le $((base + 2048)) ] ||
+		fail "$mode: cached huge blocks still resident: $after KiB, base $base KiB"
+	[ "$mode" = trim ] && expect_eq "malloc_trim result" 1 "$ret"
+done
+done
+exit 0
