@@ -30,6 +30,7 @@ int kl_open(const char *path, int flags, int mode);
 int kl_close(int fd);
 int kl_ftruncate(int fd, long len);
 int kl_getpid(void);
+unsigned kl_geteuid(void);
 uint64_t kl_now_ms(void);
 void kl_sleep_ms(uint64_t ms);
 long kl_futex(volatile uint32_t *uaddr, int op, uint32_t val, uint64_t ms);

@@ -131,15 +131,22 @@ static void stats_map_control(void)
 	kl_control = c;
 }
 
-/* Create "<dir>/<pid>" and map it; no descriptor stays open. */
+/* Create "<dir>/<pid>" and map it; no descriptor stays open. A program
+ * that changed user and exec'd keeps its pid, and the file its root-owned
+ * former self made cannot be reopened in the sticky folder: then the file
+ * is "<dir>/<pid>.<euid>" (keel stats reads the newer of the two). */
 static void stats_create(void)
 {
+	const int flags = O_RDWR | O_CREAT | O_TRUNC | O_CLOEXEC | O_NOFOLLOW;
 	int pid = kl_getpid();
 	kl_snprintf(stats_path, sizeof(stats_path), "%s/%d", kl_cfg.stats_dir,
 		    pid);
-	int fd = kl_open(stats_path,
-			 O_RDWR | O_CREAT | O_TRUNC | O_CLOEXEC | O_NOFOLLOW,
-			 0644);
+	int fd = kl_open(stats_path, flags, 0644);
+	if (fd == -13 /* EACCES */ || fd == -1 /* EPERM */) {
+		kl_snprintf(stats_path, sizeof(stats_path), "%s/%d.%u",
+			    kl_cfg.stats_dir, pid, kl_geteuid());
+		fd = kl_open(stats_path, flags, 0644);
+	}
 	if (fd < 0) {
 		kl_msg("libkeel: warning: unable to create %s: error %d; statistics not published",
 		       stats_path, -fd);

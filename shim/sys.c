@@ -105,6 +105,11 @@ int kl_getpid(void)
 	return (int)SC(__NR_getpid, 0, 0, 0, 0, 0, 0);
 }
 
+unsigned kl_geteuid(void)
+{
+	return (unsigned)SC(__NR_geteuid, 0, 0, 0, 0, 0, 0);
+}
+
 struct kl_timespec {
 	long sec, nsec;
 };
