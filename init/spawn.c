@@ -4,6 +4,7 @@
 #include <errno.h>
 #include <signal.h>
 #include <string.h>
+#include <sys/syscall.h>
 #include <unistd.h>
 
 #include "init/log.h"
@@ -11,18 +12,18 @@
 #include "init/options.h"
 #include "init/spawn.h"
 
-/* Default dispositions for every signal, then an empty mask. */
+/* Default dispositions for every signal, then an empty mask. The system
+ * call itself, because libc refuses the signals it reserves (32-34), and
+ * one ignored by keel's caller would reach the app. An all-zero kernel
+ * sigaction is SIG_DFL with no flags and an empty mask on every arch. */
 static void spawn_clean_signals(void)
 {
-	struct sigaction sa;
+	unsigned long dfl[4] = { 0 };
 	sigset_t none;
 
-	memset(&sa, 0, sizeof(sa));
-	sa.sa_handler = SIG_DFL;
-	sigemptyset(&sa.sa_mask);
 	for (int sig = 1; sig < _NSIG; sig++)
 		if (sig != SIGKILL && sig != SIGSTOP)
-			sigaction(sig, &sa, NULL);
+			syscall(SYS_rt_sigaction, sig, dfl, NULL, _NSIG / 8);
 	sigemptyset(&none);
 	sigprocmask(SIG_SETMASK, &none, NULL);
 }
