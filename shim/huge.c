@@ -134,6 +134,18 @@ fresh:;
 	return huge_publish(h, len, off);
 }
 
+/* Unmaps a list of cached mappings taken out of the cache (no lock held). */
+static void huge_return(struct kl_huge *victims)
+{
+	while (victims) {
+		struct kl_huge *h = victims;
+		victims = h->next;
+		__atomic_fetch_add(&kl_huge_returned, h->map_len,
+				   __ATOMIC_RELAXED);
+		huge_unmap(h);
+	}
+}
+
 /* Unmap the oldest cached mappings while the cache holds too many, or
  * while free resident memory (with the dirty runs) is over its cap and
  * the oldest has waited more than KL_KEEP_MS: a mapping that steady
@@ -160,13 +172,7 @@ static void cache_shrink(uint64_t now)
 		victims = h;
 	}
 	kl_unlock(&huge_lock);
-	while (victims) {
-		struct kl_huge *h = victims;
-		victims = h->next;
-		__atomic_fetch_add(&kl_huge_returned, h->map_len,
-				   __ATOMIC_RELAXED);
-		huge_unmap(h);
-	}
+	huge_return(victims);
 }
 
 void kl_huge_free(struct kl_huge *h)
@@ -214,13 +220,7 @@ size_t kl_huge_purge(uint64_t older_than_ms, size_t max_bytes)
 		victims = h;
 	}
 	kl_unlock(&huge_lock);
-	while (victims) {
-		struct kl_huge *h = victims;
-		victims = h->next;
-		__atomic_fetch_add(&kl_huge_returned, h->map_len,
-				   __ATOMIC_RELAXED);
-		huge_unmap(h);
-	}
+	huge_return(victims);
 	return done;
 }
 
