@@ -30,14 +30,19 @@ void log_at(int level, const char *tag, const char *fmt, ...)
 	if (n > (int)sizeof(buf) - 2)
 		n = (int)sizeof(buf) - 2;
 	buf[n++] = '\n';
-	for (char *p = buf; n > 0;) {
-		ssize_t w = write(STDERR_FILENO, p, (size_t)n);
+	log_write_all(STDERR_FILENO, buf, (size_t)n);
+	errno = saved;
+}
+
+void log_write_all(int fd, const char *p, size_t n)
+{
+	while (n > 0) {
+		ssize_t w = write(fd, p, n);
 		if (w < 0 && errno == EINTR)
 			continue;
 		if (w <= 0)
-			break;
+			return;
 		p += w;
-		n -= (int)w;
+		n -= (size_t)w;
 	}
-	errno = saved;
 }

@@ -4,6 +4,8 @@
 #ifndef KEEL_LOG_H
 #define KEEL_LOG_H
 
+#include <stddef.h>
+
 enum keel_log_level {
 	KEEL_LOG_FATAL = 0,
 	KEEL_LOG_ERROR = 1,
@@ -16,6 +18,9 @@ extern int log_verbosity;
 
 void log_at(int level, const char *tag, const char *fmt, ...)
 	__attribute__((format(printf, 3, 4)));
+
+/* write(2) until done, retrying EINTR; stops quietly on an error. */
+void log_write_all(int fd, const char *p, size_t n);
 
 #define fatal(...) log_at(KEEL_LOG_FATAL, "fatal", __VA_ARGS__)
 #define error(...) log_at(KEEL_LOG_ERROR, "error", __VA_ARGS__)

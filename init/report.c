@@ -70,19 +70,6 @@ int report_configure(const char *value)
 	return 0;
 }
 
-static void report_write_all(int fd, const char *p, size_t n)
-{
-	while (n > 0) {
-		ssize_t w = write(fd, p, n);
-		if (w < 0 && errno == EINTR)
-			continue;
-		if (w <= 0)
-			return;
-		p += w;
-		n -= (size_t)w;
-	}
-}
-
 static void report_flush(struct report_buf *rb)
 {
 	int fd = STDERR_FILENO;
@@ -98,8 +85,8 @@ static void report_flush(struct report_buf *rb)
 			return;
 		}
 	}
-	report_write_all(fd, rb->json, rb->jlen);
-	report_write_all(fd, rb->text, rb->tlen);
+	log_write_all(fd, rb->json, rb->jlen);
+	log_write_all(fd, rb->text, rb->tlen);
 	if (fd != STDERR_FILENO)
 		close(fd);
 }

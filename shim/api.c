@@ -30,20 +30,20 @@ API void free(void *p)
 
 API void cfree(void *p)
 {
-	kl_free(p);
+	kl_free_fast(p);
 }
 
 API void free_sized(void *p, size_t n)
 {
 	(void)n;
-	kl_free(p);
+	kl_free_fast(p);
 }
 
 API void free_aligned_sized(void *p, size_t align, size_t n)
 {
 	(void)align;
 	(void)n;
-	kl_free(p);
+	kl_free_fast(p);
 }
 
 API void *calloc(size_t nmemb, size_t size)
