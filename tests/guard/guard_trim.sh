@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # The real keel as PID 1 on a real cgroup v1 limit: an idle shimmed
-# process frees 3/4 of 56 MiB of 64000-byte blocks (long decay, so still resident); another
+# process frees 3/4 of 56 MiB of 64000-byte blocks (long decay: what the
+# dirty cap lets it keep, about 6 MiB, stays resident); another
 # process pushes usage over the soft limit. keel's threshold event wakes the
 # idle one's purger through the control file, it returns its pages, usage
 # falls, and the report (JSON + readable) names it. Prints the measured

@@ -62,7 +62,7 @@ static int hog(int pid, const char *stats, const char *usage_file,
 	       unsigned long long soft, long mib)
 {
 	char statm[64];
-	unsigned long long rss0 = 0, rss, usage = 0;
+	unsigned long long rss0, rss, usage = 0, epoch = 0;
 	double t0 = 0, t_epoch = -1, t_rss = -1;
 	int after_crossing = 4;
 	const struct keel_heap_stats *st;
@@ -76,24 +76,27 @@ static int hog(int pid, const char *stats, const char *usage_file,
 	if (st == MAP_FAILED)
 		return 1;
 	snprintf(statm, sizeof(statm), "/proc/%d/statm", pid);
+	/* the idle process's RSS before the hog grows: the kernel may signal
+	 * the crossing (and keel trim) before this process's own reading of
+	 * the usage file shows it, so no later reading is a fair baseline */
+	rss0 = read_num(statm, 1) * 4096;
 	for (long i = 0; i < mib; i++) {
 		/* the crossing happened during this step: time from its start,
 		 * which overstates the reaction time by at most one step */
 		double step = now_ms();
-
-		if (!t0)
-			rss0 = read_num(statm, 1) * 4096;
 		char *m = mmap(NULL, 1 << 20, PROT_READ | PROT_WRITE,
 			       MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
 		if (m == MAP_FAILED)
 			return 1;
 		memset(m, 2, 1 << 20);
 		usage = read_num(usage_file, 0);
-		if (usage >= soft && !t0)
+		epoch = __atomic_load_n(&st->trim_epoch_done, __ATOMIC_ACQUIRE);
+		if ((usage >= soft || epoch) && !t0)
 			t0 = step;
 		/* a few steps more, as a growing app would: the kernel checks
-		 * v1 thresholds only every 128 page charges per CPU */
-		if (t0 && --after_crossing == 0)
+		 * v1 thresholds only every 128 page charges per CPU; stop
+		 * once the trim is seen so the hog does not outgrow it */
+		if (t0 && (epoch || --after_crossing == 0))
 			break;
 	}
 	if (!t0) {
