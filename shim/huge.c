@@ -131,7 +131,9 @@ fresh:;
 		kl_munmap(m, lead);
 	struct kl_huge *h = (struct kl_huge *)(m + lead);
 	kl_registry_set((uintptr_t)h, len, true);
-	return huge_publish(h, len, off);
+	void *p = huge_publish(h, len, off);
+	kl_heap_grew();
+	return p;
 }
 
 /* Unmaps a list of cached mappings taken out of the cache (no lock held). */

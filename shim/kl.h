@@ -333,6 +333,17 @@ void kl_purger_fork_child(void);
 bool kl_growth_denied(void);
 void kl_stats_publish(void);
 void kl_stats_open(void);
+void kl_stats_map_control(void);
+void kl_stats_grew(void);
+void kl_heap_grew(void);
+extern KL_HIDDEN bool kl_heap_grown;	/* a new segment since the last check */
+
+/* Where no lock is held after taking pages: act on a new segment. */
+static inline void kl_heap_check_growth(void)
+{
+	if (KL_UNLIKELY(__atomic_load_n(&kl_heap_grown, __ATOMIC_RELAXED)))
+		kl_heap_grew();
+}
 void kl_stats_print(void);
 void kl_stats_served(uint32_t epoch);
 void kl_stats_fork_child(void);

@@ -1,7 +1,7 @@
 /* The library's life: lazy bootstrap (malloc may run before the constructor),
  * the constructor (configuration, fork handlers), the exit report, the full
  * trim, and fork safety: every lock taken in one order before fork; the child
- * restarts with one thread, no purger and its own statistics file. */
+ * restarts with one thread, no purger and no statistics file yet. */
 #include "kl.h"
 
 extern int __register_atfork(void (*prepare)(void), void (*parent)(void),
@@ -75,7 +75,7 @@ __attribute__((constructor)) static void life_init(void)
 		__register_atfork(life_prepare, life_parent, life_child, 0);
 	else if (pthread_atfork)
 		pthread_atfork(life_prepare, life_parent, life_child);
-	kl_stats_open();
+	kl_stats_map_control();
 	__atomic_store_n(&kl_ctor_done, true, __ATOMIC_RELEASE);
 	kl_purger_kick();
 }

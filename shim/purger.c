@@ -1,7 +1,11 @@
 /* The purger: a thread that returns pages free for KEEL_DECAY_MS to the OS,
  * so an idle process shrinks without calling the allocator, and that serves
  * keel's trim requests (a shared futex in the control file). Started lazily,
- * after the constructor, once there is something to purge, with no lock held. */
+ * with no lock held, once there is something to purge or, under keel's
+ * memory guard, once the heap passes one segment: the many small processes
+ * of a container (shells, forks about to exec) never pay for a thread or a
+ * statistics file, and a thread created before a program changes its user
+ * (setpriv, gosu) cannot make glibc's setxid fail. */
 #include "kl.h"
 #include "common/heapstats.h"
 
@@ -12,8 +16,10 @@ extern int pthread_create(void *thread, const void *attr,
 extern int *__errno_location(void) __attribute__((weak));
 
 #define KL_PURGER_MIN_DIRTY (1ul << 20)
+#define KL_PURGER_MIN_HEAP KL_SEG_SIZE
 
 KL_HIDDEN bool kl_ctor_done;
+KL_HIDDEN bool kl_heap_grown;
 KL_HIDDEN uint64_t kl_trims;
 static uint32_t purger_state;	/* 0 not started, 1 starting/running, 2 failed */
 extern KL_HIDDEN struct keel_control *kl_control;
@@ -69,8 +75,9 @@ static void purger_start(void)
 		return;
 	int saved = __errno_location ? *__errno_location() : 0;
 	unsigned long tid[4];	/* pthread_t is an unsigned long or pointer */
+	kl_stats_open();
 	kl_page_tick(kl_now_ms());
-	if (pthread_create(tid, 0, purger_main, 0) == 0)
+	if (pthread_create && pthread_create(tid, 0, purger_main, 0) == 0)
 		__atomic_store_n(&kl_purger_running, true, __ATOMIC_RELEASE);
 	else
 		__atomic_store_n(&purger_state, 2, __ATOMIC_RELEASE);
@@ -78,19 +85,36 @@ static void purger_start(void)
 		*__errno_location() = saved;
 }
 
-/* Called with no lock held after pages were freed, or by the constructor
- * when statistics are published (those need the ticks even when idle). */
+static bool purger_worth_it(void)
+{
+	size_t dirty = __atomic_load_n(&kl_pages.dirty, __ATOMIC_RELAXED) +
+		       __atomic_load_n(&kl_huge_cached, __ATOMIC_RELAXED);
+	size_t heap = __atomic_load_n(&kl_pages.mapped, __ATOMIC_RELAXED) +
+		      __atomic_load_n(&kl_huge_bytes, __ATOMIC_RELAXED);
+	if (kl_cfg.decay_ms && dirty >= KL_PURGER_MIN_DIRTY)
+		return true;
+	return kl_cfg.stats_dir && heap > KL_PURGER_MIN_HEAP;
+}
+
+/* Called with no lock held after pages were freed or the heap grew. */
 void kl_purger_kick(void)
 {
-	if (!kl_ctor_done || !pthread_create ||
-	    (kl_cfg.decay_ms == 0 && !kl_cfg.stats_dir) ||
-	    __atomic_load_n(&purger_state, __ATOMIC_RELAXED))
-		return;
-	if (__atomic_load_n(&kl_pages.dirty, __ATOMIC_RELAXED) +
-		    __atomic_load_n(&kl_huge_cached, __ATOMIC_RELAXED) <
-		    KL_PURGER_MIN_DIRTY && !kl_control && !kl_cfg.stats_dir)
+	if (!__atomic_load_n(&kl_ctor_done, __ATOMIC_ACQUIRE) ||
+	    __atomic_load_n(&purger_state, __ATOMIC_RELAXED) ||
+	    !purger_worth_it())
 		return;
 	purger_start();
+}
+
+/* The heap took new memory from the OS (no lock held): the purger may be
+ * due, and the published numbers follow a fast grower between ticks, so
+ * a post-mortem after an OOM kill is close to what the process held. */
+void kl_heap_grew(void)
+{
+	__atomic_store_n(&kl_heap_grown, false, __ATOMIC_RELAXED);
+	if (!__atomic_load_n(&purger_state, __ATOMIC_RELAXED))
+		kl_purger_kick();
+	kl_stats_grew();
 }
 
 /* The child of fork has no purger; the next free starts one. */

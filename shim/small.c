@@ -94,6 +94,7 @@ unsigned kl_small_take(unsigned cls, void **head, unsigned want)
 	}
 	k->used += n;
 	kl_unlock(&k->lock);
+	kl_heap_check_growth();
 	*head = list;
 	return n;
 }

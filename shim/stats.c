@@ -12,6 +12,7 @@ KL_HIDDEN struct keel_control *kl_control;
 static struct keel_heap_stats *stats_pub;
 static char stats_path[256];
 static uint32_t stats_writing;	/* a publish is under way */
+static size_t stats_heap_published;	/* the heap's size at the last publish */
 
 struct kl_snapshot {
 	size_t cls_used[KL_NCLASS];	/* blocks in use */
@@ -111,9 +112,12 @@ void kl_stats_print(void)
 	kl_write(2, line, (size_t)n);
 }
 
-/* Map the control file keel writes, if there is one. */
-static void stats_map_control(void)
+/* Map the control file keel writes, if there is one: at start, so that
+ * KEEL_ON_LIMIT=fail holds from the first allocation. */
+void kl_stats_map_control(void)
 {
+	if (!kl_cfg.stats_dir)
+		return;
 	char path[256];
 	kl_snprintf(path, sizeof(path), "%s/%s", kl_cfg.stats_dir,
 		    KEEL_CONTROL_FILE);
@@ -169,13 +173,23 @@ static void stats_create(void)
 	stats_pub = p;
 }
 
+/* Called once the process is worth watching (see purger.c). */
 void kl_stats_open(void)
 {
-	if (!kl_cfg.stats_dir)
+	if (!kl_cfg.stats_dir || stats_pub)
 		return;
-	stats_map_control();
 	stats_create();
 	kl_stats_publish();
+}
+
+/* After the heap grew: publish again once it grew by a segment or more. */
+void kl_stats_grew(void)
+{
+	size_t heap = __atomic_load_n(&kl_pages.mapped, __ATOMIC_RELAXED) +
+		      __atomic_load_n(&kl_huge_bytes, __ATOMIC_RELAXED);
+	if (stats_pub && heap >= __atomic_load_n(&stats_heap_published,
+						 __ATOMIC_RELAXED) + KL_SEG_SIZE)
+		kl_stats_publish();
 }
 
 /* Write the snapshot under the seqlock (odd while writing). */
@@ -191,6 +205,8 @@ void kl_stats_publish(void)
 					       __ATOMIC_RELAXED))
 		return;
 	stats_take(&s);
+	__atomic_store_n(&stats_heap_published, s.mapped + s.huge,
+			 __ATOMIC_RELAXED);
 	__atomic_store_n(&p->seq, p->seq + 1, __ATOMIC_RELAXED);
 	__atomic_thread_fence(__ATOMIC_RELEASE);
 	p->threads = kl_nthreads;
@@ -226,14 +242,15 @@ bool kl_growth_denied(void)
 	       __atomic_load_n(&c->deny_growth, __ATOMIC_RELAXED);
 }
 
-/* The child publishes its own file; the parent's mapping is dropped. */
+/* The parent's file is not the child's: the child makes its own when its
+ * purger starts (most children exec first and never do). */
 void kl_stats_fork_child(void)
 {
 	stats_writing = 0;
+	stats_heap_published = 0;
 	if (stats_pub) {
 		kl_munmap(stats_pub, sizeof(*stats_pub));
 		stats_pub = 0;
-		stats_create();
 	}
 }
 

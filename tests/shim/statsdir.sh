@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
-# KEEL_STATS_DIR: a shimmed process publishes "<dir>/<pid>" (0644, no fd
-# left open, removed at exit), serves a trim request from "<dir>/control"
-# at once (its RSS falls although its decay is 60 s), and with
-# KEEL_ON_LIMIT=fail refuses to take new memory while deny_growth is set.
+# KEEL_STATS_DIR: a shimmed process whose heap passed one segment publishes
+# "<dir>/<pid>" (0644, no fd left open, removed at exit), serves a trim
+# request from "<dir>/control" at once (its RSS falls although its decay is
+# 60 s), and with KEEL_ON_LIMIT=fail refuses to take new memory while
+# deny_growth is set. A small process (a shell) makes no file and no thread.
 . "$TESTS/lib.sh"
 tmpdir
 ctl=$BUILD/tests/shim/control
@@ -28,8 +29,16 @@ echo "rss $rss0 -> $rss1 KiB"
 [ "$rss1" -le $((rss0 - 2048)) ] || fail "RSS did not fall on the trim request"
 wait $pid || fail "the program failed"
 # the file of a process that exited normally goes away
-KEEL_STATS_DIR=$D LD_PRELOAD=$LIBKEEL /usr/bin/python3 -c 'x = bytearray(10**6)'
+KEEL_STATS_DIR=$D LD_PRELOAD=$LIBKEEL /usr/bin/python3 -c '
+import os, sys
+x = bytearray(10**8)
+assert os.path.exists(f"{sys.argv[1]}/{os.getpid()}"), "no file"' "$D" ||
+	fail "python did not publish"
 [ -z "$(ls "$D" | grep -v control)" ] || fail "files left: $(ls "$D")"
+# a small process: no statistics file, no purger thread
+out=$(KEEL_STATS_DIR=$D LD_PRELOAD=$LIBKEEL sh -c 'ls /proc/$$/task | wc -l; ls "$0"' "$D")
+expect_eq "a shell's threads and the files it sees" "1
+control" "$out"
 # deny growth: a new huge mapping fails, a small block from existing
 # memory still works
 "$ctl" "$D" deny 1
