@@ -22,6 +22,7 @@ DEPS       = -MMD -MP
 # The init: static musl, small. Kernel and libseccomp headers are copied into
 # a private folder because musl-gcc must not see glibc's /usr/include.
 INIT_SRC  := $(wildcard init/*.c)
+GEN_SRC   := $(wildcard init/gen/*.c)
 INIT_ASM  := $(wildcard init/*.S)
 COMMON_SRC := $(wildcard common/*.c)
 INIT_OBJ  := $(INIT_SRC:%.c=$(BUILD)/%.o) $(INIT_ASM:%.S=$(BUILD)/%.o) \
@@ -81,10 +82,21 @@ $(BUILD)/init/%.o: init/%.c $(KINC)/.stamp
 	@mkdir -p $(@D)
 	$(call msg,CC,$@)$(MUSL_CC) $(INIT_CFLAGS) $(DEPS) -c -o $@ $<
 
-# init/*.S may .incbin the shim (keel carries libkeel.so inside itself).
-$(BUILD)/init/%.o: init/%.S $(BUILD)/libkeel.so
+# init/*.S may .incbin the shim (keel carries libkeel.so inside itself) and
+# keel's own seccomp filter, which libseccomp compiles here, once, rather
+# than at every start of PID 1.
+SELF_BPF := $(BUILD)/seccomp_self.bpf
+$(BUILD)/init/%.o: init/%.S $(BUILD)/libkeel.so $(SELF_BPF)
 	@mkdir -p $(@D)
-	$(call msg,AS,$@)$(MUSL_CC) -DLIBKEEL_PATH='"$(BUILD)/libkeel.so"' -c -o $@ $<
+	$(call msg,AS,$@)$(MUSL_CC) -DLIBKEEL_PATH='"$(BUILD)/libkeel.so"' \
+		-DSELF_BPF_PATH='"$(SELF_BPF)"' -c -o $@ $<
+
+$(BUILD)/seccomp_self_gen: $(GEN_SRC:%.c=$(BUILD)/%.o) $(BUILD)/init/seccomp_self_rules.o \
+		$(BUILD)/init/compat_fortify.o
+	$(call msg,LD,$@)$(MUSL_CC) -static -o $@ $^ $(INIT_LIBS)
+
+$(SELF_BPF): $(BUILD)/seccomp_self_gen
+	$(call msg,GEN,$@)$< > $@.tmp && mv $@.tmp $@
 
 $(BUILD)/init-common/%.o: %.c $(KINC)/.stamp
 	@mkdir -p $(@D)

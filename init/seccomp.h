@@ -50,6 +50,18 @@ bool seccomp_app_filter_wanted(const struct keel_seccomp_config *cfg);
  * the native and compat architectures). Returns 0, or -1 after logging. */
 int seccomp_apply_app_filter(const struct keel_seccomp_config *cfg);
 
+/* Where keel's SIGSYS handler can set a refused call's return value: there
+ * its own filter traps, so refusals are logged; elsewhere it says EPERM. */
+#if defined(__x86_64__) || defined(__aarch64__)
+#define SECCOMP_SELF_TRAPS 1
+#else
+#define SECCOMP_SELF_TRAPS 0
+#endif
+
+/* Build time: writes keel's own filter as BPF to fd (seccomp_self_rules.c;
+ * nothing without libseccomp). Returns 0 or a negative errno. */
+int seccomp_self_export(int fd);
+
 /* In PID 1, after the main child started: allow only the calls keel needs
  * from then on; any other call fails with EPERM and is logged once. SIGSYS
  * carries the refusal, so it must stay unblocked from then on (the
@@ -67,7 +79,7 @@ struct keel_seccomp_rule {
 extern const struct keel_seccomp_rule seccomp_default_list[];
 extern const struct keel_seccomp_rule seccomp_strict_list[];
 
-/* keel's own allow list, NULL-terminated (seccomp_self.c; without
+/* keel's own allow list, NULL-terminated (seccomp_self_rules.c; without
  * libseccomp it is empty). */
 extern const char *const seccomp_self_allow[];
 
