@@ -5,44 +5,53 @@
 #include <fcntl.h>
 #include <string.h>
 #include <stdlib.h>
+#include <sys/mman.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "init/inject.h"
 
-static int inject_read(int fd, void *buf, size_t len, uint64_t off)
+/* The file, mapped read-only: only the pages looked at are read. */
+struct inject_file {
+	const unsigned char *data;
+	uint64_t size;
+};
+
+/* A pointer to len bytes at off, or NULL when they are not in the file. */
+static const void *inject_at(const struct inject_file *f, uint64_t off,
+			     uint64_t len)
 {
-	return pread(fd, buf, len, (off_t)off) == (ssize_t)len ? 0 : -1;
+	if (off > f->size || len > f->size - off)
+		return NULL;
+	return f->data + off;
 }
 
-/* Looks through .dynsym for a defined "malloc". */
-static int inject_defines_malloc(int fd, const Elf64_Ehdr *eh)
+/* Looks through .dynsym for a defined function "malloc". */
+static int inject_defines_malloc(const struct inject_file *f,
+				 const Elf64_Ehdr *eh)
 {
-	Elf64_Shdr sh, str;
+	const Elf64_Shdr *sh = inject_at(f, eh->e_shoff,
+					 (uint64_t)eh->e_shnum * sizeof(*sh));
 
+	if (!sh)
+		return 0;
 	for (unsigned i = 0; i < eh->e_shnum; i++) {
-		if (inject_read(fd, &sh, sizeof(sh),
-				eh->e_shoff + (uint64_t)i * eh->e_shentsize))
-			return 0;
-		if (sh.sh_type != SHT_DYNSYM || sh.sh_entsize != sizeof(Elf64_Sym))
+		if (sh[i].sh_type != SHT_DYNSYM ||
+		    sh[i].sh_entsize != sizeof(Elf64_Sym) ||
+		    sh[i].sh_link >= eh->e_shnum)
 			continue;
-		if (sh.sh_link >= eh->e_shnum ||
-		    inject_read(fd, &str, sizeof(str),
-				eh->e_shoff + (uint64_t)sh.sh_link * eh->e_shentsize))
-			return 0;
-		for (uint64_t off = 0; off + sizeof(Elf64_Sym) <= sh.sh_size;
-		     off += sizeof(Elf64_Sym)) {
-			Elf64_Sym sym;
-			char name[8];
-
-			if (inject_read(fd, &sym, sizeof(sym), sh.sh_offset + off))
-				return 0;
-			if (sym.st_shndx == SHN_UNDEF || sym.st_name >= str.sh_size ||
-			    ELF64_ST_TYPE(sym.st_info) != STT_FUNC)
+		const Elf64_Shdr *str = &sh[sh[i].sh_link];
+		const Elf64_Sym *sym = inject_at(f, sh[i].sh_offset,
+						 sh[i].sh_size);
+		const char *names = inject_at(f, str->sh_offset, str->sh_size);
+		if (!sym || !names || str->sh_size < 7)
+			continue;
+		for (uint64_t n = 0; n < sh[i].sh_size / sizeof(*sym); n++) {
+			if (sym[n].st_shndx == SHN_UNDEF ||
+			    ELF64_ST_TYPE(sym[n].st_info) != STT_FUNC ||
+			    sym[n].st_name > str->sh_size - 7)
 				continue;
-			if (pread(fd, name, sizeof(name),
-				  (off_t)(str.sh_offset + sym.st_name)) < 7)
-				continue;
-			if (!memcmp(name, "malloc", 7))
+			if (!memcmp(names + sym[n].st_name, "malloc", 7))
 				return 1;
 		}
 	}
@@ -52,34 +61,42 @@ static int inject_defines_malloc(int fd, const Elf64_Ehdr *eh)
 enum inject_target inject_inspect(const char *path)
 {
 	enum inject_target kind = INJECT_TARGET_DYNAMIC;
-	Elf64_Ehdr eh;
-	Elf64_Phdr ph;
+	struct inject_file f;
+	struct stat st;
 	int fd = open(path, O_RDONLY | O_CLOEXEC);
 	int interp = 0;
 
 	if (fd < 0)
 		return kind;
+	if (fstat(fd, &st) || !S_ISREG(st.st_mode) ||
+	    st.st_size < (off_t)sizeof(Elf64_Ehdr)) {
+		close(fd);
+		return kind;
+	}
+	f.size = (uint64_t)st.st_size;
+	f.data = mmap(NULL, f.size, PROT_READ, MAP_PRIVATE, fd, 0);
+	close(fd);
+	if (f.data == MAP_FAILED)
+		return kind;
 	/* Only 64-bit ELF is read; anything else (scripts, 32-bit) is
 	 * preloaded as asked and the loader decides. */
-	if (inject_read(fd, &eh, sizeof(eh), 0) ||
-	    memcmp(eh.e_ident, ELFMAG, SELFMAG) ||
-	    eh.e_ident[EI_CLASS] != ELFCLASS64 ||
-	    eh.e_phentsize != sizeof(Elf64_Phdr))
-		goto out_close;
-	for (unsigned i = 0; i < eh.e_phnum; i++) {
-		if (inject_read(fd, &ph, sizeof(ph),
-				eh.e_phoff + (uint64_t)i * sizeof(ph)))
-			goto out_close;
-		if (ph.p_type == PT_INTERP)
+	const Elf64_Ehdr *eh = (const Elf64_Ehdr *)f.data;
+	const Elf64_Phdr *ph = inject_at(&f, eh->e_phoff,
+					 (uint64_t)eh->e_phnum * sizeof(*ph));
+	if (memcmp(eh->e_ident, ELFMAG, SELFMAG) ||
+	    eh->e_ident[EI_CLASS] != ELFCLASS64 ||
+	    eh->e_phentsize != sizeof(Elf64_Phdr) || !ph)
+		goto out;
+	for (unsigned i = 0; i < eh->e_phnum; i++)
+		if (ph[i].p_type == PT_INTERP)
 			interp = 1;
-	}
 	if (!interp)
 		kind = INJECT_TARGET_STATIC;
-	else if (eh.e_shentsize == sizeof(Elf64_Shdr) &&
-		 inject_defines_malloc(fd, &eh))
+	else if (eh->e_shentsize == sizeof(Elf64_Shdr) &&
+		 inject_defines_malloc(&f, eh))
 		kind = INJECT_TARGET_OWN_MALLOC;
-out_close:
-	close(fd);
+out:
+	munmap((void *)f.data, f.size);
 	return kind;
 }
 
