@@ -393,15 +393,18 @@ void guard_process_exited(pid_t pid, int status)
 	struct keel_heap_stats st;
 	char path[PATH_MAX + 16];
 	uint64_t kills;
-	int have;
 
-	have = guard.dir[0] &&
-	       stats_latest(guard.dir, pid, path, sizeof(path), &st) == 0;
+	/* the post-mortem reads the heap a process last published: only
+	 * for one the OOM killer took */
 	if (WIFSIGNALED(status) && WTERMSIG(status) == SIGKILL &&
 	    cgroup_oom_kills(&guard.cg, &kills) == 0) {
-		if (kills > guard.oom_kills)
+		if (kills > guard.oom_kills) {
+			int have = guard.dir[0] &&
+				   stats_latest(guard.dir, pid, path,
+						sizeof(path), &st) == 0;
 			report_oom_kill(guard_process_name(pid), pid,
 					guard.cg.limit, have ? &st : NULL);
+		}
 		guard.oom_kills = kills;
 	}
 	if (guard.dir[0])
