@@ -9,6 +9,7 @@
 
 MUSL_CC   ?= musl-gcc
 CC        ?= cc
+OBJCOPY   ?= objcopy
 PREFIX    ?= /usr/local
 BUILD     := build
 
@@ -31,9 +32,15 @@ KINC      := $(BUILD)/include
 SECCOMP_A := $(wildcard /usr/lib/*-linux-gnu/libseccomp.a)
 INIT_CFLAGS := $(WARN) -Os -D_GNU_SOURCE -I. -isystem $(KINC) \
              -ffunction-sections -fdata-sections -fno-asynchronous-unwind-tables \
-             $(if $(SECCOMP_A),-DKEEL_HAVE_SECCOMP=1)
-INIT_LDFLAGS := -static -s -Wl,--gc-sections -Wl,-z,noseparate-code -Wl,--build-id=none
-INIT_LIBS := $(SECCOMP_A)
+             -fno-pie $(if $(SECCOMP_A),-DKEEL_HAVE_SECCOMP=1)
+# keel is a static non-PIE executable: PIE code only cost bytes, and static
+# musl never mprotects PT_GNU_RELRO (the page stays rw-), so relro's page
+# alignment only cost file bytes too (up to 4 KB).
+INIT_LDFLAGS := -static -s -Wl,--gc-sections -Wl,-z,noseparate-code -Wl,--build-id=none \
+             -Wl,-z,norelro
+# libseccomp.a as linked: a copy without .eh_frame (7 KB), which a static
+# C program with no exceptions, backtraces or unwinder never reads.
+INIT_LIBS := $(if $(SECCOMP_A),$(BUILD)/libseccomp.a)
 
 # The shim: one libc-agnostic shared object. No libc, hidden symbols,
 # initial-exec TLS, and a version script that exports the malloc API only.
@@ -45,8 +52,11 @@ SHIM_CFLAGS := $(WARN) -O2 -g -fPIC -I. -fvisibility=hidden \
              -fno-builtin-realloc -fno-semantic-interposition \
              -fno-asynchronous-unwind-tables
 SHIM_STRIP ?= -s
+# Layout only, no code change: noseparate-code packs the segments without
+# page padding (6 KB), gnu hash alone is what glibc and musl look up.
 SHIM_LDFLAGS := $(SHIM_STRIP) -shared -nostdlib -Wl,--version-script=shim/libkeel.map \
-             -Wl,-z,now -Wl,-z,noexecstack -Wl,--hash-style=both -Wl,-soname,libkeel.so
+             -Wl,-z,now -Wl,-z,noexecstack -Wl,--hash-style=gnu -Wl,-soname,libkeel.so \
+             -Wl,-z,noseparate-code -Wl,--gc-sections
 SHIM_LIBS := -lgcc
 
 # Tests: host (glibc) and musl programs the suites run under the shim.
@@ -75,8 +85,12 @@ $(BUILD)/shim-common/%.o: %.c
 	$(call msg,CC,$@)$(CC) $(SHIM_CFLAGS) $(DEPS) -c -o $@ $<
 
 # --- the init ---------------------------------------------------------------
-$(BUILD)/keel: $(INIT_OBJ)
+$(BUILD)/keel: $(INIT_OBJ) $(INIT_LIBS)
 	$(call msg,LD,$@)$(MUSL_CC) $(INIT_CFLAGS) $(INIT_LDFLAGS) -o $@ $(INIT_OBJ) $(INIT_LIBS)
+
+$(BUILD)/libseccomp.a: $(SECCOMP_A)
+	@mkdir -p $(@D)
+	$(call msg,OBJCOPY,$@)$(OBJCOPY) --remove-section=.eh_frame $< $@
 
 $(BUILD)/init/%.o: init/%.c $(KINC)/.stamp
 	@mkdir -p $(@D)
@@ -92,8 +106,8 @@ $(BUILD)/init/%.o: init/%.S $(BUILD)/libkeel.so $(SELF_BPF)
 		-DSELF_BPF_PATH='"$(SELF_BPF)"' -c -o $@ $<
 
 $(BUILD)/seccomp_self_gen: $(GEN_SRC:%.c=$(BUILD)/%.o) $(BUILD)/init/seccomp_self_rules.o \
-		$(BUILD)/init/compat_fortify.o
-	$(call msg,LD,$@)$(MUSL_CC) -static -o $@ $^ $(INIT_LIBS)
+		$(BUILD)/init/compat_fortify.o $(INIT_LIBS)
+	$(call msg,LD,$@)$(MUSL_CC) -static -o $@ $^
 
 $(SELF_BPF): $(BUILD)/seccomp_self_gen
 	$(call msg,GEN,$@)$< > $@.tmp && mv $@.tmp $@
@@ -110,8 +124,8 @@ $(KINC)/.stamp:
 	@touch $@
 
 # --- tests ------------------------------------------------------------------
-$(BUILD)/unit: $(UNIT_OBJ) $(filter-out $(BUILD)/init/main.o,$(INIT_OBJ))
-	$(call msg,LD,$@)$(MUSL_CC) -static -o $@ $^ $(INIT_LIBS)
+$(BUILD)/unit: $(UNIT_OBJ) $(filter-out $(BUILD)/init/main.o,$(INIT_OBJ)) $(INIT_LIBS)
+	$(call msg,LD,$@)$(MUSL_CC) -static -o $@ $^
 
 $(BUILD)/tests/unit/%.o: tests/unit/%.c $(KINC)/.stamp
 	@mkdir -p $(@D)

@@ -62,7 +62,7 @@ static struct {
 	char dir[PATH_MAX];
 	pid_t child;
 	char child_name[32];
-} guard = { .usage_fd = -1, .notify_fd = -1 };
+} guard;	/* .bss, not 8 KB of .data: guard_init sets the fds to -1 */
 
 static uint64_t guard_now_ms(void)
 {
@@ -314,6 +314,8 @@ int guard_init(const struct keel_guard_config *cfg, int *fd, short *events,
 	const char *root = cfg->root ? cfg->root : "/";
 	int have_cg;
 
+	guard.usage_fd = -1;
+	guard.notify_fd = -1;
 	*fd = -1;
 	*events = 0;
 	*timeout_ms = -1;

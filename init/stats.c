@@ -190,10 +190,27 @@ int stats_each(const char *dir, stats_visit_fn fn, void *arg)
 	return count;
 }
 
+/* statm is "size resident shared ...", in pages: the second number.
+ * Parsed by hand: sscanf would pull musl's whole scanf (12 KB) into keel. */
+static int stats_statm_resident(const char *s, uint64_t *pages)
+{
+	uint64_t v = 0;
+	const char *p = s;
+
+	while (*p >= '0' && *p <= '9')
+		p++;
+	if (p == s || *p++ != ' ' || *p < '0' || *p > '9')
+		return -1;
+	while (*p >= '0' && *p <= '9')
+		v = v * 10 + (uint64_t)(*p++ - '0');
+	*pages = v;
+	return 0;
+}
+
 int stats_process_rss(pid_t pid, uint64_t *out)
 {
 	char path[64], buf[128];
-	unsigned long long size, rss;
+	uint64_t rss;
 	FILE *f;
 	int ok;
 
@@ -202,11 +219,11 @@ int stats_process_rss(pid_t pid, uint64_t *out)
 	if (!f)
 		return -1;
 	ok = fgets(buf, sizeof(buf), f) &&
-	     sscanf(buf, "%llu %llu", &size, &rss) == 2;
+	     stats_statm_resident(buf, &rss) == 0;
 	fclose(f);
 	if (!ok)
 		return -1;
-	*out = (uint64_t)rss * (uint64_t)sysconf(_SC_PAGESIZE);
+	*out = rss * (uint64_t)getpagesize();	/* not sysconf: 1 KB */
 	return 0;
 }
 
