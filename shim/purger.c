@@ -117,7 +117,7 @@ void kl_heap_grew(void)
 	kl_stats_grew();
 }
 
-/* The child of fork has no purger; the next free starts one. */
+/* The child of fork has no purger; a later free or growth starts one. */
 void kl_purger_fork_child(void)
 {
 	purger_state = 0;
