@@ -140,6 +140,8 @@ $(BUILD)/tests/musl/%: tests/shim/%.c
 	@mkdir -p $(@D)
 	$(call msg,CC,$@)$(MUSL_CC) $(filter-out -fsanitize=%,$(TEST_CFLAGS)) -o $@ $< -lm
 
+$(filter $(BUILD)/tests/shim/%,$(TEST_PROGS)) $(MUSL_PROGS): tests/shim/rss.h
+
 test-programs: $(TEST_PROGS) $(MUSL_PROGS)
 
 SUITES ?= unit pid1 shim guard images

@@ -7,21 +7,10 @@
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
+#include "rss.h"
 
 static void *handoff[64];
 
-static long rss_kib(void)
-{
-	char buf[128];
-	FILE *f = fopen("/proc/self/statm", "r");
-	long size = 0, res = 0;
-	if (f) {
-		if (fgets(buf, sizeof(buf), f))
-			sscanf(buf, "%ld %ld", &size, &res);
-		fclose(f);
-	}
-	return res * (sysconf(_SC_PAGESIZE) / 1024);
-}
 
 static void *life(void *arg)
 {

@@ -9,6 +9,7 @@
 #include <string.h>
 #include <time.h>
 #include <unistd.h>
+#include "rss.h"
 
 #ifdef __GLIBC__
 #define HAVE_TRIM 1
@@ -17,18 +18,6 @@ extern int malloc_trim(size_t pad) __attribute__((weak)); /* not in musl */
 #define HAVE_TRIM (malloc_trim != NULL)
 #endif
 
-static long rss_kib(void)
-{
-	char buf[128];
-	int fd = open("/proc/self/statm", O_RDONLY);
-	ssize_t n = read(fd, buf, sizeof(buf) - 1);
-	close(fd);
-	if (n <= 0)
-		return -1;
-	buf[n] = 0;
-	char *p = strchr(buf, ' ');
-	return p ? atol(p + 1) * 4 : -1;
-}
 
 #define LIVE 3000
 #define BURST 3000

@@ -10,23 +10,12 @@
 #include <string.h>
 #include <time.h>
 #include <unistd.h>
+#include "rss.h"
 
 extern int malloc_trim(size_t pad) __attribute__((weak));
 
 #define HC_SIZE (3u << 20)
 
-static long hc_rss_kib(void)
-{
-	char buf[128];
-	int fd = open("/proc/self/statm", O_RDONLY);
-	ssize_t n = read(fd, buf, sizeof(buf) - 1);
-	close(fd);
-	if (n <= 0)
-		return -1;
-	buf[n] = 0;
-	char *p = strchr(buf, ' ');
-	return p ? atol(p + 1) * 4 : -1;
-}
 
 static int hc_fail(const char *what)
 {
@@ -77,14 +66,14 @@ int main(int argc, char **argv)
 
 	/* several huge blocks, touched and freed: they sit in the cache */
 	void *b[4];
-	long base = hc_rss_kib();
+	long base = rss_kib();
 	for (int i = 0; i < 4; i++) {
 		b[i] = malloc(HC_SIZE);
 		if (!b[i])
 			return hc_fail("malloc failed");
 		memset(b[i], i + 1, HC_SIZE);
 	}
-	long peak = hc_rss_kib();
+	long peak = rss_kib();
 	for (int i = 0; i < 4; i++)
 		free(b[i]);
 	free(g);
@@ -95,7 +84,7 @@ int main(int argc, char **argv)
 		struct timespec ts = { 1, 500000000 };
 		nanosleep(&ts, 0);
 	}
-	long after = hc_rss_kib();
+	long after = rss_kib();
 	printf("base %ld peak %ld after %ld trim %d\n", base, peak, after, ret);
 	return 0;
 }

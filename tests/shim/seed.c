@@ -8,6 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
+#include "rss.h"
 
 #define RECEIVERS 4
 #define WORKERS 4
@@ -28,18 +29,6 @@ static long appends_per_recv;
 static int nconn;
 static volatile int corrupt;
 
-static long rss_bytes(void)
-{
-	char buf[128];
-	long size = 0, res = 0;
-	FILE *f = fopen("/proc/self/statm", "r");
-	if (f) {
-		if (fgets(buf, sizeof(buf), f))
-			sscanf(buf, "%ld %ld", &size, &res);
-		fclose(f);
-	}
-	return res * sysconf(_SC_PAGESIZE);
-}
 
 static uint64_t rnd(uint64_t *s)
 {
@@ -135,7 +124,7 @@ static void *receiver(void *arg)
 		if (id == 0 && op % 20000 == 0) {
 			pthread_mutex_lock(&slock);
 			if (nsamples < 4096) {
-				samples_rss[nsamples] = rss_bytes();
+				samples_rss[nsamples] = (rss_kib() * 1024);
 				samples_live[nsamples] =
 					__atomic_load_n(&live, __ATOMIC_RELAXED);
 				nsamples++;
