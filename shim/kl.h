@@ -113,6 +113,9 @@ struct kl_segment {
 	uint64_t magic;
 	uint64_t pad[7];
 	uint8_t pcls[KL_SEG_PAGES];	/* small class + 1 per page, 0 = other */
+	/* per free page, who used it last: small class + 1, 0 = large; set
+	 * when the page is freed, read when it is purged (stats per class) */
+	uint8_t origin[KL_SEG_PAGES];
 	struct kl_span *map[KL_SEG_PAGES];
 };
 
@@ -174,8 +177,9 @@ struct kl_page_stats {
 	size_t clean;		/* free runs returned */
 	size_t large_in_use;
 	size_t small_spans;	/* bytes in small spans */
-	size_t returned_total;
 	size_t segments;
+	/* bytes purged, cumulative, by origin (0 large, class + 1 small) */
+	size_t returned[KL_NCLASS + 1];
 };
 extern KL_HIDDEN struct kl_page_stats kl_pages;
 

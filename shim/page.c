@@ -125,6 +125,13 @@ void kl_page_set_map(struct kl_span *s, unsigned pcls)
 	}
 }
 
+/* Pages of a large block that become free: their purge counts as large.
+ * (A small span's pages get its class in kl_small_give.) */
+static void run_origin_large(struct kl_span *s)
+{
+	memset(&span_seg(s)->origin[span_first(s)], 0, s->npages);
+}
+
 /* Smallest non-empty bin of state d holding at least n pages, or 0. */
 static unsigned bin_find(unsigned d, size_t n)
 {
@@ -269,9 +276,11 @@ static void run_free_locked(struct kl_span *s)
 void kl_page_free(struct kl_span *s)
 {
 	kl_lock(&kl_heap_lock);
-	if (s->kind == KL_LARGE)
+	if (s->kind == KL_LARGE) {
 		__atomic_fetch_sub(&kl_pages.large_in_use, s->npages * KL_PAGE,
 				   __ATOMIC_RELAXED);
+		run_origin_large(s);
+	}
 	run_free_locked(s);
 	kl_unlock(&kl_heap_lock);
 	kl_page_after_free();
@@ -323,9 +332,19 @@ void kl_page_shrink(struct kl_span *s, size_t npages)
 			   __ATOMIC_RELAXED);
 	s->npages = (uint32_t)npages;
 	run_tag(s);
+	run_origin_large(t);
 	run_free_locked(t);
 	kl_unlock(&kl_heap_lock);
 	kl_page_after_free();
+}
+
+/* Count a purged run's pages to the class that used each last (the run
+ * coalesced pages of several); heap lock held, the run is busy. */
+static void purge_count(const struct kl_span *s)
+{
+	const uint8_t *o = &span_seg(s)->origin[span_first(s)];
+	for (size_t i = 0; i < s->npages; i++)
+		kl_pages.returned[o[i]] += KL_PAGE;
 }
 
 /* Return the oldest dirty runs freed at or before older_than_ms, up to
@@ -345,7 +364,7 @@ size_t kl_purge(uint64_t older_than_ms, size_t max_bytes)
 		kl_madvise((void *)s->base, s->npages * KL_PAGE, MADV_DONTNEED);
 		kl_lock(&kl_heap_lock);
 		done += s->npages * KL_PAGE;
-		kl_pages.returned_total += s->npages * KL_PAGE;
+		purge_count(s);
 		s->dirty = 0;
 		s = run_coalesce(s);
 		run_link(s);
@@ -401,11 +420,13 @@ void kl_page_carve(struct kl_span *s, size_t off, size_t npages)
 	if (head) {
 		head->base = base;
 		head->npages = (uint32_t)off;
+		run_origin_large(head);
 		run_free_locked(head);
 	}
 	if (tail) {
 		tail->base = base + (off + npages) * KL_PAGE;
 		tail->npages = (uint32_t)tail_pages;
+		run_origin_large(tail);
 		run_free_locked(tail);
 	}
 	size_t gone = (head ? off : 0) + (tail ? tail_pages : 0);

@@ -141,12 +141,15 @@ void kl_small_give(unsigned cls, void *list, unsigned n)
 		__atomic_fetch_sub(&kl_pages.small_spans, s->npages * KL_PAGE,
 				   __ATOMIC_RELAXED);
 		/* every page of the span still maps to it: clear the class
-		 * bytes so a stale free of these pages is caught */
+		 * bytes so a stale free of these pages is caught; the origin
+		 * bytes say whose pages a later purge returns */
 		struct kl_segment *seg = (struct kl_segment *)kl_seg_of(
 			(void *)(s->base + 1));
 		size_t f = (s->base - (uintptr_t)seg) >> KL_PAGE_SHIFT;
-		for (size_t i = 0; i < s->npages; i++)
+		for (size_t i = 0; i < s->npages; i++) {
 			seg->pcls[f + i] = 0;
+			seg->origin[f + i] = (uint8_t)(cls + 1);
+		}
 		kl_page_free(s);
 	}
 }

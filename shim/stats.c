@@ -21,6 +21,8 @@ struct kl_snapshot {
 	size_t large_in_use, huge, huge_count;
 	size_t dirty, clean, mapped;	/* dirty: free runs + huge_cached */
 	size_t huge_cached;
+	size_t returned[KL_NCLASS + 1];	/* by origin, as kl_pages.returned */
+	size_t huge_returned;
 };
 
 static void stats_take(struct kl_snapshot *s)
@@ -51,6 +53,11 @@ static void stats_take(struct kl_snapshot *s)
 	s->dirty = __atomic_load_n(&kl_pages.dirty, __ATOMIC_RELAXED) +
 		   s->huge_cached;
 	s->clean = __atomic_load_n(&kl_pages.clean, __ATOMIC_RELAXED);
+	for (unsigned c = 0; c <= KL_NCLASS; c++)
+		s->returned[c] = __atomic_load_n(&kl_pages.returned[c],
+						 __ATOMIC_RELAXED);
+	s->huge_returned = __atomic_load_n(&kl_huge_returned,
+					   __ATOMIC_RELAXED);
 	/* cached huge mappings count as mapped and free resident */
 	s->mapped = __atomic_load_n(&kl_pages.mapped, __ATOMIC_RELAXED) +
 		    s->huge_cached;
@@ -75,40 +82,51 @@ static size_t kib(size_t b)
 	return (b + 1023) / 1024;
 }
 
-/* The per-class table and the totals, to stderr. Bytes returned to the
- * OS are not split by class: an empty span goes back to the page level,
- * coalesces with its neighbours and is purged as part of a run of no
- * class, so the split would cost a counter per page; the total is given. */
+static void stats_row(const char *name, size_t blocks, size_t in_use,
+		      size_t free, size_t returned)
+{
+	char line[160], num[16] = "";
+	if (blocks != (size_t)-1)
+		kl_snprintf(num, sizeof(num), "%zu", blocks);
+	int n = kl_snprintf(line, sizeof(line),
+			    "libkeel: %8s %12s %12zu %12zu %12zu\n", name, num,
+			    kib(in_use), kib(free), kib(returned));
+	kl_write(2, line, (size_t)n);
+}
+
+/* The per-class table and the totals, to stderr. "returned" is
+ * cumulative: every purge counts each page to the class that used it last
+ * (a per-page origin byte in the segment header), so the rows add up to
+ * the total. Purges are whole pages: the KiB add up too. */
 void kl_stats_print(void)
 {
 	struct kl_snapshot s;
-	char line[160];
+	char line[192], name[16];
 	stats_take(&s);
 	kl_write(2, line, (size_t)kl_snprintf(line, sizeof(line),
-		 "libkeel: %8s %12s %12s %12s\n", "class", "blocks",
-		 "in use KiB", "free KiB"));
+		 "libkeel: %8s %12s %12s %12s %12s\n", "class", "blocks",
+		 "in use KiB", "free KiB", "returned KiB"));
+	size_t returned = s.huge_returned;
 	for (unsigned c = 0; c < KL_NCLASS; c++) {
-		if (!s.cls_used[c] && !s.cls_free[c])
+		returned += s.returned[c + 1];
+		if (!s.cls_used[c] && !s.cls_free[c] && !s.returned[c + 1])
 			continue;
-		int n = kl_snprintf(line, sizeof(line),
-				    "libkeel: %8u %12zu %12zu %12zu\n",
-				    kl_class_size[c], s.cls_used[c],
-				    kib(s.cls_used[c] * kl_class_size[c]),
-				    kib(s.cls_free[c]));
-		kl_write(2, line, (size_t)n);
+		kl_snprintf(name, sizeof(name), "%u", kl_class_size[c]);
+		stats_row(name, s.cls_used[c], s.cls_used[c] * kl_class_size[c],
+			  s.cls_free[c], s.returned[c + 1]);
 	}
+	returned += s.returned[0];
+	/* dirty runs have no class: their free bytes are on the large row */
+	stats_row("large", (size_t)-1, s.large_in_use,
+		  s.dirty - s.huge_cached, s.returned[0]);
+	stats_row("huge", s.huge_count, s.huge, s.huge_cached,
+		  s.huge_returned);
 	int n = kl_snprintf(line, sizeof(line),
-			    "libkeel: %8s %12s %12zu %12zu\n", "large", "",
-			    kib(s.large_in_use), kib(s.dirty - s.huge_cached));
-	kl_write(2, line, (size_t)n);
-	n = kl_snprintf(line, sizeof(line), "libkeel: %8s %12zu %12zu %12zu\n",
-			"huge", s.huge_count, kib(s.huge), kib(s.huge_cached));
-	kl_write(2, line, (size_t)n);
-	n = kl_snprintf(line, sizeof(line),
-			"libkeel: total KiB: mapped %zu, in use %zu, free resident %zu, returned %zu\n",
-			kib(s.mapped + s.huge),
-			kib(s.small_in_use + s.large_in_use + s.huge),
-			kib(s.small_free + s.dirty), kib(s.clean));
+			    "libkeel: total KiB: mapped %zu, in use %zu, free resident %zu, free not resident %zu, returned %zu\n",
+			    kib(s.mapped + s.huge),
+			    kib(s.small_in_use + s.large_in_use + s.huge),
+			    kib(s.small_free + s.dirty), kib(s.clean),
+			    kib(returned));
 	kl_write(2, line, (size_t)n);
 }
 
