@@ -7,7 +7,8 @@
 /* realloc headroom policy: within a small class, the same pointer; a large
  * block grows in place into a free neighbour run, else moves to a size
  * 1/8 bigger rounded to 8 steps per doubling (realloc_headroom, capped at
- * 1 MiB); a huge block grows by mremap to 1/8 more than asked, so an
+ * 1 MiB), into a resident run that leaves as much again free after it
+ * when there is one, so it can grow in place next time; a huge block grows by mremap to 1/8 more than asked, so an
  * append loop pays one mremap per eighth, and ignores shrinks of less
  * than 1/8 (untouched headroom pages cost no memory). */
 
@@ -28,12 +29,12 @@ static void *small_slow(unsigned cls)
 	return kl_small_alloc_locked(cls);
 }
 
-static void *large_alloc(size_t n)
+static void *large_alloc(size_t n, size_t room)
 {
 	if (n > KL_LARGE_MAX)
 		return kl_huge_alloc(n, 0, 0);
 	size_t np = (n + KL_PAGE - 1) >> KL_PAGE_SHIFT;
-	struct kl_span *s = kl_page_alloc(np);
+	struct kl_span *s = kl_page_alloc_room(np, room >> KL_PAGE_SHIFT);
 	if (!s)
 		return 0;
 	__atomic_fetch_add(&kl_pages.large_in_use, np * KL_PAGE,
@@ -62,7 +63,7 @@ void *kl_alloc(size_t n)
 			p = small_slow(cls);
 		}
 	} else {
-		p = large_alloc(n);
+		p = large_alloc(n, 0);
 	}
 	if (KL_UNLIKELY(!p))
 		kl_set_errno(12 /* ENOMEM */);
@@ -235,12 +236,16 @@ static void *realloc_move(void *p, size_t old, size_t n)
 		want = realloc_headroom(n);
 	if (n > old && n > KL_LARGE_MAX && n <= KL_HEADROOM_MAX)
 		q = kl_huge_alloc(n + n / 8, 0, KL_HUGE_GROW);
+	else if (n > old && want > KL_SMALL_MAX)
+		q = large_alloc(want, want);	/* room to grow in place */
 	else
 		q = kl_alloc(want);
-	if (q) {
-		memcpy(q, p, old < n ? old : n);
-		kl_free(p);
+	if (!q) {
+		kl_set_errno(12 /* ENOMEM */);
+		return 0;
 	}
+	memcpy(q, p, old < n ? old : n);
+	kl_free(p);
 	return q;
 }
 

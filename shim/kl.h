@@ -155,6 +155,7 @@ static inline uintptr_t kl_seg_of(const void *p)
 
 extern KL_HIDDEN struct kl_lock kl_heap_lock;
 struct kl_span *kl_page_alloc(size_t npages);
+struct kl_span *kl_page_alloc_room(size_t npages, size_t room);
 void kl_page_free(struct kl_span *s);
 bool kl_page_grow(struct kl_span *s, size_t npages);
 void kl_page_shrink(struct kl_span *s, size_t npages);

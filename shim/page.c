@@ -1,7 +1,12 @@
 /* The page allocator: page runs in segments. Free runs carry boundary tags in
  * the page map, coalesce with free neighbours of the same state, and sit in
  * best-fit bins, dirty (resident) first; dirty runs also sit in a FIFO by free
- * time, from which the purger returns the oldest with MADV_DONTNEED. */
+ * time, from which the purger returns the oldest with MADV_DONTNEED. A request
+ * no dirty run holds may join a dirty run with clean pages next to it.
+ *
+ * (Merging dirty and clean runs always, with a dirty-page bitmap, was tried:
+ * best fit then cut big mixed runs at clean pages and faulted twice as much
+ * on the seed pattern.) */
 #include "kl.h"
 
 #include <linux/mman.h>
@@ -205,7 +210,79 @@ static bool run_release_segment(struct kl_span *s)
 	return true;
 }
 
-struct kl_span *kl_page_alloc(size_t npages)
+/* Out of dirty run s and its clean free neighbour nb (both unlinked), a
+ * run of npages: all of s and the clean pages next to it; what is left of
+ * nb stays free. Returns s, now npages long. */
+static struct kl_span *run_join(struct kl_span *s, struct kl_span *nb,
+				size_t npages)
+{
+	uint32_t extra = (uint32_t)(npages - s->npages);
+	if (nb->base > s->base) {
+		nb->base += extra * KL_PAGE;
+	} else {
+		s->base -= extra * KL_PAGE;
+	}
+	nb->npages -= extra;
+	s->npages = (uint32_t)npages;
+	if (nb->npages) {
+		run_link(nb);
+		run_tag(nb);
+	} else {
+		kl_span_delete(nb);
+	}
+	return s;
+}
+
+/* No dirty run holds npages: one of the largest dirty runs may, with
+ * clean pages from a free neighbour. Its resident pages are then reused
+ * and only the rest faults in; otherwise a big request would take clean
+ * pages only while dirty runs nearly its size wait to be purged. Returns
+ * an unlinked run of npages, or 0. */
+#define KL_JOIN_TRIES 8
+
+static struct kl_span *run_find_join(size_t npages)
+{
+	unsigned tries = 0;
+	for (size_t w = KL_NWORD; w-- > 0 && tries < KL_JOIN_TRIES;) {
+		uint64_t bits = page_bits[1][w];
+		while (bits && tries < KL_JOIN_TRIES) {
+			unsigned b = (unsigned)(w * 64 + 63 -
+						(unsigned)__builtin_clzll(bits));
+			bits &= ~(1ull << (b % 64));
+			if (b * 4 < npages)
+				return 0;	/* too small to be worth it */
+			for (struct kl_span *s = page_bin[1][b];
+			     s && tries < KL_JOIN_TRIES; s = s->next, tries++) {
+				struct kl_segment *seg = span_seg(s);
+				size_t f = span_first(s), l = f + s->npages - 1;
+				struct kl_span *nb[2] = {
+					f > KL_SEG_HDR_PAGES ? seg->map[f - 1] : 0,
+					l + 1 < KL_SEG_PAGES ? seg->map[l + 1] : 0,
+				};
+				for (int i = 0; i < 2; i++) {
+					struct kl_span *n = nb[i];
+					if (!n || n->kind != KL_FREE_RUN ||
+					    n->dirty ||
+					    s->npages + n->npages < npages ||
+					    (i == 0 && n->base + n->npages *
+						KL_PAGE != s->base) ||
+					    (i == 1 && n->base != s->base +
+						s->npages * KL_PAGE))
+						continue;
+					run_unlink(s);
+					run_unlink(n);
+					return run_join(s, n, npages);
+				}
+			}
+		}
+	}
+	return 0;
+}
+
+/* npages from the best-fitting free run, resident runs first; with room,
+ * from a resident run that leaves at least room pages free after them if
+ * there is one (a growing block then grows in place). */
+struct kl_span *kl_page_alloc_room(size_t npages, size_t room)
 {
 	if (npages > KL_SEG_PAGES - KL_SEG_HDR_PAGES)
 		return 0;
@@ -213,13 +290,22 @@ struct kl_span *kl_page_alloc(size_t npages)
 	if (!t)
 		return 0;
 	kl_lock(&kl_heap_lock);
-	unsigned b = bin_find(1, npages);
+	unsigned b = 0;
+	if (room && npages + room <= KL_SEG_PAGES - KL_SEG_HDR_PAGES)
+		b = bin_find(1, npages + room);
+	if (!b)
+		b = bin_find(1, npages);
 	unsigned d = 1;
 	if (!b) {
 		d = 0;
 		b = bin_find(0, npages);
 	}
 	struct kl_span *s;
+	if (d == 0 && (s = run_find_join(npages))) {
+		kl_span_delete(t);
+		t = s;
+		goto taken;
+	}
 	if (b) {
 		s = page_bin[d][b];
 	} else {
@@ -252,6 +338,7 @@ struct kl_span *kl_page_alloc(size_t npages)
 		kl_span_delete(t);
 		t = s;
 	}
+taken:
 	t->kind = KL_LARGE;
 	t->dirty = 0;
 	t->next = t->prev = 0;
@@ -262,6 +349,11 @@ fail:
 	kl_unlock(&kl_heap_lock);
 	kl_span_delete(t);
 	return 0;
+}
+
+struct kl_span *kl_page_alloc(size_t npages)
+{
+	return kl_page_alloc_room(npages, 0);
 }
 
 /* Caller holds the heap lock; s is a run no one else sees. */
