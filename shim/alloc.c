@@ -8,9 +8,10 @@
  * block grows in place into a free neighbour run, else moves to a size
  * 1/8 bigger rounded to 8 steps per doubling (realloc_headroom, capped at
  * 1 MiB), into a resident run that leaves as much again free after it
- * when there is one, so it can grow in place next time; a huge block grows by mremap to 1/8 more than asked, so an
- * append loop pays one mremap per eighth, and ignores shrinks of less
- * than 1/8 (untouched headroom pages cost no memory). */
+ * when there is one, so it can grow in place next time; a huge block
+ * grows by mremap to 1/8 more than asked, so an append loop pays one
+ * mremap per eighth, and ignores shrinks of less than 1/8 (untouched
+ * headroom pages cost no memory). */
 
 extern int *__errno_location(void) __attribute__((weak));
 

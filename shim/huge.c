@@ -8,9 +8,9 @@
 
 /* A cached mapping stays resident until it is older than KEEL_DECAY_MS,
  * or until free resident memory is over its cap (kl_dirty_cap) and it has
- * waited KL_KEEP_MS; then it is unmapped. A reused mapping wastes at most
- * 1/4 of the request (a bigger one is cut first); a realloc growing into
- * it may keep up to 3x as headroom. */
+ * waited KL_HUGE_KEEP_MS; then it is unmapped. A reused mapping wastes at
+ * most 1/4 of the request (a bigger one is cut first); a realloc growing
+ * into it may keep up to 3x as headroom. */
 #define KL_HUGE_CACHE_MAX 32
 
 KL_HIDDEN size_t kl_huge_bytes;
@@ -150,8 +150,8 @@ static void huge_return(struct kl_huge *victims)
 
 /* Unmap the oldest cached mappings while the cache holds too many, or
  * while free resident memory (with the dirty runs) is over its cap and
- * the oldest has waited more than KL_KEEP_MS: a mapping that steady
- * churn takes again within a few milliseconds is not given back early, a
+ * the oldest has waited more than KL_HUGE_KEEP_MS: a mapping that steady
+ * churn takes again within KL_HUGE_KEEP_MS is not given back early, a
  * mapping nobody asks for goes soon after the cap is passed. */
 static void cache_shrink(uint64_t now)
 {
@@ -167,7 +167,7 @@ static void cache_shrink(uint64_t now)
 						  __ATOMIC_RELAXED) +
 				  kl_huge_cached;
 		if (huge_ncached <= KL_HUGE_CACHE_MAX &&
-		    (free_res <= cap || now - h->freed_ms < KL_KEEP_MS))
+		    (free_res <= cap || now - h->freed_ms < KL_HUGE_KEEP_MS))
 			break;
 		cache_unlink(pp, h);
 		h->next = victims;

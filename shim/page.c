@@ -19,8 +19,6 @@ KL_HIDDEN struct kl_page_stats kl_pages;
 static struct kl_span *page_bin[2][KL_NBIN];
 static uint64_t page_bits[2][KL_NWORD];
 static struct kl_span *dirty_head, *dirty_tail;
-static uint64_t page_clock;	/* coarse ms clock for free times */
-static unsigned page_clock_calls;
 KL_HIDDEN bool kl_purger_running;
 
 static inline struct kl_segment *span_seg(const struct kl_span *s)
@@ -148,20 +146,6 @@ static unsigned bin_find(unsigned d, size_t n)
 			return (unsigned)(w * 64 + __builtin_ctzll(bits));
 	}
 	return 0;
-}
-
-static uint64_t page_now(void)
-{
-	if (kl_purger_running)
-		return __atomic_load_n(&page_clock, __ATOMIC_RELAXED);
-	if ((page_clock_calls++ & 15) == 0)
-		page_clock = kl_now_ms();
-	return page_clock;
-}
-
-void kl_page_tick(uint64_t now)
-{
-	__atomic_store_n(&page_clock, now, __ATOMIC_RELAXED);
 }
 
 /* Merge s with free neighbours of the same state; s is unlinked. */
@@ -360,7 +344,7 @@ struct kl_span *kl_page_alloc(size_t npages)
 static void run_free_locked(struct kl_span *s)
 {
 	s->dirty = 1;
-	s->freed_ms = page_now();
+	s->freed_ms = kl_now_ms();
 	s = run_coalesce(s);
 	run_link(s);
 }
@@ -468,7 +452,10 @@ size_t kl_purge(uint64_t older_than_ms, size_t max_bytes)
 
 /* After every page-level free: purge at once when the decay is 0, purge
  * the oldest when dirty memory passes its cap, and start the purger (or,
- * without one, purge what has aged, checking the clock now and then). */
+ * without one, purge what has aged). Over the cap, runs freed in the last
+ * KL_KEEP_MS stay: a busy program takes them again at once (purging them
+ * made the seed pattern and the mixed benchmark fault most of their pages
+ * in again), and an idle one gives them back at the decay time. */
 void kl_page_after_free(void)
 {
 	size_t dirty = __atomic_load_n(&kl_pages.dirty, __ATOMIC_RELAXED);
@@ -479,14 +466,15 @@ void kl_page_after_free(void)
 		kl_purge(UINT64_MAX, SIZE_MAX);
 		return;
 	}
+	uint64_t now = kl_now_ms();
 	size_t cap = kl_dirty_cap();
-	if (dirty > cap)
-		kl_purge(UINT64_MAX, dirty - cap / 2);
+	if (dirty > cap && now >= KL_KEEP_MS)
+		kl_purge(now - KL_KEEP_MS, dirty - cap / 2);
 	if (!kl_purger_running) {
 		kl_purger_kick();
-		if (!kl_purger_running && page_clock >= kl_cfg.decay_ms) {
-			kl_purge(page_clock - kl_cfg.decay_ms, SIZE_MAX);
-			kl_huge_purge(page_clock - kl_cfg.decay_ms, SIZE_MAX);
+		if (!kl_purger_running && now >= kl_cfg.decay_ms) {
+			kl_purge(now - kl_cfg.decay_ms, SIZE_MAX);
+			kl_huge_purge(now - kl_cfg.decay_ms, SIZE_MAX);
 		}
 	}
 }

@@ -47,7 +47,6 @@ static void *purger_main(void *arg)
 		else
 			kl_sleep_ms(tick);
 		uint64_t now = kl_now_ms();
-		kl_page_tick(now);
 		if (now >= kl_cfg.decay_ms) {
 			kl_purge(now - kl_cfg.decay_ms, SIZE_MAX);
 			kl_huge_purge(now - kl_cfg.decay_ms, SIZE_MAX);
@@ -76,7 +75,6 @@ static void purger_start(void)
 	int saved = __errno_location ? *__errno_location() : 0;
 	unsigned long tid[4];	/* pthread_t is an unsigned long or pointer */
 	kl_stats_open();
-	kl_page_tick(kl_now_ms());
 	if (pthread_create && pthread_create(tid, 0, purger_main, 0) == 0)
 		__atomic_store_n(&kl_purger_running, true, __ATOMIC_RELEASE);
 	else
