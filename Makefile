@@ -23,14 +23,13 @@ DEPS       = -MMD -MP
 # The init: static musl, small. Kernel and libseccomp headers are copied into
 # a private folder because musl-gcc must not see glibc's /usr/include.
 INIT_SRC  := $(wildcard init/*.c)
-GEN_SRC   := $(wildcard init/gen/*.c)
 INIT_ASM  := $(wildcard init/*.S)
 COMMON_SRC := $(wildcard common/*.c)
 INIT_OBJ  := $(INIT_SRC:%.c=$(BUILD)/%.o) $(INIT_ASM:%.S=$(BUILD)/%.o) \
              $(COMMON_SRC:%.c=$(BUILD)/init-common/%.o)
 KINC      := $(BUILD)/include
 SECCOMP_A := $(wildcard /usr/lib/*-linux-gnu/libseccomp.a)
-INIT_CFLAGS := $(WARN) -Os -D_GNU_SOURCE -I. -isystem $(KINC) \
+INIT_CFLAGS := $(WARN) -Os -D_GNU_SOURCE -I. -I$(BUILD) -isystem $(KINC) \
              -ffunction-sections -fdata-sections -fno-asynchronous-unwind-tables \
              -fno-pie $(if $(SECCOMP_A),-DKEEL_HAVE_SECCOMP=1)
 # keel is a static non-PIE executable: PIE code only cost bytes, and static
@@ -105,9 +104,21 @@ $(BUILD)/init/%.o: init/%.S $(BUILD)/libkeel.so $(SELF_BPF)
 	$(call msg,AS,$@)$(MUSL_CC) -DLIBKEEL_PATH='"$(BUILD)/libkeel.so"' \
 		-DSELF_BPF_PATH='"$(SELF_BPF)"' -c -o $@ $<
 
-$(BUILD)/seccomp_self_gen: $(GEN_SRC:%.c=$(BUILD)/%.o) $(BUILD)/init/seccomp_self_rules.o \
+$(BUILD)/seccomp_self_gen: $(BUILD)/init/gen/seccomp_self_gen.o \
+		$(BUILD)/init/seccomp_self_rules.o $(BUILD)/init/compat_fortify.o \
+		$(INIT_LIBS)
+	$(call msg,LD,$@)$(MUSL_CC) -static -o $@ $^
+
+# libseccomp's system call table cut to the architectures keel's filters
+# use (init/seccomp_table.c), generated from the whole table: 45 KB less.
+$(BUILD)/seccomp_table_gen: $(BUILD)/init/gen/seccomp_table_gen.o \
 		$(BUILD)/init/compat_fortify.o $(INIT_LIBS)
 	$(call msg,LD,$@)$(MUSL_CC) -static -o $@ $^
+
+$(BUILD)/seccomp_table.h: $(BUILD)/seccomp_table_gen
+	$(call msg,GEN,$@)$< > $@.tmp && mv $@.tmp $@
+
+$(BUILD)/init/seccomp_table.o: $(if $(SECCOMP_A),$(BUILD)/seccomp_table.h)
 
 $(SELF_BPF): $(BUILD)/seccomp_self_gen
 	$(call msg,GEN,$@)$< > $@.tmp && mv $@.tmp $@
@@ -142,7 +153,24 @@ $(BUILD)/tests/musl/%: tests/shim/%.c
 
 $(filter $(BUILD)/tests/shim/%,$(TEST_PROGS)) $(MUSL_PROGS): tests/shim/rss.h
 
-test-programs: $(TEST_PROGS) $(MUSL_PROGS)
+# The same filter built with libseccomp's whole system call table and with
+# keel's cut one (tests/pid1/seccomp_table.sh compares their BPF).
+SECCOMP_EQ := $(if $(SECCOMP_A),$(BUILD)/tests/seccomp/table_eq_full \
+              $(BUILD)/tests/seccomp/table_eq_cut)
+$(BUILD)/tests/seccomp/table_eq_full: tests/seccomp/table_eq.c \
+		$(BUILD)/init/compat_fortify.o $(INIT_LIBS) $(KINC)/.stamp
+	@mkdir -p $(@D)
+	$(call msg,CC,$@)$(MUSL_CC) $(INIT_CFLAGS) -static -o $@ $< \
+		$(BUILD)/init/compat_fortify.o $(INIT_LIBS)
+$(BUILD)/tests/seccomp/table_eq_cut: tests/seccomp/table_eq.c \
+		$(BUILD)/init/seccomp_table.o $(BUILD)/init/compat_fortify.o \
+		$(INIT_LIBS) $(KINC)/.stamp
+	@mkdir -p $(@D)
+	$(call msg,CC,$@)$(MUSL_CC) $(INIT_CFLAGS) -static -o $@ $< \
+		$(BUILD)/init/seccomp_table.o $(BUILD)/init/compat_fortify.o \
+		$(INIT_LIBS)
+
+test-programs: $(TEST_PROGS) $(MUSL_PROGS) $(SECCOMP_EQ)
 
 SUITES ?= unit pid1 shim guard images
 test: all $(BUILD)/unit test-programs
