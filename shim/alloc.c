@@ -241,12 +241,10 @@ static void *realloc_move(void *p, size_t old, size_t n)
 		q = large_alloc(want, want);	/* room to grow in place */
 	else
 		q = kl_alloc(want);
-	if (!q) {
-		kl_set_errno(12 /* ENOMEM */);
-		return 0;
+	if (q) {
+		memcpy(q, p, old < n ? old : n);
+		kl_free(p);
 	}
-	memcpy(q, p, old < n ? old : n);
-	kl_free(p);
 	return q;
 }
 

@@ -197,7 +197,7 @@ void kl_huge_free(struct kl_huge *h)
 	__atomic_fetch_add(&kl_huge_cached, h->map_len, __ATOMIC_RELAXED);
 	kl_unlock(&huge_lock);
 	cache_shrink(now);
-	kl_page_after_free();
+	kl_page_after_free(now);
 }
 
 /* Unmap cached mappings freed at or before older_than_ms, up to about

@@ -162,7 +162,7 @@ void kl_page_shrink(struct kl_span *s, size_t npages);
 void kl_page_carve(struct kl_span *s, size_t off, size_t npages);
 void kl_page_set_map(struct kl_span *s, unsigned pcls);
 size_t kl_purge(uint64_t older_than_ms, size_t max_bytes);
-void kl_page_after_free(void);
+void kl_page_after_free(uint64_t now);
 
 struct kl_span *kl_span_new(void);
 void kl_span_delete(struct kl_span *s);

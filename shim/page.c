@@ -340,26 +340,28 @@ struct kl_span *kl_page_alloc(size_t npages)
 	return kl_page_alloc_room(npages, 0);
 }
 
-/* Caller holds the heap lock; s is a run no one else sees. */
-static void run_free_locked(struct kl_span *s)
+/* Caller holds the heap lock; s is a run no one else sees; now is the
+ * clock the caller read before locking (kl_page_after_free uses it too). */
+static void run_free_locked(struct kl_span *s, uint64_t now)
 {
 	s->dirty = 1;
-	s->freed_ms = kl_now_ms();
+	s->freed_ms = now;
 	s = run_coalesce(s);
 	run_link(s);
 }
 
 void kl_page_free(struct kl_span *s)
 {
+	uint64_t now = kl_now_ms();
 	kl_lock(&kl_heap_lock);
 	if (s->kind == KL_LARGE) {
 		__atomic_fetch_sub(&kl_pages.large_in_use, s->npages * KL_PAGE,
 				   __ATOMIC_RELAXED);
 		run_origin_large(s);
 	}
-	run_free_locked(s);
+	run_free_locked(s, now);
 	kl_unlock(&kl_heap_lock);
-	kl_page_after_free();
+	kl_page_after_free(now);
 }
 
 /* Grow a run in place by taking the head of the free run after it. */
@@ -401,6 +403,7 @@ void kl_page_shrink(struct kl_span *s, size_t npages)
 	struct kl_span *t = kl_span_new();
 	if (!t)
 		return;
+	uint64_t now = kl_now_ms();
 	kl_lock(&kl_heap_lock);
 	t->base = s->base + npages * KL_PAGE;
 	t->npages = s->npages - (uint32_t)npages;
@@ -409,9 +412,9 @@ void kl_page_shrink(struct kl_span *s, size_t npages)
 	s->npages = (uint32_t)npages;
 	run_tag(s);
 	run_origin_large(t);
-	run_free_locked(t);
+	run_free_locked(t, now);
 	kl_unlock(&kl_heap_lock);
-	kl_page_after_free();
+	kl_page_after_free(now);
 }
 
 /* Count a purged run's pages to the class that used each last (the run
@@ -456,7 +459,7 @@ size_t kl_purge(uint64_t older_than_ms, size_t max_bytes)
  * KL_KEEP_MS stay: a busy program takes them again at once (purging them
  * made the seed pattern and the mixed benchmark fault most of their pages
  * in again), and an idle one gives them back at the decay time. */
-void kl_page_after_free(void)
+void kl_page_after_free(uint64_t now)
 {
 	size_t dirty = __atomic_load_n(&kl_pages.dirty, __ATOMIC_RELAXED);
 	size_t cached = __atomic_load_n(&kl_huge_cached, __ATOMIC_RELAXED);
@@ -466,7 +469,6 @@ void kl_page_after_free(void)
 		kl_purge(UINT64_MAX, SIZE_MAX);
 		return;
 	}
-	uint64_t now = kl_now_ms();
 	size_t cap = kl_dirty_cap();
 	if (dirty > cap && now >= KL_KEEP_MS)
 		kl_purge(now - KL_KEEP_MS, dirty - cap / 2);
@@ -491,6 +493,7 @@ void kl_page_carve(struct kl_span *s, size_t off, size_t npages)
 	struct kl_span *head = off ? kl_span_new() : 0;
 	size_t tail_pages = s->npages - off - npages;
 	struct kl_span *tail = tail_pages ? kl_span_new() : 0;
+	uint64_t now = kl_now_ms();
 
 	kl_lock(&kl_heap_lock);
 	uintptr_t base = s->base;
@@ -501,17 +504,17 @@ void kl_page_carve(struct kl_span *s, size_t off, size_t npages)
 		head->base = base;
 		head->npages = (uint32_t)off;
 		run_origin_large(head);
-		run_free_locked(head);
+		run_free_locked(head, now);
 	}
 	if (tail) {
 		tail->base = base + (off + npages) * KL_PAGE;
 		tail->npages = (uint32_t)tail_pages;
 		run_origin_large(tail);
-		run_free_locked(tail);
+		run_free_locked(tail, now);
 	}
 	size_t gone = (head ? off : 0) + (tail ? tail_pages : 0);
 	__atomic_fetch_sub(&kl_pages.large_in_use, gone * KL_PAGE,
 			   __ATOMIC_RELAXED);
 	kl_unlock(&kl_heap_lock);
-	kl_page_after_free();
+	kl_page_after_free(now);
 }

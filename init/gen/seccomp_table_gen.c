@@ -22,13 +22,12 @@ const struct arch_syscall_def *syscall_iterate(unsigned int spot, int offset);
  * index, x86, x86_64, x32, arm, aarch64, ...); checked below. */
 #if defined(__x86_64__)
 static const int offsets[] = { 8, 12, 16 };	/* x86, x86_64, x32 */
-static const int native = 1;
 #elif defined(__aarch64__)
 static const int offsets[] = { 20, 24 };	/* arm, aarch64 */
-static const int native = 1;
 #else
 #error "seccomp_table_gen: no column list for this architecture"
 #endif
+static const int native = 1;	/* the column of the build's own arch */
 #define NARCH (sizeof(offsets) / sizeof(offsets[0]))
 #define MAX_ROWS 2048
 
