@@ -1,21 +1,28 @@
-/* The shared-memory layout between libkeel.so and keel: each shimmed process
- * publishes its heap statistics in a file "<dir>/<pid>", and keel writes a
- * "<dir>/control" file every shim maps read-only. Versioned; readers check
- * magic, version and size, and read under the seqlock. */
+/* The files libkeel.so and keel share, and the rules that keep them safe.
+ * keel (PID 1) makes one instance folder per keel; each shimmed process
+ * publishes its heap statistics there in a file it creates exclusively, and
+ * keel writes a "control" file every shim maps read-only. A process in the
+ * container can write into the folder, so readers treat every file in it
+ * as hostile: docs/how-it-works.md, "The trust boundary". */
 #ifndef KEEL_HEAPSTATS_H
 #define KEEL_HEAPSTATS_H
 
 #include <stdint.h>
 
+/* The base folder: the user's, or the first default keel can use. keel
+ * makes its instance folder in it and hands the instance folder's path to
+ * the child in the same variable. */
 #define KEEL_STATS_DIR_ENV "KEEL_STATS_DIR"
-/* keel picks the first of these it can create (mode 1777) unless
- * KEEL_STATS_DIR says otherwise; `keel stats` looks in all of them. */
 #define KEEL_STATS_DIR_DEFAULTS { "/dev/shm/keel", "/run/keel", "/tmp/keel" }
+/* Room for "<base>/<instance>/<pid>.<16 hex>" in every reader and writer;
+ * keel refuses a longer KEEL_STATS_DIR at start. */
+#define KEEL_STATS_PATH_MAX 256
+#define KEEL_STATS_BASE_MAX (KEEL_STATS_PATH_MAX - 80)
 #define KEEL_CONTROL_FILE "control"
 
 #define KEEL_STATS_MAGIC 0x5441545350454548ull /* "HEAPSTAT" */
 #define KEEL_CONTROL_MAGIC 0x4c52544e4f434b4bull /* "KKCONTRL" */
-#define KEEL_STATS_VERSION 1
+#define KEEL_STATS_VERSION 2
 #define KEEL_STATS_MAX_CLASSES 96
 
 struct keel_class_stats {
@@ -24,8 +31,10 @@ struct keel_class_stats {
 	uint64_t bytes_free_resident; /* free blocks in this class's slabs */
 };
 
-/* One per shimmed process, written by its purger thread each tick and on
- * every trim; also the "last known" statistics for the OOM post-mortem. */
+/* One per shimmed process, in "<instance>/<pid>.<16 hex digits>": the
+ * random part makes the name impossible to take in advance. Written under
+ * the seqlock on every publish and trim; also the "last known" statistics
+ * for the OOM post-mortem. */
 struct keel_heap_stats {
 	uint64_t magic;
 	uint32_t version;
@@ -33,6 +42,9 @@ struct keel_heap_stats {
 	uint64_t seq;		/* seqlock: odd while the writer is inside */
 	uint32_t pid;
 	uint32_t threads;	/* threads that have used the allocator */
+	/* field 22 of /proc/<pid>/stat: a file whose pid was reused by a
+	 * later process is told apart by it */
+	uint64_t start_time;
 	uint64_t updated_ms;	/* CLOCK_MONOTONIC of the last update */
 	uint64_t mapped;	/* bytes of address space taken from the OS */
 	uint64_t resident;	/* heap bytes backed by memory (in use + free) */
@@ -46,7 +58,8 @@ struct keel_heap_stats {
 	struct keel_class_stats classes[KEEL_STATS_MAX_CLASSES];
 };
 
-/* One per container, written by keel. */
+/* One per keel instance, written by keel only: the file and its folder
+ * belong to keel's user, and a shim maps it only when that holds. */
 struct keel_control {
 	uint64_t magic;
 	uint32_t version;
@@ -58,6 +71,11 @@ struct keel_control {
 	 * from the OS (the cgroup stays over the limit after trimming). */
 	uint32_t deny_growth;
 	uint64_t limit_bytes;	/* the soft limit keel guards, 0 = none */
+	/* The keel that owns the folder, so `keel stats` can tell a live
+	 * instance from one a dead keel left behind. */
+	uint32_t keel_pid;
+	uint32_t reserved;
+	uint64_t keel_start_time;
 };
 
 #endif

@@ -25,7 +25,9 @@
 #include "init/guard.h"
 #include "init/log.h"
 #include "init/report.h"
-#include "init/stats.h"
+#include "init/heapscan.h"
+#include "init/procinfo.h"
+#include "init/statsdir.h"
 
 /* v2 has no usage threshold event, so usage is polled: one pread of an
  * open fd every 50 ms keeps the trim inside 100 ms of the crossing. */
@@ -59,9 +61,7 @@ static struct {
 	uint64_t last_report_usage;
 	uint64_t oom_kills;
 	struct keel_control *ctl;
-	char dir[PATH_MAX];
-	pid_t child;
-	char child_name[32];
+	int killed_by_keel;	/* keel's own SIGKILL sweep ran */
 } guard;	/* .bss, not 8 KB of .data: guard_init sets the fds to -1 */
 
 static uint64_t guard_now_ms(void)
@@ -70,82 +70,6 @@ static uint64_t guard_now_ms(void)
 
 	clock_gettime(CLOCK_MONOTONIC, &ts);
 	return (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
-}
-
-/* mkdir with mode 1777 (the app may run as any user); an existing folder
- * we can write is taken as it is. */
-static int guard_make_dir(const char *dir)
-{
-	struct stat sb;
-
-	if (mkdir(dir, 01777) == 0) {
-		/* the umask took bits away */
-		if (chmod(dir, 01777) < 0)
-			return -1;
-		return 0;
-	}
-	if (errno != EEXIST || lstat(dir, &sb) < 0 || !S_ISDIR(sb.st_mode))
-		return -1;
-	return access(dir, W_OK | X_OK);
-}
-
-static int guard_pick_dir(const char *wanted)
-{
-	static const char *const defaults[] = KEEL_STATS_DIR_DEFAULTS;
-
-	if (wanted && *wanted) {
-		if (guard_make_dir(wanted) < 0) {
-			warning("unable to create the stats folder %s: %s; keel stats and trims are off",
-				wanted, strerror(errno));
-			return -1;
-		}
-		snprintf(guard.dir, sizeof(guard.dir), "%s", wanted);
-		return 0;
-	}
-	for (size_t i = 0; i < sizeof(defaults) / sizeof(defaults[0]); i++) {
-		if (guard_make_dir(defaults[i]) == 0) {
-			snprintf(guard.dir, sizeof(guard.dir), "%s", defaults[i]);
-			return 0;
-		}
-	}
-	warning("unable to create a stats folder (/dev/shm/keel, /run/keel, /tmp/keel): %s; keel stats and trims are off",
-		strerror(errno));
-	return -1;
-}
-
-static int guard_make_control(void)
-{
-	char path[PATH_MAX + 16];
-	int fd;
-
-	snprintf(path, sizeof(path), "%s/%s", guard.dir, KEEL_CONTROL_FILE);
-	unlink(path);	/* a stale one may belong to another user */
-	fd = open(path, O_RDWR | O_CREAT | O_EXCL | O_CLOEXEC | O_NOFOLLOW,
-		  0644);
-	if (fd < 0)
-		goto fail;
-	if (fchmod(fd, 0644) < 0 || ftruncate(fd, sizeof(*guard.ctl)) < 0)
-		goto fail_close;
-	guard.ctl = mmap(NULL, sizeof(*guard.ctl), PROT_READ | PROT_WRITE,
-			 MAP_SHARED, fd, 0);
-	if (guard.ctl == MAP_FAILED) {
-		guard.ctl = NULL;
-		goto fail_close;
-	}
-	close(fd);
-	guard.ctl->version = KEEL_STATS_VERSION;
-	guard.ctl->size = sizeof(*guard.ctl);
-	guard.ctl->limit_bytes = guard.soft;
-	/* magic last: a shim that sees it sees the rest */
-	__atomic_store_n(&guard.ctl->magic, KEEL_CONTROL_MAGIC,
-			 __ATOMIC_RELEASE);
-	return 0;
-fail_close:
-	close(fd);
-fail:
-	warning("unable to create %s: %s; trims are off", path,
-		strerror(errno));
-	return -1;
 }
 
 /* v1: the kernel signals an eventfd when usage crosses the threshold, in
@@ -270,7 +194,7 @@ static int guard_check(void)
 			guard.last_report_usage = usage;
 			report_memory(&guard.cg, guard.soft,
 				      guard.last_trim_usage, usage,
-				      guard.ctl ? guard.dir : NULL,
+				      statsdir_fd(),
 				      guard.above ? "over the soft limit after trimming" :
 				      "soft limit crossed, trimmed");
 		}
@@ -302,11 +226,6 @@ int guard_on_timeout(void)
 	return guard_check();
 }
 
-const char *guard_stats_dir(void)
-{
-	return guard.dir[0] ? guard.dir : NULL;
-}
-
 int guard_init(const struct keel_guard_config *cfg, int *fd, short *events,
 	       int *timeout_ms)
 {
@@ -328,7 +247,8 @@ int guard_init(const struct keel_guard_config *cfg, int *fd, short *events,
 		}
 		guard.fail = 1;
 	}
-	if (report_configure(cfg->report) < 0)
+	if (report_configure(cfg->report) < 0 ||
+	    statsdir_check_base(cfg->stats_dir))
 		return 2;
 	have_cg = cgroup_find(root, &guard.cg) == 0;
 	guard.soft = cgroup_soft_limit(cfg->rss_limit, guard.cg.limit);
@@ -337,12 +257,8 @@ int guard_init(const struct keel_guard_config *cfg, int *fd, short *events,
 		guard.soft = 0;
 	}
 	cgroup_oom_kills(&guard.cg, &guard.oom_kills);
-	if (guard_pick_dir(cfg->stats_dir) == 0) {
-		guard_make_control();
-		if (setenv(KEEL_STATS_DIR_ENV, guard.dir, 1) < 0)
-			warning("unable to set KEEL_STATS_DIR: %s",
-				strerror(errno));
-	}
+	statsdir_setup(cfg->stats_dir, guard.soft);
+	guard.ctl = statsdir_control();
 	if (!guard.soft) {
 		info("memory guard: no limit to guard");
 		return 0;
@@ -372,43 +288,33 @@ int guard_init(const struct keel_guard_config *cfg, int *fd, short *events,
 	return 0;
 }
 
-void guard_child_started(pid_t pid, const char *argv0)
+void guard_killing_all(void)
 {
-	const char *base = argv0 ? strrchr(argv0, '/') : NULL;
-
-	guard.child = pid;
-	snprintf(guard.child_name, sizeof(guard.child_name), "%s",
-		 base ? base + 1 : argv0 ? argv0 : "app");
-	for (char *p = guard.child_name; *p; p++)
-		if (*p == '"' || *p == '\\' || (unsigned char)*p < 0x20)
-			*p = '_';
+	guard.killed_by_keel = 1;
 }
 
-const char *guard_process_name(pid_t pid)
-{
-	return pid == guard.child && guard.child_name[0] ? guard.child_name :
-	       "process";
-}
-
-void guard_process_exited(pid_t pid, int status)
+void guard_process_dying(pid_t pid, int code, int sig)
 {
 	struct keel_heap_stats st;
-	char path[PATH_MAX + 16];
+	char comm[32];
 	uint64_t kills;
+	int have;
 
 	/* the post-mortem reads the heap a process last published: only
-	 * for one the OOM killer took */
-	if (WIFSIGNALED(status) && WTERMSIG(status) == SIGKILL &&
-	    cgroup_oom_kills(&guard.cg, &kills) == 0) {
-		if (kills > guard.oom_kills) {
-			int have = guard.dir[0] &&
-				   stats_latest(guard.dir, pid, path,
-						sizeof(path), &st) == 0;
-			report_oom_kill(guard_process_name(pid), pid,
-					guard.cg.limit, have ? &st : NULL);
-		}
-		guard.oom_kills = kills;
+	 * for one the OOM killer took, before it is reaped, while its
+	 * /proc entry still says who it was */
+	if (code != CLD_KILLED || sig != SIGKILL ||
+	    cgroup_oom_kills(&guard.cg, &kills) < 0 || kills <= guard.oom_kills)
+		return;
+	guard.oom_kills = kills;
+	/* SIGKILL from keel's own sweep: the OOM killer's victim may be any
+	 * process, so no name is better than a wrong one */
+	if (guard.killed_by_keel) {
+		report_oom_kill(NULL, 0, guard.cg.limit, NULL);
+		return;
 	}
-	if (guard.dir[0])
-		stats_forget(guard.dir, pid);
+	proc_comm(pid, comm, sizeof(comm));
+	have = statsdir_fd() >= 0 &&
+	       heapscan_find(statsdir_fd(), pid, &st) == 0;
+	report_oom_kill(comm, pid, guard.cg.limit, have ? &st : NULL);
 }

@@ -29,17 +29,13 @@ int guard_init(const struct keel_guard_config *cfg, int *fd, short *events,
 int guard_on_event(void);
 int guard_on_timeout(void);
 
-/* The folder shimmed processes publish in, or NULL. */
-const char *guard_stats_dir(void);
+/* keel sends SIGKILL to every process left (the end of the grace
+ * period): from then on a SIGKILL death is not the OOM killer's doing. */
+void guard_killing_all(void);
 
-/* Names the main child for the post-mortem ("app" when unnamed). */
-void guard_child_started(pid_t pid, const char *argv0);
-
-/* The name of a reaped process for messages: the main child's program
- * name, or "process". */
-const char *guard_process_name(pid_t pid);
-
-/* After a process is reaped: the OOM post-mortem, then its stats file goes. */
-void guard_process_exited(pid_t pid, int status);
+/* A process died (code and sig from waitid: CLD_KILLED and SIGKILL for
+ * the OOM killer) and is not reaped yet: the OOM post-mortem, with the
+ * name it had when it died and the heap it last published. */
+void guard_process_dying(pid_t pid, int code, int sig);
 
 #endif

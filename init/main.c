@@ -12,7 +12,7 @@
 #include "init/options.h"
 #include "init/seccomp.h"
 #include "init/spawn.h"
-#include "init/stats.h"
+#include "init/statscmd.h"
 #include "init/supervise.h"
 
 #define KEEL_VERSION "0.1.0"
@@ -128,7 +128,6 @@ int main(int argc, char **argv)
 		return 1;
 
 	/* Supervise: from here on keel only warns and exits with the child. */
-	guard_child_started(child, keel_opts.argv[0]);
 	if (keel_opts.seccomp_self)
 		seccomp_confine_self();
 	return supervise_run(child, &guard);

@@ -13,7 +13,9 @@
 #include "init/log.h"
 #include "init/options.h"
 #include "init/report.h"
-#include "init/stats.h"
+#include "init/heapscan.h"
+#include "init/procinfo.h"
+#include "init/heapfile.h"
 
 #define REPORT_MAX 32768
 #define REPORT_TOP_CLASSES 3
@@ -114,7 +116,7 @@ static void report_heap(struct report_buf *rb, const struct keel_heap_stats *st,
 	     (unsigned long long)st->returned,
 	     (unsigned long long)st->resident, frag, st->threads,
 	     (unsigned long long)st->trims);
-	n = stats_top_classes(st, top, REPORT_TOP_CLASSES);
+	n = heapfile_top_classes(st, top, REPORT_TOP_CLASSES);
 	if (n)
 		TEXT("%slargest size classes:", indent);
 	for (int i = 0; i < n; i++) {
@@ -138,8 +140,10 @@ static void report_process(const struct keel_heap_stats *st, void *arg)
 	char comm[32];
 	uint64_t rss = 0;
 
-	stats_process_comm((pid_t)st->pid, comm, sizeof(comm));
-	stats_process_rss((pid_t)st->pid, &rss);
+	uint64_t vsize;
+
+	proc_comm((pid_t)st->pid, comm, sizeof(comm));
+	proc_statm((pid_t)st->pid, &vsize, &rss);
 	TEXT("keel: report:   pid %u %s: rss %.1f MiB\n", st->pid, comm,
 	     report_mib(rss));
 	/* the JSON array is opened by report_memory; commas between items */
@@ -151,7 +155,7 @@ static void report_process(const struct keel_heap_stats *st, void *arg)
 }
 
 void report_memory(const struct keel_cgroup *cg, uint64_t soft_limit,
-		   uint64_t trigger, uint64_t usage, const char *stats_dir,
+		   uint64_t trigger, uint64_t usage, int stats_dirfd,
 		   const char *why)
 {
 	struct report_buf *rb = &report_buf;
@@ -172,8 +176,9 @@ void report_memory(const struct keel_cgroup *cg, uint64_t soft_limit,
 	     (unsigned long long)soft_limit, (unsigned long long)cg->limit,
 	     (unsigned long long)ms.anon, (unsigned long long)ms.file,
 	     (unsigned long long)ms.kernel);
-	if (stats_dir)
-		stats_each(stats_dir, report_process, rb);
+	if (stats_dirfd >= 0)
+		heapscan_each(stats_dirfd, HEAPSCAN_SWEEP, report_process, rb,
+			      NULL);
 	JSON("]}\n");
 	report_flush(rb);
 }
@@ -183,6 +188,11 @@ void report_oom_kill(const char *name, pid_t pid, uint64_t limit,
 {
 	struct report_buf *rb = &report_buf;
 
+	if (!name) {
+		error("a process in the container was killed by the OOM killer at %.0f MiB",
+		      report_mib(limit));
+		return;
+	}
 	if (!st) {
 		error("%s (pid %d) was killed by the OOM killer at %.0f MiB; no heap statistics (not shimmed by keel)",
 		      name, (int)pid, report_mib(limit));

@@ -17,11 +17,12 @@ int report_configure(const char *value);
 /* Writes the report: one JSON line, then the readable form. why says what
  * set it off; trigger is the usage that set it off, usage is now. */
 void report_memory(const struct keel_cgroup *cg, uint64_t soft_limit,
-		   uint64_t trigger, uint64_t usage, const char *stats_dir,
+		   uint64_t trigger, uint64_t usage, int stats_dirfd,
 		   const char *why);
 
 /* A process died of SIGKILL while the cgroup's OOM-kill counter rose: says
- * so in plain words, then its last published statistics (st may be NULL). */
+ * so in plain words, then its last published statistics (st may be NULL).
+ * name NULL: keel cannot tell which process it was. */
 void report_oom_kill(const char *name, pid_t pid, uint64_t limit,
 		     const struct keel_heap_stats *st);
 

@@ -17,8 +17,10 @@
 #include "init/guard.h"
 #include "init/log.h"
 #include "init/options.h"
+#include "init/procinfo.h"
 #include "init/report.h"
 #include "init/signame.h"
+#include "init/statsdir.h"
 #include "init/supervise.h"
 #include "init/sweep.h"
 
@@ -81,32 +83,44 @@ void supervise_identity(void)
 		info("not PID 1: registered as a child subreaper");
 }
 
-/* Called once for every process keel reaps, with its wait status: the
- * one place where the post-mortems hook in (the guard's OOM kill, and a
- * process the seccomp filter killed, which otherwise dies silently). */
-static void supervise_exited(pid_t pid, int status)
+/* Called once for every process that died, before it is reaped: while
+ * it is a zombie its /proc entry still says who it was when it died. The
+ * one place the post-mortems hook in (the guard's OOM kill, and a process
+ * the seccomp filter killed, which otherwise dies silently). */
+static void supervise_dying(const siginfo_t *si)
 {
-	if (WIFSIGNALED(status) && WTERMSIG(status) == SIGSYS)
-		report_seccomp_kill(guard_process_name(pid), pid);
-	guard_process_exited(pid, status);
+	char comm[32];
+
+	if ((si->si_code == CLD_KILLED || si->si_code == CLD_DUMPED) &&
+	    si->si_status == SIGSYS) {
+		proc_comm(si->si_pid, comm, sizeof(comm));
+		report_seccomp_kill(comm, si->si_pid);
+	}
+	guard_process_dying(si->si_pid, si->si_code, si->si_status);
 }
 
 static void supervise_reap(struct supervise_state *st)
 {
 	for (;;) {
+		siginfo_t si = { 0 };
 		int status;
-		pid_t pid = waitpid(-1, &status, WNOHANG);
+		pid_t pid;
 
-		if (pid == 0)
-			return;
-		if (pid < 0) {
+		/* look first (WNOWAIT), reap after */
+		if (waitid(P_ALL, 0, &si, WEXITED | WNOHANG | WNOWAIT) < 0) {
 			if (errno == EINTR)
 				continue;
 			if (errno == ECHILD)
 				st->no_children = true;
 			return;
 		}
-		supervise_exited(pid, status);
+		if (si.si_pid == 0)
+			return;
+		supervise_dying(&si);
+		pid = waitpid(si.si_pid, &status, WNOHANG);
+		if (pid <= 0)
+			continue;
+		statsdir_sweep_soon();
 		if (pid == st->child) {
 			st->status = status;
 			st->child_done = true;
@@ -152,12 +166,16 @@ static void supervise_signalfd(struct supervise_state *st)
 		for (size_t i = 0; i < (size_t)n / sizeof(si[0]); i++) {
 			int sig = (int)si[i].ssi_signo;
 
-			if (sig == SIGCHLD)
+			/* SIGCHLD is keel's own business; a signal keel
+			 * raised itself (SIGPIPE or SIGXFSZ from its own
+			 * write) is not the child's */
+			if (sig == SIGCHLD || si[i].ssi_pid == (uint32_t)getpid())
 				continue;
 			if (!st->child_done) {
 				supervise_forward(st, sig);
 			} else if (st->shutting && !st->killed &&
 				   (sig == SIGTERM || sig == SIGINT)) {
+				guard_killing_all();
 				sweep_signal(SIGKILL);
 				st->killed = true;
 				st->deadline_ms = supervise_now_ms() + 2000;
@@ -176,6 +194,7 @@ static void supervise_shutdown(struct supervise_state *st)
 		st->shutting = true;
 		st->deadline_ms = now + (long long)keel_opts.grace;
 		if (keel_opts.grace == 0) {
+			guard_killing_all();
 			sweep_signal(SIGKILL);
 			st->killed = true;
 			st->deadline_ms = now + 2000;
@@ -186,6 +205,7 @@ static void supervise_shutdown(struct supervise_state *st)
 		return;
 	}
 	if (!st->killed && now >= st->deadline_ms) {
+		guard_killing_all();
 		if (sweep_signal(SIGKILL) > 0)
 			warning("grace period over: sent SIGKILL to what was left");
 		st->killed = true;
@@ -216,15 +236,18 @@ static long long supervise_guard_due(int timeout_ms)
 int supervise_run(pid_t child, const struct supervise_guard *guard)
 {
 	struct supervise_state st = { .child = child };
-	struct pollfd fds[2];
+	struct pollfd fds[3];
 	long long guard_due = supervise_guard_due(guard->timeout_ms);
 
 	fds[0] = (struct pollfd){ .fd = supervise_fd, .events = POLLIN };
 	/* poll ignores a negative fd: no guard, or a guard that only polls */
 	fds[1] = (struct pollfd){ .fd = guard->fd, .events = guard->events };
+	/* files appearing in the statistics folder */
+	fds[2] = (struct pollfd){ .fd = statsdir_watch_fd(), .events = POLLIN };
 	for (;;) {
 		struct timespec ts, *timeout = NULL;
 		long long left = LLONG_MAX;	/* none */
+		long long sweep_due;
 
 		supervise_reap(&st);
 		if (st.child_done) {
@@ -241,6 +264,9 @@ int supervise_run(pid_t child, const struct supervise_guard *guard)
 		}
 		if (guard_due >= 0 && guard_due - supervise_now_ms() < left)
 			left = guard_due - supervise_now_ms();
+		sweep_due = statsdir_due_ms();
+		if (sweep_due >= 0 && sweep_due - supervise_now_ms() < left)
+			left = sweep_due - supervise_now_ms();
 		if (left != LLONG_MAX) {
 			if (left < 0)
 				left = 0;
@@ -248,7 +274,7 @@ int supervise_run(pid_t child, const struct supervise_guard *guard)
 			ts.tv_nsec = (long)(left % 1000) * 1000000;
 			timeout = &ts;
 		}
-		if (ppoll(fds, 2, timeout, NULL) < 0 && errno != EINTR)
+		if (ppoll(fds, 3, timeout, NULL) < 0 && errno != EINTR)
 			warning("unable to wait for signals: %s", strerror(errno));
 		if (fds[0].revents & POLLIN)
 			supervise_signalfd(&st);
@@ -256,6 +282,10 @@ int supervise_run(pid_t child, const struct supervise_guard *guard)
 			guard_due = supervise_guard_due(guard_on_event());
 		else if (guard_due >= 0 && supervise_now_ms() >= guard_due)
 			guard_due = supervise_guard_due(guard_on_timeout());
+		if (fds[2].fd >= 0 && fds[2].revents)
+			statsdir_on_event();
+		statsdir_on_timeout();
 	}
+	statsdir_remove();
 	return supervise_exit_code(st.status);
 }

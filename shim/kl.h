@@ -29,6 +29,13 @@ long kl_write(int fd, const void *buf, size_t len);
 int kl_open(const char *path, int flags, int mode);
 int kl_close(int fd);
 int kl_ftruncate(int fd, long len);
+long kl_read(int fd, void *buf, size_t len);
+struct statx;
+/* statx of path, or of fd itself when path is "" (AT_EMPTY_PATH); never
+ * follows a link. statx's layout is the same on every architecture. */
+int kl_statx(int fd, const char *path, struct statx *out);
+/* len random bytes from the kernel, without blocking; -errno on failure */
+long kl_getrandom(void *buf, size_t len);
 int kl_getpid(void);
 unsigned kl_geteuid(void);
 uint64_t kl_now_ms(void);
@@ -353,6 +360,18 @@ static inline void kl_heap_check_growth(void)
 	if (KL_UNLIKELY(__atomic_load_n(&kl_heap_grown, __ATOMIC_RELAXED)))
 		kl_heap_grew();
 }
+/* A snapshot of the heap's counters (stats.c), for every report. */
+struct kl_snapshot {
+	size_t cls_used[KL_NCLASS];	/* blocks in use */
+	size_t cls_free[KL_NCLASS];	/* bytes free in spans and caches */
+	size_t small_in_use, small_free;
+	size_t large_in_use, huge, huge_count;
+	size_t dirty, clean, mapped;	/* dirty: free runs + huge_cached */
+	size_t huge_cached;
+	size_t returned[KL_NCLASS + 1];	/* by origin, as kl_pages.returned */
+	size_t huge_returned;
+};
+void kl_stats_take(struct kl_snapshot *s);
 void kl_stats_print(void);
 void kl_stats_served(uint32_t epoch);
 void kl_stats_fork_child(void);

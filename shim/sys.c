@@ -100,6 +100,24 @@ int kl_ftruncate(int fd, long len)
 	return (int)SC(__NR_ftruncate, fd, len, 0, 0, 0, 0);
 }
 
+long kl_read(int fd, void *buf, size_t len)
+{
+	return SC(__NR_read, fd, buf, len, 0, 0, 0);
+}
+
+int kl_statx(int fd, const char *path, struct statx *out)
+{
+	const int flags = 0x100 /* AT_SYMLINK_NOFOLLOW */ |
+			  (*path ? 0 : 0x1000 /* AT_EMPTY_PATH */);
+	return (int)SC(__NR_statx, fd, path, flags, 0x7ff /* STATX_BASIC_STATS */,
+		       out, 0);
+}
+
+long kl_getrandom(void *buf, size_t len)
+{
+	return SC(__NR_getrandom, buf, len, 1 /* GRND_NONBLOCK */, 0, 0, 0);
+}
+
 int kl_getpid(void)
 {
 	return (int)SC(__NR_getpid, 0, 0, 0, 0, 0, 0);

@@ -49,7 +49,7 @@ row=$(awk -v p="$rpid" '$1 == p' "$T/table")
 expect_match "root python row" "^ +$rpid python3 +[0-9.]+ MiB +9[0-9.]+ MiB .* 1$" "$row"
 row=$(awk -v p="$upid" '$1 == p' "$T/table")
 expect_match "uid 1000 python row" "^ +$upid python3 +[0-9.]+ MiB +9[0-9.]+ MiB .* 1$" "$row"
-expect_eq "owner of the uid 1000 app's file" 1000 "$(awk -v p="$upid" '$NF == p { print $3 }' "$T/ls")"
+expect_eq "owner of the uid 1000 app's file" 1000 "$(awk -v p="$upid" 'index($NF, p ".") == 1 { print $3 }' "$T/ls")"
 python3 -c '
 import json, sys
 rows = {r["pid"]: r for r in map(json.loads, open(sys.argv[1]))}
@@ -73,5 +73,5 @@ grep -q "^ *$rpid python3 " "$T/table.user" && grep -q "^ *$upid python3 " "$T/t
 grep -q ready "$T/h3" || { cat "$T/h3.err"; fail "the shimmed setpriv did not start python"; }
 row=$(awk -v p="$gpid" '$1 == p' "$T/table")
 expect_match "gosu-style python row" "^ +$gpid python3 +[0-9.]+ MiB +9[0-9.]+ MiB .* 1$" "$row"
-expect_eq "owner of the gosu-style app's file" 1000 "$(awk -v p="$gpid" '$NF == p { print $3 }' "$T/ls")"
+expect_eq "owner of the gosu-style app's file" 1000 "$(awk -v p="$gpid" 'index($NF, p ".") == 1 { print $3 }' "$T/ls")"
 exit 0

@@ -24,8 +24,9 @@ cg_keel "$CG" KEEL_STATS_DIR="$T/stats" KEEL_RSS_LIMIT=64M KEEL_DECAY_MS=60000 \
 idle=$!
 for i in $(seq 100); do grep -q ready "$1/idle.out" && break; sleep 0.05; done
 sleep 0.5
-cp "$1/stats/$idle" "$1/before" 2>/dev/null
-"$0" hog $idle "$1/stats/$idle" "$2/memory.usage_in_bytes" '"$soft"' 120
+f=$(echo "$KEEL_STATS_DIR/$idle".*)
+cp "$f" "$1/before" 2>/dev/null
+"$0" hog $idle "$f" "$2/memory.usage_in_bytes" '"$soft"' 120
 echo "hog status $?"
 sleep 0.5
 cat "$2/memory.usage_in_bytes" > "$1/usage.after"

@@ -2,6 +2,7 @@
  * file, asks for a trim and waits until a process served it, sets
  * deny_growth, and reads a process's published statistics.
  * Usage: control DIR create | trim PID | deny 0|1 | read PID | alloc BYTES */
+#include <dirent.h>
 #include <fcntl.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -35,13 +36,26 @@ static struct keel_control *map_control(const char *dir, int create)
 	return c;
 }
 
-/* A consistent copy of a process's statistics (seqlock). */
+/* A consistent copy of a process's statistics (seqlock), from its file
+ * "<dir>/<pid>.<random>". */
 static int read_stats(const char *dir, const char *pid,
 		      struct keel_heap_stats *out)
 {
-	char path[512];
-	snprintf(path, sizeof(path), "%s/%s", dir, pid);
-	int fd = open(path, O_RDONLY);
+	char path[512], prefix[32];
+	struct dirent *de;
+	DIR *d = opendir(dir);
+	int fd = -1;
+
+	if (!d)
+		return -1;
+	snprintf(prefix, sizeof(prefix), "%s.", pid);
+	while (fd < 0 && (de = readdir(d))) {
+		if (strncmp(de->d_name, prefix, strlen(prefix)))
+			continue;
+		snprintf(path, sizeof(path), "%s/%s", dir, de->d_name);
+		fd = open(path, O_RDONLY);
+	}
+	closedir(d);
 	if (fd < 0)
 		return -1;
 	struct keel_heap_stats *s = mmap(NULL, sizeof(*s), PROT_READ,

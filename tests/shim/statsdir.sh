@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # KEEL_STATS_DIR: a shimmed process whose heap passed one segment publishes
-# "<dir>/<pid>" (0644, no fd left open, removed at exit), serves a trim
+# "<dir>/<pid>.<random>" (0644, no fd left open, removed at exit), serves a trim
 # request from "<dir>/control" at once (its RSS falls although its decay is
 # 60 s), and with KEEL_ON_LIMIT=fail refuses to take new memory while
 # deny_growth is set. A small process (a shell) makes no file and no thread.
@@ -15,8 +15,10 @@ KEEL_STATS_DIR=$D KEEL_DECAY_MS=60000 LD_PRELOAD=$LIBKEEL \
 pid=$!
 for _ in $(seq 50); do grep -q '^t 0' "$T/out" && break; sleep 0.1; done
 grep -q '^t 0' "$T/out" || fail "the program did not start"
-[ -f "$D/$pid" ] || fail "no statistics file $D/$pid"
-expect_eq "file mode" 644 "$(stat -c %a "$D/$pid")"
+f=$(echo "$D/$pid".*)
+[ -f "$f" ] || fail "no statistics file $D/$pid.*"
+expect_match "file name" "/$pid\\.[0-9a-f]{1,16}\$" "$f"
+expect_eq "file mode" 644 "$(stat -c %a "$f")"
 ls -l /proc/$pid/fd | grep -q "$D" && fail "a descriptor on $D stays open"
 before=$("$ctl" "$D" read $pid) || fail "unreadable statistics"
 echo "before: $before"
@@ -32,7 +34,8 @@ wait $pid || fail "the program failed"
 KEEL_STATS_DIR=$D LD_PRELOAD=$LIBKEEL /usr/bin/python3 -c '
 import os, sys
 x = bytearray(10**8)
-assert os.path.exists(f"{sys.argv[1]}/{os.getpid()}"), "no file"' "$D" ||
+import glob
+assert glob.glob(f"{sys.argv[1]}/{os.getpid()}.*"), "no file"' "$D" ||
 	fail "python did not publish"
 [ -z "$(ls "$D" | grep -v control)" ] || fail "files left: $(ls "$D")"
 # a small process: no statistics file, no purger thread

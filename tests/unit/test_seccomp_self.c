@@ -25,7 +25,8 @@
 #include "seccomp_child.h"
 #include "init/cgroup.h"
 #include "init/seccomp.h"
-#include "init/stats.h"
+#include "init/heapscan.h"
+#include "init/procinfo.h"
 
 #if KEEL_HAVE_SECCOMP
 
@@ -169,10 +170,21 @@ static void seccomp_test_pid1_work(void)
 	}
 	snprintf(path, sizeof(path), "/tmp/keel-seccomp-stats-%d", getpid());
 	EXPECT(mkdir(path, 0700) == 0);
-	EXPECT(stats_each(path, NULL, NULL) == 0);
+	int dfd = open(path, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	EXPECT(heapscan_each(dfd, HEAPSCAN_SWEEP, NULL, NULL, NULL) == 0);
+	struct keel_heap_stats hs;
+	EXPECT(heapscan_find(dfd, getpid(), &hs) < 0);
+	close(dfd);
 	EXPECT(rmdir(path) == 0);
-	EXPECT(stats_process_rss(getpid(), &v) == 0 && v > 0);
-	EXPECT(stats_process_comm(getpid(), buf, sizeof(buf)) == 0);
+	uint64_t vsize;
+	EXPECT(proc_statm(getpid(), &vsize, &v) == 0 && v > 0);
+	EXPECT(proc_comm(getpid(), buf, sizeof(buf)) == 0);
+	uint32_t uids[4];
+	EXPECT(proc_uids(getpid(), uids) == 0);
+	EXPECT(proc_maps_has(getpid(), "libkeel") == 0);
+	EXPECT(proc_pid_namespace() != 0);
+	siginfo_t si = { 0 };
+	waitid(P_ALL, 0, &si, WEXITED | WNOHANG | WNOWAIT);
 
 	isatty(0);
 	EXPECT(prctl(PR_SET_NAME, "keel", 0, 0, 0) == 0);

@@ -1,0 +1,255 @@
+/* heapscan: the folder pass (see heapscan.h). What /proc says of each live
+ * pid is looked up once per pass and kept in a small open-addressing
+ * table, with the freshest valid copy of its statistics; dead pids are not
+ * kept, so the table is bounded by the processes that really exist. */
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "init/heapfile.h"
+#include "init/heapscan.h"
+#include "init/log.h"
+#include "init/procinfo.h"
+
+struct heapscan_pid {
+	struct heapfile_proc proc;	/* proc.pid 0: an empty slot */
+	int zombie;
+	char best[32];			/* the freshest valid file's name */
+	struct keel_heap_stats *st;	/* its contents, or NULL */
+};
+
+struct heapscan {
+	int dirfd;
+	unsigned flags;
+	pid_t only;			/* heapscan_find's pid, or 0 */
+	struct heapscan_pid *slot;
+	size_t cap, used;		/* cap: a power of two */
+	struct heapscan_result res;
+	struct timespec now;
+};
+
+static size_t heapscan_hash(pid_t pid, size_t cap)
+{
+	return ((uint32_t)pid * 2654435761u) & (cap - 1);
+}
+
+static struct heapscan_pid *heapscan_slot(struct heapscan *hs, pid_t pid)
+{
+	size_t i = heapscan_hash(pid, hs->cap);
+
+	while (hs->slot[i].proc.pid && hs->slot[i].proc.pid != pid)
+		i = (i + 1) & (hs->cap - 1);
+	return &hs->slot[i];
+}
+
+/* Keeps the table at most half full; 0, or -1 out of memory. */
+static int heapscan_grow(struct heapscan *hs)
+{
+	struct heapscan_pid *old = hs->slot;
+	size_t oldcap = hs->cap, cap = oldcap ? oldcap * 2 : 64;
+
+	if (hs->used + 1 <= oldcap / 2)
+		return 0;
+	hs->slot = calloc(cap, sizeof(*hs->slot));
+	if (!hs->slot) {
+		hs->slot = old;
+		return -1;
+	}
+	hs->cap = cap;
+	for (size_t i = 0; i < oldcap; i++)
+		if (old[i].proc.pid)
+			*heapscan_slot(hs, old[i].proc.pid) = old[i];
+	free(old);
+	return 0;
+}
+
+/* The table entry of a live pid, looked up in /proc on first sight;
+ * NULL for a pid that is gone (or a table that cannot grow). */
+static struct heapscan_pid *heapscan_pid(struct heapscan *hs, pid_t pid)
+{
+	struct keel_proc_stat ps;
+	struct heapscan_pid *e;
+	uint64_t rss;
+
+	if (hs->cap && heapscan_slot(hs, pid)->proc.pid == pid)
+		return heapscan_slot(hs, pid);
+	if (proc_stat(pid, &ps) < 0)
+		return NULL;
+	if (heapscan_grow(hs) < 0)
+		return NULL;
+	e = heapscan_slot(hs, pid);
+	memset(e, 0, sizeof(*e));
+	e->proc.pid = pid;
+	e->proc.start_time = ps.start_time;
+	e->zombie = ps.state == 'Z' || ps.state == 'X';
+	if (proc_uids(pid, e->proc.uids) < 0)
+		memset(e->proc.uids, 0xff, sizeof(e->proc.uids));
+	if (e->zombie || proc_statm(pid, &e->proc.vsize, &rss) < 0)
+		e->proc.vsize = 0;
+	hs->used++;
+	return e;
+}
+
+static void heapscan_remove(struct heapscan *hs, const char *name)
+{
+	if ((hs->flags & HEAPSCAN_SWEEP) && unlinkat(hs->dirfd, name, 0) == 0)
+		hs->res.removed++;
+}
+
+/* Anything that is not a valid file of a live process: removed once it is
+ * old enough that no shim can still be filling it in. Folders are left
+ * alone (a nested keel's instance). */
+static void heapscan_junk(struct heapscan *hs, const char *name)
+{
+	struct stat sb;
+
+	if (!(hs->flags & HEAPSCAN_SWEEP) ||
+	    fstatat(hs->dirfd, name, &sb, AT_SYMLINK_NOFOLLOW) < 0 ||
+	    S_ISDIR(sb.st_mode) ||
+	    sb.st_ctim.tv_sec + HEAPSCAN_JUNK_AGE_S > hs->now.tv_sec)
+		return;
+	heapscan_remove(hs, name);
+}
+
+/* One folder entry. */
+static void heapscan_entry(struct heapscan *hs, const char *name)
+{
+	struct keel_heap_stats st;
+	struct heapscan_pid *e;
+	pid_t pid;
+
+	hs->res.entries++;
+	if (!strcmp(name, ".") || !strcmp(name, "..") ||
+	    !strcmp(name, KEEL_CONTROL_FILE))
+		return;
+	if (heapfile_name_pid(name, &pid) < 0) {
+		heapscan_junk(hs, name);
+		return;
+	}
+	if (hs->only && pid != hs->only)
+		return;
+	e = heapscan_pid(hs, pid);
+	if (!e) {
+		heapscan_remove(hs, name);	/* the process is gone */
+		return;
+	}
+	if (heapfile_read(hs->dirfd, name, &e->proc, &st) < 0) {
+		debug("statistics file %s: %s", name, heapfile_why);
+		if (!strcmp(heapfile_why, "left by an earlier process with this pid"))
+			heapscan_remove(hs, name);
+		else
+			heapscan_junk(hs, name);
+		hs->res.rejected++;
+		return;
+	}
+	/* of one process's files (one per program it exec'd into) the one
+	 * updated last is the live one */
+	if (e->st && st.updated_ms <= e->st->updated_ms) {
+		heapscan_remove(hs, name);
+		return;
+	}
+	if (!e->st && !(e->st = malloc(sizeof(*e->st))))
+		return;
+	if (e->best[0])
+		heapscan_remove(hs, e->best);
+	*e->st = st;
+	snprintf(e->best, sizeof(e->best), "%s", name);
+}
+
+static int heapscan_by_pid(const void *a, const void *b)
+{
+	const struct heapscan_pid *x = a, *y = b;
+
+	return (x->proc.pid > y->proc.pid) - (x->proc.pid < y->proc.pid);
+}
+
+/* The pass itself; the caller frees hs->slot and the copies. */
+static int heapscan_run(struct heapscan *hs)
+{
+	struct dirent *de;
+	DIR *d;
+	int fd;
+
+	/* a descriptor of our own: the caller's keeps its position */
+	fd = openat(hs->dirfd, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (fd < 0)
+		return -1;
+	d = fdopendir(fd);
+	if (!d) {
+		close(fd);
+		return -1;
+	}
+	clock_gettime(CLOCK_REALTIME, &hs->now);
+	while ((de = readdir(d)))
+		heapscan_entry(hs, de->d_name);
+	closedir(d);
+	return 0;
+}
+
+static void heapscan_free(struct heapscan *hs)
+{
+	for (size_t i = 0; i < hs->cap; i++)
+		free(hs->slot[i].st);
+	free(hs->slot);
+}
+
+int heapscan_each(int dirfd, unsigned flags, heapscan_fn fn, void *arg,
+		  struct heapscan_result *res)
+{
+	struct heapscan hs = { .dirfd = dirfd, .flags = flags };
+	char needle[40];
+	size_t n = 0;
+
+	if (heapscan_run(&hs) < 0)
+		return -1;
+	/* the live ones first in the table, then in pid order */
+	for (size_t i = 0; i < hs.cap; i++)
+		if (hs.slot[i].st)
+			hs.slot[n++] = hs.slot[i];
+	for (size_t i = n; i < hs.cap; i++)
+		hs.slot[i].st = NULL;	/* moved, or never had one */
+	qsort(hs.slot, n, sizeof(*hs.slot), heapscan_by_pid);
+	for (size_t i = 0; i < n; i++) {
+		struct heapscan_pid *e = &hs.slot[i];
+
+		/* a live process maps its file: one it does not map was
+		 * left by the program it was before an exec (into one
+		 * without the shim, say). Unknown (maps not ours to read,
+		 * as for root without CAP_SYS_PTRACE) counts as mapped. */
+		snprintf(needle, sizeof(needle), "/%s\n", e->best);
+		if (!e->zombie && proc_maps_has(e->proc.pid, needle) == 0) {
+			heapscan_remove(&hs, e->best);
+			continue;
+		}
+		hs.res.processes++;
+		if (fn)
+			fn(e->st, arg);
+	}
+	heapscan_free(&hs);
+	if (res)
+		*res = hs.res;
+	return 0;
+}
+
+int heapscan_find(int dirfd, pid_t pid, struct keel_heap_stats *out)
+{
+	struct heapscan hs = { .dirfd = dirfd, .only = pid };
+	struct heapscan_pid *e;
+	int ret = -1;
+
+	if (heapscan_run(&hs) == 0 && hs.cap) {
+		e = heapscan_slot(&hs, pid);
+		if (e->proc.pid == pid && e->st) {
+			*out = *e->st;
+			ret = 0;
+		}
+	}
+	heapscan_free(&hs);
+	return ret;
+}

@@ -1,0 +1,40 @@
+/* heapscan: one pass over an instance folder of heap statistics, for the
+ * guard's report, the OOM post-mortem and `keel stats`. Linear in the
+ * folder's entries, whatever they are: a name that is not a statistics
+ * file costs one compare, a file of a dead pid one failed open of /proc;
+ * only files of live processes are read. PID 1 sweeps while it scans. */
+#ifndef KEEL_HEAPSCAN_H
+#define KEEL_HEAPSCAN_H
+
+#include <stdint.h>
+#include <sys/types.h>
+
+#include "common/heapstats.h"
+
+/* Remove stale files while scanning: those of dead processes and reused
+ * pids, older copies of a live one's, and anything else in the folder
+ * once it is HEAPSCAN_JUNK_AGE_S old (younger, it may be a file a shim is
+ * still filling in). Only the folder's owner, PID 1, asks for this. */
+#define HEAPSCAN_SWEEP 1u
+#define HEAPSCAN_JUNK_AGE_S 10
+
+struct heapscan_result {
+	unsigned entries;	/* names read from the folder */
+	unsigned processes;	/* live processes with valid statistics */
+	unsigned rejected;	/* files of live processes that failed a check */
+	unsigned removed;
+};
+
+typedef void (*heapscan_fn)(const struct keel_heap_stats *st, void *arg);
+
+/* Calls fn for each live shimmed process with its freshest valid file, in
+ * pid order. Returns 0 (counts in *res, which may be NULL), or -1 when the
+ * folder cannot be read. */
+int heapscan_each(int dirfd, unsigned flags, heapscan_fn fn, void *arg,
+		  struct heapscan_result *res);
+
+/* The freshest valid statistics of pid, a zombie too (the post-mortem
+ * reads them before it reaps). 0, or -1. */
+int heapscan_find(int dirfd, pid_t pid, struct keel_heap_stats *out);
+
+#endif

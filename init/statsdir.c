@@ -1,0 +1,271 @@
+/* statsdir: PID 1's instance folder for heap statistics, from creation to
+ * removal. Each keel makes its own folder "<base>/<pidns>.<pid>.<random>",
+ * so two keels that share /dev/shm (the containers of one pod) never share
+ * a file, and keeps it open: every later access is relative to that
+ * descriptor, never to a path someone could swap. It writes the control
+ * file there, watches the folder for new files, and sweeps stale ones. */
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/inotify.h>
+#include <sys/mman.h>
+#include <sys/random.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "init/heapscan.h"
+#include "init/log.h"
+#include "init/procinfo.h"
+#include "init/statsdir.h"
+
+/* A sweep lists the whole folder: at most once a second, however fast
+ * processes come and go or files appear. */
+#define STATSDIR_SWEEP_EVERY_MS 1000
+
+static struct {
+	int fd;			/* the instance folder; -1 = none */
+	int watch_fd;		/* inotify on it, or -1 */
+	char path[KEEL_STATS_PATH_MAX];
+	struct keel_control *ctl;
+	long long last_sweep_ms;
+	long long sweep_due_ms;	/* -1: none */
+} sd = { .fd = -1, .watch_fd = -1, .sweep_due_ms = -1 };
+
+static long long statsdir_now_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+/* Whether a base folder is safe to make an instance in: a real folder
+ * (not a link), owned by root or by us, and if others may write in it,
+ * sticky, so that no one else can rename our folder away. NULL, or why
+ * not. Made first (mode 1777) when it is missing. */
+static const char *statsdir_base_problem(const char *base)
+{
+	struct stat sb;
+
+	if (mkdir(base, 01777) == 0 && chmod(base, 01777) < 0)
+		return strerror(errno);
+	if (lstat(base, &sb) < 0)
+		return strerror(errno);
+	if (S_ISLNK(sb.st_mode))
+		return "a symbolic link";
+	if (!S_ISDIR(sb.st_mode))
+		return "not a folder";
+	if (sb.st_uid != 0 && sb.st_uid != geteuid())
+		return "owned by another user";
+	if ((sb.st_mode & 022) && !(sb.st_mode & S_ISVTX))
+		return "others can write in it and it is not sticky (chmod +t)";
+	if (access(base, W_OK | X_OK) < 0)
+		return strerror(errno);
+	return NULL;
+}
+
+/* "<base>/<pidns>.<pid>.<random>", made 0700 then opened, checked and
+ * opened up: the name is new, so nothing else can be there yet. */
+static int statsdir_make_instance(const char *base)
+{
+	uint64_t r = 0;
+	struct stat sb;
+	int fd;
+
+	if (getrandom(&r, sizeof(r), GRND_NONBLOCK) != sizeof(r))
+		r ^= (uint64_t)statsdir_now_ms() * 0x9e3779b97f4a7c15ull;
+	snprintf(sd.path, sizeof(sd.path), "%s/%llu.%d.%llx", base,
+		 (unsigned long long)proc_pid_namespace(), (int)getpid(),
+		 (unsigned long long)r);
+	if (mkdir(sd.path, 0700) < 0)
+		return -1;
+	fd = open(sd.path, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+	if (fd < 0)
+		return -1;
+	/* the shims run as any user: sticky, so each removes only its own */
+	if (fstat(fd, &sb) < 0 || sb.st_uid != geteuid() ||
+	    fchmod(fd, 01777) < 0) {
+		close(fd);
+		rmdir(sd.path);
+		return -1;
+	}
+	sd.fd = fd;
+	return 0;
+}
+
+/* The control file, created exclusively in the new folder and mapped: it
+ * is keel's alone (0644), so mapping it is safe. */
+static int statsdir_make_control(uint64_t soft_limit)
+{
+	struct keel_proc_stat ps = { 0 };
+	int fd;
+
+	fd = openat(sd.fd, KEEL_CONTROL_FILE, O_RDWR | O_CREAT | O_EXCL |
+		    O_NOFOLLOW | O_CLOEXEC, 0644);
+	if (fd < 0)
+		return -1;
+	if (fchmod(fd, 0644) < 0 || ftruncate(fd, sizeof(*sd.ctl)) < 0)
+		goto fail;
+	sd.ctl = mmap(NULL, sizeof(*sd.ctl), PROT_READ | PROT_WRITE,
+		      MAP_SHARED, fd, 0);
+	if (sd.ctl == MAP_FAILED) {
+		sd.ctl = NULL;
+		goto fail;
+	}
+	close(fd);
+	proc_stat(getpid(), &ps);
+	sd.ctl->version = KEEL_STATS_VERSION;
+	sd.ctl->size = sizeof(*sd.ctl);
+	sd.ctl->limit_bytes = soft_limit;
+	sd.ctl->keel_pid = (uint32_t)getpid();
+	sd.ctl->keel_start_time = ps.start_time;
+	/* magic last: a shim that sees it sees the rest */
+	__atomic_store_n(&sd.ctl->magic, KEEL_CONTROL_MAGIC, __ATOMIC_RELEASE);
+	return 0;
+fail:
+	close(fd);
+	return -1;
+}
+
+int statsdir_check_base(const char *wanted)
+{
+	const char *why;
+
+	if (!wanted || !*wanted)
+		return 0;
+	if (strlen(wanted) > KEEL_STATS_BASE_MAX) {
+		fatal("KEEL_STATS_DIR=%s: longer than %d bytes (accepted: an absolute path to a folder keel can create or write)",
+		      wanted, KEEL_STATS_BASE_MAX);
+		return 2;
+	}
+	if ((why = statsdir_base_problem(wanted))) {
+		fatal("KEEL_STATS_DIR=%s: %s (accepted: an absolute path to a folder keel can create or write)",
+		      wanted, why);
+		return 2;
+	}
+	return 0;
+}
+
+int statsdir_setup(const char *wanted, uint64_t soft_limit)
+{
+	static const char *const defaults[] = KEEL_STATS_DIR_DEFAULTS;
+	const char *why = "no folder";
+	size_t i;
+
+	if (wanted && *wanted) {
+		if (statsdir_make_instance(wanted) < 0) {
+			warning("unable to create a statistics folder in %s: %s; keel stats and trims are off",
+				wanted, strerror(errno));
+			return -1;
+		}
+	} else {
+		for (i = 0; i < sizeof(defaults) / sizeof(defaults[0]); i++) {
+			why = statsdir_base_problem(defaults[i]);
+			if (!why && statsdir_make_instance(defaults[i]) == 0)
+				break;
+			if (!why)
+				why = strerror(errno);
+			debug("statistics folder %s: %s", defaults[i], why);
+		}
+		if (i == sizeof(defaults) / sizeof(defaults[0])) {
+			warning("unable to create a statistics folder in /dev/shm/keel, /run/keel or /tmp/keel: %s; keel stats and trims are off",
+				why);
+			return -1;
+		}
+	}
+	if (statsdir_make_control(soft_limit) < 0)
+		warning("unable to create %s/%s: %s; trims are off", sd.path,
+			KEEL_CONTROL_FILE, strerror(errno));
+	sd.watch_fd = inotify_init1(IN_NONBLOCK | IN_CLOEXEC);
+	if (sd.watch_fd >= 0 &&
+	    inotify_add_watch(sd.watch_fd, sd.path, IN_CREATE | IN_ONLYDIR |
+			      IN_DONT_FOLLOW) < 0) {
+		close(sd.watch_fd);
+		sd.watch_fd = -1;
+	}
+	if (setenv(KEEL_STATS_DIR_ENV, sd.path, 1) < 0)
+		warning("unable to set KEEL_STATS_DIR: %s", strerror(errno));
+	info("statistics folder: %s", sd.path);
+	return 0;
+}
+
+int statsdir_fd(void)
+{
+	return sd.fd;
+}
+
+struct keel_control *statsdir_control(void)
+{
+	return sd.ctl;
+}
+
+int statsdir_watch_fd(void)
+{
+	return sd.watch_fd;
+}
+
+/* Something may have become stale: sweep now, or a second after the last
+ * sweep. */
+void statsdir_sweep_soon(void)
+{
+	long long due;
+
+	if (sd.fd < 0 || sd.sweep_due_ms >= 0)
+		return;
+	due = sd.last_sweep_ms + STATSDIR_SWEEP_EVERY_MS;
+	sd.sweep_due_ms = due > statsdir_now_ms() ? due : 0;
+}
+
+/* New files appeared: a new process published, or someone is filling the
+ * folder. Either way a sweep; the events themselves say nothing more. */
+void statsdir_on_event(void)
+{
+	char buf[4096];
+
+	while (read(sd.watch_fd, buf, sizeof(buf)) > 0)
+		;
+	statsdir_sweep_soon();
+}
+
+long long statsdir_due_ms(void)
+{
+	return sd.sweep_due_ms;
+}
+
+void statsdir_on_timeout(void)
+{
+	struct heapscan_result res;
+
+	if (sd.sweep_due_ms < 0 || statsdir_now_ms() < sd.sweep_due_ms)
+		return;
+	sd.sweep_due_ms = -1;
+	sd.last_sweep_ms = statsdir_now_ms();
+	if (heapscan_each(sd.fd, HEAPSCAN_SWEEP, NULL, NULL, &res) == 0)
+		debug("statistics folder: %u entries, %u processes, %u rejected, %u removed",
+		      res.entries, res.processes, res.rejected, res.removed);
+}
+
+/* keel is leaving: the folder goes with it. What cannot be removed (a
+ * nested keel's folder, say) stays, and so does the folder then. */
+void statsdir_remove(void)
+{
+	struct dirent *de;
+	DIR *d;
+
+	if (sd.fd < 0)
+		return;
+	d = fdopendir(sd.fd);
+	if (d) {
+		while ((de = readdir(d)))
+			unlinkat(sd.fd, de->d_name, 0);
+		closedir(d);	/* closes sd.fd */
+	} else {
+		close(sd.fd);
+	}
+	sd.fd = -1;
+	rmdir(sd.path);
+}

@@ -1,0 +1,318 @@
+/* The statistics reader as an attacker meets it: names, layout and figure
+ * checks, what the reader refuses to open (FIFOs, links, other sizes,
+ * other owners), a scan over a folder of junk that sweeps what is stale
+ * and keeps what is live; and the report helpers. */
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "check.h"
+#include "init/heapfile.h"
+#include "init/heapscan.h"
+#include "init/log.h"
+#include "init/procinfo.h"
+#include "init/report.h"
+#include "init/statscmd.h"
+
+/* A valid file for this very process, which /proc describes. */
+static void heap_fill(struct keel_heap_stats *st, struct heapfile_proc *proc)
+{
+	struct keel_proc_stat ps;
+	uint64_t rss;
+
+	memset(proc, 0, sizeof(*proc));
+	proc->pid = getpid();
+	proc_stat(proc->pid, &ps);
+	proc->start_time = ps.start_time;
+	proc_uids(proc->pid, proc->uids);
+	proc_statm(proc->pid, &proc->vsize, &rss);
+	memset(st, 0, sizeof(*st));
+	st->magic = KEEL_STATS_MAGIC;
+	st->version = KEEL_STATS_VERSION;
+	st->size = sizeof(*st);
+	st->pid = (uint32_t)proc->pid;
+	st->start_time = proc->start_time;
+	st->threads = 1;
+	/* a small static test program has a few MiB of address space */
+	st->mapped = 4 << 16;
+	st->in_use = 3 << 16;
+	st->free_resident = 1 << 16;
+	st->resident = 4 << 16;
+	st->nclasses = 2;
+	st->classes[0] = (struct keel_class_stats){ 16, 1000, 4096 };
+	st->classes[1] = (struct keel_class_stats){ 4096, 40, 0 };
+}
+
+static int heap_write(int dirfd, const char *name, const void *p, size_t n)
+{
+	int fd = openat(dirfd, name, O_WRONLY | O_CREAT | O_TRUNC, 0644);
+	int ok = fd >= 0 && write(fd, p, n) == (ssize_t)n;
+
+	if (fd >= 0)
+		close(fd);
+	return ok ? 0 : -1;
+}
+
+TEST(heapfile_names)
+{
+	pid_t pid = 0;
+
+	CHECK(heapfile_name_pid("12.a3f", &pid) == 0 && pid == 12);
+	CHECK(heapfile_name_pid("12.0123456789abcdef", &pid) == 0);
+	CHECK(heapfile_name_pid("12.0123456789abcdef0", &pid) < 0);
+	CHECK(heapfile_name_pid("12", &pid) < 0);
+	CHECK(heapfile_name_pid("12.", &pid) < 0);
+	CHECK(heapfile_name_pid("12.A3F", &pid) < 0);
+	CHECK(heapfile_name_pid("0.1", &pid) < 0);
+	CHECK(heapfile_name_pid("99999999999.1", &pid) < 0);
+	CHECK(heapfile_name_pid("control", &pid) < 0);
+	CHECK(heapfile_name_pid(".1", &pid) < 0);
+}
+
+TEST(heapfile_checks_every_field)
+{
+	static struct keel_heap_stats st;
+	struct heapfile_proc proc;
+
+	heap_fill(&st, &proc);
+	CHECK(heapfile_check(&st, &proc) == 0);
+#define REFUSED(field, value) do {                                    \
+		heap_fill(&st, &proc);                                \
+		st.field = value;                                     \
+		CHECK(heapfile_check(&st, &proc) < 0);                \
+	} while (0)
+	REFUSED(magic, 7);
+	REFUSED(version, 1);
+	REFUSED(size, 64);
+	REFUSED(seq, 3);
+	REFUSED(pid, 1);
+	REFUSED(start_time, proc.start_time + 1);
+	REFUSED(threads, 0);
+	REFUSED(nclasses, KEEL_STATS_MAX_CLASSES + 1);
+	REFUSED(mapped, proc.vsize + 1);
+	REFUSED(in_use, (4 << 16) + 1);
+	REFUSED(resident, 5 << 16);
+	REFUSED(huge_in_use, (3 << 16) + 1);
+	REFUSED(returned, UINT64_MAX);
+	REFUSED(classes[0].block_size, 0);
+	REFUSED(classes[0].blocks_in_use, UINT64_MAX / 8);
+	REFUSED(classes[1].blocks_in_use, 100);	/* 400 KiB > in use */
+	REFUSED(classes[0].bytes_free_resident, 2 << 16);
+	/* a start time of 0: the shim had no /proc; taken */
+	heap_fill(&st, &proc);
+	st.start_time = 0;
+	CHECK(heapfile_check(&st, &proc) == 0);
+	/* root's files speak for anyone; another user's only for itself */
+	CHECK(heapfile_owner_ok(0, &proc));
+	CHECK(heapfile_owner_ok(proc.uids[1], &proc));
+	proc.uids[0] = proc.uids[1] = proc.uids[2] = proc.uids[3] = 1000;
+	CHECK(!heapfile_owner_ok(1001, &proc));
+}
+
+TEST(heapfile_read_refuses_what_is_not_a_file)
+{
+	static struct keel_heap_stats st, out;
+	struct heapfile_proc proc;
+	char dir[] = "/tmp/keel-unit-heapfile-XXXXXX";
+	int dfd;
+
+	CHECK(mkdtemp(dir) != NULL);
+	dfd = open(dir, O_RDONLY | O_DIRECTORY);
+	CHECK(dfd >= 0);
+	heap_fill(&st, &proc);
+	CHECK(heap_write(dfd, "1.a", &st, sizeof(st)) == 0);
+	CHECK(heapfile_read(dfd, "1.a", &proc, &out) == 0);
+	CHECK(out.in_use == 3 << 16);
+	/* short, long, and a writer that died inside the seqlock */
+	CHECK(heap_write(dfd, "1.b", &st, 100) == 0);
+	CHECK(heapfile_read(dfd, "1.b", &proc, &out) < 0);
+	CHECK(heap_write(dfd, "1.c", &st, sizeof(st)) == 0);
+	{
+		char big[sizeof(st) + 1];
+		memcpy(big, &st, sizeof(st));
+		CHECK(heap_write(dfd, "1.c", big, sizeof(big)) == 0);
+	}
+	CHECK(heapfile_read(dfd, "1.c", &proc, &out) < 0);
+	st.seq = 3;
+	CHECK(heap_write(dfd, "1.d", &st, sizeof(st)) == 0);
+	CHECK(heapfile_read(dfd, "1.d", &proc, &out) < 0);
+	/* a FIFO is neither blocked on nor read; a link is not followed */
+	CHECK(mkfifoat(dfd, "1.e", 0644) == 0);
+	CHECK(heapfile_read(dfd, "1.e", &proc, &out) < 0);
+	CHECK(symlinkat("1.a", dfd, "1.f") == 0);
+	CHECK(heapfile_read(dfd, "1.f", &proc, &out) < 0);
+	/* owned by a user the process is not */
+	heap_fill(&st, &proc);
+	proc.uids[0] = proc.uids[1] = proc.uids[2] = proc.uids[3] = 4242;
+	if (geteuid() != 0) {
+		CHECK(heapfile_read(dfd, "1.a", &proc, &out) < 0);
+	} else {
+		CHECK(fchownat(dfd, "1.a", 4243, 0, 0) == 0);
+		CHECK(heapfile_read(dfd, "1.a", &proc, &out) < 0);
+	}
+	for (const char *n = "abcdef"; *n; n++) {
+		char name[4] = { '1', '.', *n, 0 };
+		unlinkat(dfd, name, 0);
+	}
+	close(dfd);
+	CHECK(rmdir(dir) == 0);
+}
+
+static void heap_count(const struct keel_heap_stats *st, void *arg)
+{
+	(void)st;
+	(*(int *)arg)++;
+}
+
+/* A folder an attacker filled: only this process's freshest file is seen;
+ * the sweep removes the older copy, a dead pid's file and old junk, and
+ * keeps fresh junk (it might be a file a shim is filling in). */
+TEST(heapscan_sweeps_a_hostile_folder)
+{
+	static struct keel_heap_stats st;
+	struct heapfile_proc proc;
+	struct heapscan_result res;
+	char dir[] = "/tmp/keel-unit-heapscan-XXXXXX", name[64];
+	struct timespec old[2] = { { 1, 0 }, { 1, 0 } };
+	int dfd, seen = 0;
+
+	CHECK(mkdtemp(dir) != NULL);
+	dfd = open(dir, O_RDONLY | O_DIRECTORY);
+	heap_fill(&st, &proc);
+	st.updated_ms = 10;
+	snprintf(name, sizeof(name), "%d.1", (int)getpid());
+	CHECK(heap_write(dfd, name, &st, sizeof(st)) == 0);
+	st.updated_ms = 20;
+	snprintf(name, sizeof(name), "%d.2", (int)getpid());
+	CHECK(heap_write(dfd, name, &st, sizeof(st)) == 0);
+	/* the live one is mapped, as a shim maps its file */
+	int lfd = openat(dfd, name, O_RDONLY);
+	void *live = mmap(NULL, sizeof(st), PROT_READ, MAP_SHARED, lfd, 0);
+	close(lfd);
+	CHECK(live != MAP_FAILED);
+	CHECK(heap_write(dfd, "2147483646.3", &st, sizeof(st)) == 0);
+	CHECK(heap_write(dfd, "junk-new", "x", 1) == 0);
+	CHECK(mkfifoat(dfd, "junk-fifo", 0644) == 0);
+	CHECK(symlinkat("/proc/1/mem", dfd, "1.9") == 0);
+	CHECK(mkdirat(dfd, "nested", 0755) == 0);
+	CHECK(heap_write(dfd, KEEL_CONTROL_FILE, "c", 1) == 0);
+	/* junk older than the age limit; ctime cannot be set back, so a
+	 * scan without sweeping shows it is left, and the age rule itself
+	 * is checked by the pid1 hostile test */
+	utimensat(dfd, "junk-fifo", old, AT_SYMLINK_NOFOLLOW);
+
+	CHECK(heapscan_each(dfd, 0, heap_count, &seen, &res) == 0);
+	CHECK(seen == 1 && res.processes == 1 && res.removed == 0);
+	CHECK(res.entries == 10);	/* 8 names and . and .. */
+	seen = 0;
+	CHECK(heapscan_each(dfd, HEAPSCAN_SWEEP, heap_count, &seen, &res) == 0);
+	CHECK(seen == 1);
+	CHECK(res.removed == 2);	/* the older copy, the dead pid's */
+	snprintf(name, sizeof(name), "%d.1", (int)getpid());
+	CHECK(faccessat(dfd, name, F_OK, 0) < 0);
+	snprintf(name, sizeof(name), "%d.2", (int)getpid());
+	CHECK(faccessat(dfd, name, F_OK, 0) == 0);
+	CHECK(faccessat(dfd, "junk-new", F_OK, 0) == 0);
+	CHECK(faccessat(dfd, KEEL_CONTROL_FILE, F_OK, 0) == 0);
+	/* the post-mortem's lookup finds the same file */
+	CHECK(heapscan_find(dfd, getpid(), &st) == 0 && st.updated_ms == 20);
+	CHECK(heapscan_find(dfd, 2147483645, &st) < 0);
+
+	munmap(live, sizeof(st));
+	/* unmapped, the file is a former program's: swept */
+	CHECK(heapscan_each(dfd, HEAPSCAN_SWEEP, heap_count, &seen, &res) == 0);
+	CHECK(res.processes == 0 && res.removed == 1);
+	CHECK(faccessat(dfd, name, F_OK, 0) < 0);
+	unlinkat(dfd, "junk-new", 0);
+	unlinkat(dfd, "junk-fifo", 0);
+	unlinkat(dfd, "1.9", 0);
+	unlinkat(dfd, KEEL_CONTROL_FILE, 0);
+	unlinkat(dfd, "nested", AT_REMOVEDIR);
+	close(dfd);
+	CHECK(rmdir(dir) == 0);
+}
+
+TEST(heapfile_top_classes_order)
+{
+	static struct keel_heap_stats st;
+	int idx[3];
+
+	memset(&st, 0, sizeof(st));
+	st.nclasses = 5;
+	st.classes[0] = (struct keel_class_stats){ 16, 10, 0 };	/* 160 */
+	st.classes[1] = (struct keel_class_stats){ 1024, 100, 0 }; /* 102400 */
+	st.classes[2] = (struct keel_class_stats){ 64, 0, 4096 };	/* 0 */
+	st.classes[3] = (struct keel_class_stats){ 4096, 1, 0 };  /* 4096 */
+	st.classes[4] = (struct keel_class_stats){ 32, 1000, 0 }; /* 32000 */
+	CHECK(heapfile_top_classes(&st, idx, 3) == 3);
+	CHECK(idx[0] == 1 && idx[1] == 4 && idx[2] == 3);
+	CHECK(heapfile_top_classes(&st, idx, 1) == 1 && idx[0] == 1);
+	st.nclasses = 1;
+	CHECK(heapfile_top_classes(&st, idx, 3) == 1 && idx[0] == 0);
+	st.nclasses = 0;
+	CHECK(heapfile_top_classes(&st, idx, 3) == 0);
+}
+
+TEST(stats_size_text)
+{
+	char b[24];
+
+	CHECK(strcmp(stats_size(0, b, sizeof(b)), "0 B") == 0);
+	CHECK(strcmp(stats_size(1023, b, sizeof(b)), "1023 B") == 0);
+	CHECK(strcmp(stats_size(1536, b, sizeof(b)), "1.5 KiB") == 0);
+	CHECK(strcmp(stats_size(301ull << 20, b, sizeof(b)), "301.0 MiB") == 0);
+	CHECK(strcmp(stats_size(3ull << 30, b, sizeof(b)), "3.0 GiB") == 0);
+}
+
+TEST(stats_main_arguments)
+{
+	char *bad[] = { "stats", "--frobnicate", NULL };
+	char *bad_watch[] = { "stats", "--watch=0", NULL };
+	char *bad_watch2[] = { "stats", "--watch=soon", NULL };
+	int saved = log_verbosity;
+
+	log_verbosity = -1;
+
+	CHECK(stats_main(2, bad) == 2);
+	CHECK(stats_main(2, bad_watch) == 2);
+	CHECK(stats_main(2, bad_watch2) == 2);
+	log_verbosity = saved;
+}
+
+TEST(report_destinations)
+{
+	int saved = log_verbosity;
+
+	log_verbosity = -1;
+	CHECK(report_configure(NULL) == 0);
+	CHECK(report_configure("") == 0);
+	CHECK(report_configure("stderr") == 0);
+	CHECK(report_configure("OFF") == 0);
+	CHECK(report_configure("/var/log/keel.log") == 0);
+	CHECK(report_configure("relative/path") < 0);
+	CHECK(report_configure("syslog") < 0);
+	CHECK(report_configure(NULL) == 0);
+	log_verbosity = saved;
+}
+
+TEST(procstat_parses_hostile_names)
+{
+	static const char s1[] = "42 (a) b) c) S 7 42 42 0 -1 4194560 100 0 0 0 1 2 0 0 20 0 1 0 12345 100 10";
+	static const char s2[] = "42 (x) S 7";
+	static const char st[] = "Name:\tx\nUmask:\t0022\nState:\tS\nUid:\t1000\t1001\t1002\t1003\nGid:\t0\n";
+	struct keel_proc_stat ps;
+	uint32_t uids[4];
+
+	CHECK(procstat_parse(s1, sizeof(s1) - 1, &ps) == 0);
+	CHECK(ps.state == 'S' && ps.ppid == 7 && ps.start_time == 12345);
+	CHECK(procstat_parse(s2, sizeof(s2) - 1, &ps) < 0);
+	CHECK(procstat_parse("", 0, &ps) < 0);
+	CHECK(procstat_parse(")", 1, &ps) < 0);
+	CHECK(procstat_parse_uids(st, sizeof(st) - 1, uids) == 0);
+	CHECK(uids[0] == 1000 && uids[3] == 1003);
+	CHECK(procstat_parse_uids(st, 20, uids) < 0);
+}
