@@ -2,6 +2,9 @@
  * its signalfd; the application must not inherit that, nor any disposition
  * keel set, so everything is put back to the defaults just before execve. */
 #include <errno.h>
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
 #include <signal.h>
 #include <string.h>
 #include <sys/syscall.h>
@@ -46,13 +49,64 @@ static void spawn_child_prepare(const struct keel_seccomp_config *sc)
 		_exit(126);
 }
 
-/* execvp, and the exit code a shell would give when it fails. */
+/* execv of one candidate. A file the kernel cannot run (ENOEXEC: no "#!")
+ * is a shell script, as glibc's execvp and so tini take it: /bin/sh runs
+ * it with the same arguments. Returns only on failure, errno set. */
+static void spawn_try(const char *path)
+{
+	size_t argc = 0;
+
+	execv(path, keel_opts.argv);
+	if (errno != ENOEXEC)
+		return;
+	while (keel_opts.argv[argc])
+		argc++;
+	char *sh_argv[argc + 2];
+	sh_argv[0] = "/bin/sh";
+	sh_argv[1] = (char *)path;
+	memcpy(sh_argv + 2, keel_opts.argv + 1, argc * sizeof(char *));
+	execv("/bin/sh", sh_argv);
+	errno = ENOEXEC;
+}
+
+/* execvp, with glibc's search rules (musl's execvp runs no scripts), and
+ * the exit code a shell would give when it fails. */
 static int spawn_execvp(void)
 {
-	execvp(keel_opts.argv[0], keel_opts.argv);
-	int err = errno;
+	const char *file = keel_opts.argv[0], *dirs = getenv("PATH");
+	char path[PATH_MAX];
+	int err, denied = 0;
 
-	error("unable to exec %s: %s", keel_opts.argv[0], strerror(err));
+	if (!*file) {
+		errno = ENOENT;
+	} else if (strchr(file, '/')) {
+		spawn_try(file);
+	} else {
+		if (!dirs)
+			dirs = "/usr/local/bin:/bin:/usr/bin";
+		for (const char *p = dirs;; p++) {
+			const char *end = strchrnul(p, ':');
+			int n = snprintf(path, sizeof(path), "%.*s%s%s",
+					 (int)(end - p), p, end > p ? "/" : "",
+					 file);
+
+			errno = ENAMETOOLONG;
+			if (n > 0 && (size_t)n < sizeof(path))
+				spawn_try(path);
+			if (errno == EACCES)
+				denied = 1;
+			else if (errno != ENOENT && errno != ENOTDIR &&
+				 errno != ENAMETOOLONG)
+				break;
+			if (!*end)
+				break;
+			p = end;
+		}
+		if (denied && (errno == ENOENT || errno == ENOTDIR))
+			errno = EACCES;
+	}
+	err = errno;
+	error("unable to exec %s: %s", file, strerror(err));
 	return err == ENOENT || err == ENOTDIR ? 127 : 126;
 }
 
