@@ -173,15 +173,22 @@ size_t kl_usable(const void *p)
 
 /* Aligned blocks: a small class whose size is a multiple of the alignment
  * (spans are page aligned, so its blocks are aligned; every power of two
- * is a class), a large run carved at an aligned page, or a huge mapping. */
+ * is a class), a large run carved at an aligned page, or a huge mapping.
+ * Size 0 is served as 1, as malloc(0) is served by the smallest class:
+ * the block then owns a page (or a slot) of its own, so its pointer is
+ * unique and free() finds it. (Served as 0, it was a run of no pages:
+ * its boundary tags fell on its neighbours' pages, or past the end of
+ * its segment, and its pointer was the next block's.) */
 void *kl_alloc_aligned(size_t align, size_t n)
 {
 	void *p = 0;
 	if (align <= 16)
 		return kl_alloc(n);
 	kl_boot();
-	if (n > ((size_t)1 << 46))
+	if (n > KL_REQUEST_MAX || align > KL_REQUEST_MAX)
 		goto nomem;
+	if (!n)
+		n = 1;
 	if (align <= KL_PAGE && n <= KL_SMALL_MAX) {
 		size_t m = n < align ? align : n;
 		unsigned cls = kl_class_of(m);

@@ -96,10 +96,11 @@ API int posix_memalign(void **out, size_t align, size_t n)
 	return 0;
 }
 
-/* glibc rounds a non-power-of-two alignment up to the next power. */
+/* glibc rounds a non-power-of-two alignment up to the next power, and
+ * refuses one above SIZE_MAX / 2 + 1 (there is no next power). */
 API void *memalign(size_t align, size_t n)
 {
-	if (align > ((size_t)1 << 62)) {
+	if (align > SIZE_MAX / 2 + 1) {
 		kl_set_errno(KL_EINVAL);
 		return 0;
 	}
@@ -112,10 +113,16 @@ API void *memalign(size_t align, size_t n)
 	return kl_alloc_aligned(align, n);
 }
 
-/* glibc 2.36 accepts any alignment here, as memalign does. */
+/* C17 (DR 460) makes an alignment that is not a power of two an error,
+ * as glibc does from 2.38 on and musl always did (glibc 2.36 served it
+ * as memalign does); a power of two goes on as for memalign. */
 API void *aligned_alloc(size_t align, size_t n)
 {
-	return memalign(align, n);
+	if (!api_pow2(align)) {
+		kl_set_errno(KL_EINVAL);
+		return 0;
+	}
+	return kl_alloc_aligned(align, n);
 }
 
 API void *valloc(size_t n)

@@ -103,7 +103,8 @@ void *kl_huge_alloc(size_t n, size_t align, unsigned flags)
 		lead = off - KL_SEG_SIZE;
 		off = KL_SEG_SIZE;
 	}
-	if (n > ((size_t)1 << 46) || kl_growth_denied())
+	if (n > KL_REQUEST_MAX || align > KL_REQUEST_MAX ||
+	    kl_growth_denied())
 		return 0;
 	size_t len = off + huge_round(n);
 	if (!lead && off == KL_PAGE) {
@@ -244,7 +245,7 @@ void kl_huge_fork_child(void)
 void *kl_huge_realloc(struct kl_huge *h, size_t n)
 {
 	size_t off = h->offset, old = h->map_len;
-	if (n > ((size_t)1 << 46))
+	if (n > KL_REQUEST_MAX)
 		return 0;	/* huge_round would wrap */
 	size_t len = off + huge_round(n);
 	struct kl_huge *nh = h;

@@ -232,6 +232,11 @@ void kl_tcache_ctor(void);
 void kl_tcache_fork_child(void);
 
 /* --- allocation core (alloc.c) ------------------------------------------- */
+/* No size, nor alignment, above 2^46 can be met in a 47-bit user address
+ * space: refused first, they leave no sum of a size, an alignment and a
+ * header that could wrap. */
+#define KL_REQUEST_MAX ((size_t)1 << 46)
+
 void *kl_alloc(size_t n);
 void *kl_calloc(size_t n);
 void *kl_alloc_aligned(size_t align, size_t n);

@@ -265,10 +265,12 @@ static struct kl_span *run_find_join(size_t npages)
 
 /* npages from the best-fitting free run, resident runs first; with room,
  * from a resident run that leaves at least room pages free after them if
- * there is one (a growing block then grows in place). */
+ * there is one (a growing block then grows in place). A run has a page
+ * at least: its boundary tags sit on its first and last page (npages - 1
+ * wraps for 0, so one test refuses both ends). */
 struct kl_span *kl_page_alloc_room(size_t npages, size_t room)
 {
-	if (npages > KL_SEG_PAGES - KL_SEG_HDR_PAGES)
+	if (npages - 1 >= KL_SEG_PAGES - KL_SEG_HDR_PAGES)
 		return 0;
 	struct kl_span *t = kl_span_new();
 	if (!t)
@@ -487,7 +489,8 @@ void kl_page_fork_child(void)
 	kl_purger_running = false;
 }
 
-/* Keep pages [off, off + npages) of a fresh large run; free the rest. */
+/* Keep pages [off, off + npages) of a fresh large run (npages >= 1, as
+ * for every run); free the rest. */
 void kl_page_carve(struct kl_span *s, size_t off, size_t npages)
 {
 	struct kl_span *head = off ? kl_span_new() : 0;

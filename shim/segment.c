@@ -45,10 +45,14 @@ void kl_registry_set(uintptr_t seg, size_t len, bool on)
 }
 
 /* Map len bytes at an address aligned to align (a power of two >= 4 MiB),
- * by mapping more and cutting the unaligned ends off. */
+ * by mapping more and cutting the unaligned ends off. A len + align that
+ * wraps is refused: the cuts computed from it would unmap whatever lies
+ * below the small mapping it got. */
 void *kl_map_aligned(size_t len, size_t align)
 {
-	size_t big = len + align;
+	size_t big;
+	if (__builtin_add_overflow(len, align, &big))
+		return 0;
 	char *p = kl_mmap(0, big, PROT_READ | PROT_WRITE,
 			  MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE);
 	if (kl_is_err(p))
