@@ -113,16 +113,13 @@ API void *memalign(size_t align, size_t n)
 	return kl_alloc_aligned(align, n);
 }
 
-/* C17 (DR 460) makes an alignment that is not a power of two an error,
- * as glibc does from 2.38 on and musl always did (glibc 2.36 served it
- * as memalign does); a power of two goes on as for memalign. */
+/* glibc up to 2.37 (Debian 12 has 2.36) serves any alignment here as
+ * memalign does; C17 and glibc 2.38 refuse one that is not a power of
+ * two. keel takes the lenient side: a program that works on the host's
+ * libc must not fail under the shim. */
 API void *aligned_alloc(size_t align, size_t n)
 {
-	if (!api_pow2(align)) {
-		kl_set_errno(KL_EINVAL);
-		return 0;
-	}
-	return kl_alloc_aligned(align, n);
+	return memalign(align, n);
 }
 
 API void *valloc(size_t n)
