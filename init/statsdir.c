@@ -245,8 +245,9 @@ void statsdir_on_timeout(void)
 	sd.sweep_due_ms = -1;
 	sd.last_sweep_ms = statsdir_now_ms();
 	if (heapscan_each(sd.fd, HEAPSCAN_SWEEP, NULL, NULL, &res) == 0)
-		debug("statistics folder: %u entries, %u processes, %u rejected, %u removed",
-		      res.entries, res.processes, res.rejected, res.removed);
+		debug("statistics folder swept in %lld ms: %u entries, %u processes, %u rejected, %u removed",
+		      statsdir_now_ms() - sd.last_sweep_ms, res.entries,
+		      res.processes, res.rejected, res.removed);
 }
 
 /* keel is leaving: the folder goes with it. What cannot be removed (a

@@ -6,6 +6,7 @@ import json
 import os
 import shutil
 import signal
+import struct
 import subprocess
 import tempfile
 import time
@@ -187,6 +188,75 @@ def orphans(avail, bench_bin, n, per_run, rounds):
             for k, v in res.items()}
 
 
+def hostile_scan(keel_bin, entries, rounds):
+    """What hostile entries in a statistics folder cost one scan (the scan
+    PID 1's report and sweep make, and `keel stats`). Beside keel's own
+    (empty) instance folder the benchmark makes a second one naming the
+    same live keel, fills it as an attacker would (junk names, names of
+    dead pids, FIFOs, links, garbage of the exact size under the names of
+    live pids), and times `keel stats`, which scans both, against a run
+    before the second folder existed. keel itself would sweep its own
+    folder while it is filled, so the second one is not its own."""
+    base = tempfile.mkdtemp(prefix="keel-bench-scan-")
+    env = {k: v for k, v in os.environ.items() if not k.startswith("KEEL_")}
+    env["KEEL_STATS_DIR"] = base
+    p = subprocess.Popen(UNSHARE + [keel_bin, "--", "sleep", "120"], env=env,
+                         stderr=subprocess.DEVNULL)
+    try:
+        names = []
+        end = time.monotonic() + 5
+        while time.monotonic() < end and not names:
+            names = [n for n in os.listdir(base) if n.count(".") == 2]
+            time.sleep(0.01)
+        kpid = namespace_init_pid(p.pid)
+        if not names or not kpid:
+            return {"error": "keel did not start"}
+
+        def timed():
+            out = []
+            for _ in range(rounds):
+                t = time.perf_counter()
+                subprocess.run(["nsenter", "-t", str(kpid), "-p", "-m",
+                                keel_bin, "stats"], env=env,
+                               capture_output=True)
+                out.append(time.perf_counter() - t)
+            return median(out)
+
+        empty = timed()
+        ns, _, _ = names[0].split(".")
+        inst = os.path.join(base, "%s.1.b0b" % ns)
+        os.mkdir(inst, 0o1777)
+        with open("/proc/%d/stat" % kpid) as f:
+            start = int(f.read().rsplit(")", 1)[1].split()[19])
+        with open(os.path.join(inst, "control"), "wb") as f:
+            f.write(struct.pack("<QIIIIQIIQ", 0x4c52544e4f434b4b, 2, 48, 0,
+                                0, 0, 1, 0, start))
+        os.chmod(os.path.join(inst, "control"), 0o644)
+        live = [int(d) for d in os.listdir("/proc") if d.isdigit()][:50]
+        garbage = os.urandom(2416)
+        for i in range(entries):
+            kind = i % 5
+            if kind == 0:
+                path = os.path.join(inst, "junk%d" % i)
+            else:
+                pid = live[i % len(live)] if kind >= 3 else 4000000 - i
+                path = os.path.join(inst, "%d.%x" % (pid, i))
+            if kind == 3 and i % 10 == 3:
+                os.mkfifo(path)
+            elif kind == 3:
+                os.symlink("/proc/1/mem", path)
+            else:
+                with open(path, "wb") as f:
+                    f.write(garbage if kind == 4 else b"")
+        full = timed()
+        return {"entries": entries, "rounds": rounds,
+                "empty_ms": empty * 1000, "full_ms": full * 1000,
+                "per_scan_ms": (full - empty) * 1000}
+    finally:
+        stop(p)
+        shutil.rmtree(base, ignore_errors=True)
+
+
 def init_bench(keel_bin, bench_bin, quick):
     all_inits = inits(keel_bin)
     avail = [a for a in all_inits if a[2]]
@@ -204,4 +274,5 @@ def init_bench(keel_bin, bench_bin, quick):
                                  1 if quick else 2),
         "orphans": orphans(avail, bench_bin, 300 if quick else 1000,
                            3 if quick else 5, 1 if quick else 2),
+        "scan": hostile_scan(keel_bin, 10000, 5 if quick else 20),
     }

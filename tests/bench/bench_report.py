@@ -297,6 +297,16 @@ def write(res, out_dir, quick):
               "`INIT -- true`); signal latency is `kill` of PID 1 to the "
               "child's handler (direct: `kill` of the child itself)."
               % ib["start"].get("direct/pid1", {}).get("runs", 0)]
+        sc = ib.get("scan") or {}
+        if "per_scan_ms" in sc:
+            L += ["", "The statistics folder under attack: one scan of keel's "
+                  "instance folder with %d hostile entries (junk names, dead "
+                  "pids, FIFOs, links to /proc/1/mem, garbage of the exact "
+                  "size under live pids) costs %.1f ms more than of an empty "
+                  "one (`keel stats` from nsenter, median of %d: %.1f ms "
+                  "against %.1f ms)." % (sc["entries"], sc["per_scan_ms"],
+                                         sc["rounds"], sc["full_ms"],
+                                         sc["empty_ms"])]
     L += ["", "## Reading", ""]
     if res.get("seed_c"):
         L += seed_reading(res["seed_c"], "Seed pattern in C")
