@@ -3,7 +3,8 @@
 # as PID 1: a shimmed Python keeps 1 MiB buffers it never frees. keel's
 # report (JSON line + readable form) comes at the soft limit, before the
 # kill; after the OOM kill keel says in plain words that the OOM killer
-# did it, with the last published heap statistics, and exits 137; the
+# did it, naming the process as it was when it died (started as sh, it
+# exec'd python), with the last published heap statistics, and exits 137; the
 # process's stats file is gone.
 . "$TESTS/lib.sh"
 . "$TESTS/guard/cgroup-lib"
@@ -12,7 +13,9 @@ tmpdir
 trap 'cg_cleanup; rm -rf "$T"' EXIT
 cg_make "keel-test-oom-$$" "" 64M
 
-cg_keel "$CG" KEEL_STATS_DIR="$T/stats" -- python3 -c '
+# started as sh, which execs python: the post-mortem names the process as
+# it was when it died
+cg_keel "$CG" KEEL_STATS_DIR="$T/stats" -- sh -c 'exec python3 -c "$0"' '
 import time
 keep = []
 while True:

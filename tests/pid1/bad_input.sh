@@ -36,4 +36,14 @@ expect_eq "flag over variable" "0:" "$rc:$out"
 # A misspelt variable is a warning that names the right one.
 out=$(KEEL_GRCE=1 "$KEEL" true 2>&1)
 expect_match "unknown variable" "keel: warning: KEEL_GRCE: .*KEEL_GRACE" "$out"
+# a KEEL_STATS_DIR the shim could not use, or that others could tamper with
+long=/tmp/$(printf 'd%.0s' $(seq 200))
+check "^keel: fatal: KEEL_STATS_DIR=$long: longer than 176 bytes" env KEEL_STATS_DIR=$long "$KEEL" sh -c "$p"
+check '^keel: fatal: KEEL_STATS_DIR=/etc/passwd: not a folder' env KEEL_STATS_DIR=/etc/passwd "$KEEL" sh -c "$p"
+mkdir -m 755 "$T/other" && chown 1000 "$T/other"
+check "^keel: fatal: KEEL_STATS_DIR=$T/other: owned by another user" env KEEL_STATS_DIR="$T/other" "$KEEL" sh -c "$p"
+mkdir -m 777 "$T/open" && chmod 777 "$T/open"
+check "^keel: fatal: KEEL_STATS_DIR=$T/open: others can write in it and it is not sticky" env KEEL_STATS_DIR="$T/open" "$KEEL" sh -c "$p"
+ln -s /tmp "$T/link"
+check "^keel: fatal: KEEL_STATS_DIR=$T/link: a symbolic link" env KEEL_STATS_DIR="$T/link" "$KEEL" sh -c "$p"
 exit 0

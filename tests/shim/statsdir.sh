@@ -52,3 +52,18 @@ expect_eq "huge allocation with KEEL_ON_LIMIT=trim" allocated "$out"
 "$ctl" "$D" deny 0
 out=$(KEEL_ON_LIMIT=fail KEEL_STATS_DIR=$D LD_PRELOAD=$LIBKEEL "$ctl" "$D" alloc 100000000)
 expect_eq "huge allocation after deny is lifted" allocated "$out"
+# a control file keel did not make (another owner than its folder's, or
+# writable by others) is ignored, with one warning: its deny_growth and
+# trims cannot reach the process
+"$ctl" "$D" deny 1
+chown 1000 "$D/control"
+out=$(KEEL_ON_LIMIT=fail KEEL_STATS_DIR=$D LD_PRELOAD=$LIBKEEL "$ctl" "$D" alloc 100000000 2>"$T/err")
+expect_eq "a planted control file's deny_growth" allocated "$out"
+expect_match "warning" "control is not keel's" "$(cat "$T/err")"
+chown 0 "$D/control"
+chmod 666 "$D/control"
+out=$(KEEL_ON_LIMIT=fail KEEL_STATS_DIR=$D LD_PRELOAD=$LIBKEEL "$ctl" "$D" alloc 100000000 2>/dev/null)
+expect_eq "a control file others can write" allocated "$out"
+chmod 644 "$D/control"
+out=$(KEEL_ON_LIMIT=fail KEEL_STATS_DIR=$D LD_PRELOAD=$LIBKEEL "$ctl" "$D" alloc 100000000)
+expect_eq "keel's control file again" NULL "$out"
