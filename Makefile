@@ -222,10 +222,9 @@ demo:
 	$(Q)tests/demo
 .PHONY: demo
 
-# --- images: the Debian tree the container test runs in, and the image -----
-images-rootfs:
-	$(Q)tests/images/rootfs >/dev/null
-
+# --- the image users copy keel from -----------------------------------------
+# (make test-images builds it and the demo in a private Docker engine:
+# tests/images/engine)
 image:
 	docker build -t keel -f images/build/Dockerfile .
-.PHONY: images-rootfs image
+.PHONY: image
