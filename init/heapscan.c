@@ -141,6 +141,9 @@ static void heapscan_entry(struct heapscan *hs, const char *name)
 	}
 	if (heapfile_read(hs->dirfd, name, &e->proc, &st) < 0) {
 		debug("statistics file %s: %s", name, heapfile_why);
+		snprintf(hs->res.rejected_name, sizeof(hs->res.rejected_name),
+			 "%s", name);
+		hs->res.rejected_why = heapfile_why;
 		if (!strcmp(heapfile_why, "left by an earlier process with this pid"))
 			heapscan_remove(hs, name);
 		else

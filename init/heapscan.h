@@ -23,6 +23,8 @@ struct heapscan_result {
 	unsigned processes;	/* live processes with valid statistics */
 	unsigned rejected;	/* files of live processes that failed a check */
 	unsigned removed;
+	char rejected_name[32];	/* the last file rejected, and why */
+	const char *rejected_why;
 };
 
 typedef void (*heapscan_fn)(const struct keel_heap_stats *st, void *arg);

@@ -29,7 +29,7 @@ for user in 1000 0; do
 		"^ *$pid python3 +[0-9.]+ [KMG]iB +[0-9.]+ [KMG]iB .* 1[01]$" "$row"
 	json=$(docker exec -u "$user" "$c" /keel stats --json 2>&1) ||
 		fail "docker exec -u $user /keel stats --json: exit $?: $json"
-	line=$(grep "^{\"pid\":$pid," <<<"$json") ||
+	line=$(grep "[{,]\"pid\":$pid," <<<"$json") ||
 		fail "uid $user: keel stats --json has no object for pid $pid: $(cut -c1-200 <<<"$json")"
 	expect_match "the python3 object (uid $user)" \
 		'"command":"python3","rss":[1-9][0-9]*,"in_use":[1-9][0-9]*,' "$line"
