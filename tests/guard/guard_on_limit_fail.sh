@@ -9,21 +9,7 @@
 need python3
 tmpdir
 trap 'cg_cleanup; rm -rf "$T"' EXIT
-prog='
-import sys, time
-keep = []
-try:
-    while True:
-        keep.append(bytearray(b"\1") * (1 << 20))
-        time.sleep(0.02)
-except MemoryError:
-    n = len(keep)
-    keep = None
-    print("MemoryError after %d MiB" % n, flush=True)
-    time.sleep(0.5)
-    # below the limit again: growth is allowed once more
-    keep = [bytearray(b"\1") * (1 << 20) for i in range(8)]
-    print("allocating again: ok", flush=True)'
+prog=$(cat "$TESTS/guard/shed_load.py")
 
 cg_make "keel-test-fail-$$" "" 96M
 cg_keel "$CG" KEEL_STATS_DIR="$T/s1" KEEL_RSS_LIMIT=48M KEEL_ON_LIMIT=fail \

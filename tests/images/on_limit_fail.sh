@@ -8,21 +8,7 @@ TESTS=${TESTS:-$(cd "$(dirname "$0")/.." && pwd)}
 . "$TESTS/images/docker-lib"
 need_images
 
-prog='
-import sys, time
-keep = []
-try:
-    while True:
-        keep.append(bytearray(b"\1") * (1 << 20))
-        time.sleep(0.02)
-except MemoryError:
-    n = len(keep)
-    keep = None
-    print("MemoryError after %d MiB" % n, flush=True)
-    time.sleep(0.5)
-    # below the limit again: growth is allowed once more
-    keep = [bytearray(b"\1") * (1 << 20) for i in range(8)]
-    print("allocating again: ok", flush=True)'
+prog=$(cat "$TESTS/guard/shed_load.py")
 dstart c --read-only --user 1000 -m 128m --memory-swap 128m --network none \
 	-e KEEL_ON_LIMIT=fail keel-demo python3 -c "$prog"
 rc=$(timeout 60 docker wait "$c") || fail "the container still runs after 60 s"
