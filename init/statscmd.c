@@ -135,11 +135,15 @@ static void stats_print_instance(struct stats_print *pr, int fd,
 {
 	pr->instances++;
 	pr->keel_pid = keel_pid;
+	/* several keels share a PID namespace (a pod's shared process
+	 * namespace): each table says whose processes it lists */
+	if (!pr->json && (pr->instances > 1 || keel_pid != 1))
+		printf("%skeel pid %u:\n", pr->instances > 1 ? "\n" : "",
+		       keel_pid);
 	if (!pr->json)
-		printf("%s%7s %-15s %11s %11s %13s %11s %6s %7s\n",
-		       pr->instances > 1 ? "\n" : "", "PID", "COMMAND", "RSS",
-		       "IN-USE", "FREE-RESIDENT", "RETURNED", "FRAG",
-		       "THREADS");
+		printf("%7s %-15s %11s %11s %13s %11s %6s %7s\n", "PID",
+		       "COMMAND", "RSS", "IN-USE", "FREE-RESIDENT", "RETURNED",
+		       "FRAG", "THREADS");
 	heapscan_each(fd, 0, stats_print_one, pr, NULL);
 	pr->rows = 0;
 }
