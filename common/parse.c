@@ -119,10 +119,12 @@ int parse_size(const char *s, uint64_t *out)
 	case 'b': if (!s[1]) s++; break; /* a bare "B" after the number */
 	default: break;
 	}
+	/* "Mi" is how Kubernetes writes MiB; "MB" and "M" are MiB too, as
+	 * docker -m takes them */
 	if (unit > 1) {
 		if (lower(*s) == 'i' && lower(s[1]) == 'b')
 			s += 2;
-		else if (lower(*s) == 'b')
+		else if (lower(*s) == 'i' || lower(*s) == 'b')
 			s++;
 	}
 	if (*s)

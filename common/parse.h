@@ -13,7 +13,9 @@ int parse_bool(const char *s, bool *out);
 /* A decimal integer with no sign, no suffix. */
 int parse_u64(const char *s, uint64_t *out);
 
-/* Bytes: "4096", "512K", "1.5G", "2MiB", "64kb"; K/M/G/T are powers of 1024. */
+/* Bytes: "4096", "512K", "1.5G", "2MiB", "512Mi", "64kb"; K/M/G/T are
+ * powers of 1024 with or without "i", "B" or "iB" (docker and Kubernetes
+ * write them so). */
 int parse_size(const char *s, uint64_t *out);
 
 /* A percentage "85%" or "12.5%", stored in hundredths of a percent

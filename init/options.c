@@ -2,6 +2,8 @@
  * variables, then defaults, each value checked against its row's range so
  * that bad input stops keel with one line before anything starts. */
 #include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "common/parse.h"
@@ -12,9 +14,10 @@ struct keel_options keel_opts;
 char options_error[512];
 
 const struct keel_opt_row options_rows[] = {
-#define KEEL_OPT(field, lng, shrt, env, tini, type, def, min, max, range, help) \
+#define KEEL_OPT(field, lng, shrt, env, tini, type, def, min, max, range, help, \
+		 users) \
 	{ lng, shrt, env, tini, KEEL_OPT_##type, #type, def, min, max, range,  \
-	  help, offsetof(struct keel_options, field) },
+	  help, offsetof(struct keel_options, field), users },
 #include "init/options.def"
 #undef KEEL_OPT
 };
@@ -143,7 +146,8 @@ static int options_limit(const char *s, struct keel_limit *lim)
 	uint64_t bytes;
 	uint32_t centi;
 
-	if (parse_equal_nocase(s, "off")) {
+	/* 0 says off as clearly as "off" does */
+	if (parse_equal_nocase(s, "off") || !strcmp(s, "0")) {
 		lim->bytes = 0;
 		lim->centi_percent = 0;
 		return 0;
@@ -155,7 +159,7 @@ static int options_limit(const char *s, struct keel_limit *lim)
 		lim->centi_percent = centi;
 		return 0;
 	}
-	if (parse_size(s, &bytes) || bytes == 0)
+	if (parse_size(s, &bytes))
 		return -1;
 	lim->bytes = bytes;
 	lim->centi_percent = 0;
@@ -340,6 +344,55 @@ static int options_flags(int argc, char **argv, bool *seen, int *first)
 	return 0;
 }
 
+/* tini's own meaning of its variables, so that a tini user changes
+ * nothing: TINI_SUBREAPER and TINI_KILL_PROCESS_GROUP are on when set, to
+ * any value (tini tests getenv() != NULL), TINI_VERBOSITY is any integer
+ * (tini's atoi), taken to keel's 0-3. 1 when it took the value. */
+static int options_tini(const struct keel_opt_row *row, const char *v)
+{
+	void *dst = (char *)&keel_opts + row->offset;
+	const char *p = v + (*v == '-' || *v == '+');
+	uint64_t n;
+
+	if (row->type == KEEL_OPT_bool) {
+		*(bool *)dst = true;
+		return 1;
+	}
+	if (row->type == KEEL_OPT_count && parse_u64(p, &n) == 0) {
+		*(int *)dst = *v == '-' ? (int)row->min :
+			      n > row->max ? (int)row->max : (int)n;
+		return 1;
+	}
+	return 0;
+}
+
+/* A setting the shim reads from its environment, given as a flag: put it
+ * in keel's environment, which the child inherits, in the variable's own
+ * spelling. */
+static void options_export(const struct keel_opt_row *row)
+{
+	const void *src = (const char *)&keel_opts + row->offset;
+	char buf[32];
+
+	if (!row->env || !(row->users & KEEL_USER_SHIM))
+		return;
+	switch (row->type) {
+	case KEEL_OPT_bool:
+		setenv(row->env, *(const bool *)src ? "1" : "0", 1);
+		break;
+	case KEEL_OPT_duration_ms:
+		snprintf(buf, sizeof(buf), "%llu",
+			 (unsigned long long)*(const uint64_t *)src);
+		setenv(row->env, buf, 1);
+		break;
+	case KEEL_OPT_enumeration:
+		setenv(row->env, *(const char *const *)src, 1);
+		break;
+	default:
+		break;
+	}
+}
+
 int options_parse(int argc, char **argv, char **envp)
 {
 	bool seen[64] = { false };
@@ -359,13 +412,18 @@ int options_parse(int argc, char **argv, char **envp)
 			name = row->tini;
 			v = options_getenv(envp, row->tini);
 		}
-		if (v) {
+		if (v && name == row->tini && options_tini(row, v)) {
+			continue;
+		} else if (v) {
 			if (options_take(row, name, "=", v))
 				return -1;
 		} else if (*row->def && options_store(row, row->def)) {
 			return options_fail("%s: bad default %s", row->lng, row->def);
 		}
 	}
+	for (size_t i = 0; i < options_count; i++)
+		if (seen[i])
+			options_export(&options_rows[i]);
 	if (keel_opts.exec)
 		keel_opts.mode = "exec";
 	keel_opts.argv = argv + first;

@@ -41,6 +41,10 @@ struct keel_limit {
 #define KEEL_CTYPE_size_or_percent struct keel_limit
 #define KEEL_CTYPE_string_list const char *
 
+/* Who reads a setting (options.def's last column). */
+#define KEEL_USER_INIT 1u
+#define KEEL_USER_SHIM 2u
+
 enum keel_opt_type {
 	KEEL_OPT_action, KEEL_OPT_count, KEEL_OPT_bool, KEEL_OPT_signal,
 	KEEL_OPT_exit_list, KEEL_OPT_rewrite_list, KEEL_OPT_enumeration,
@@ -51,7 +55,8 @@ enum keel_opt_type {
 /* Durations are milliseconds; enumerations hold the accepted word or path;
  * an unset path or list is NULL. */
 struct keel_options {
-#define KEEL_OPT(field, lng, shrt, env, tini, type, def, min, max, range, help) \
+#define KEEL_OPT(field, lng, shrt, env, tini, type, def, min, max, range, help, \
+		 users) \
 	KEEL_CTYPE_##type field;
 #include "init/options.def"
 #undef KEEL_OPT

@@ -18,6 +18,7 @@ struct keel_opt_row {
 	const char *range;
 	const char *help;
 	size_t offset;
+	unsigned users;		/* KEEL_USER_* */
 };
 
 extern const struct keel_opt_row options_rows[];

@@ -113,8 +113,14 @@ void options_warn_unknown(char **envp)
 				best = env;
 			}
 		}
-		if (!known)
+		/* a suggestion only for a near miss: a typo, not a new name */
+		if (known)
+			continue;
+		if (best && best_d <= 2 + n / 8)
 			warning("%.*s: unknown variable, ignored (did you mean %s?)",
-				(int)n, *e, best ? best : "keel --help");
+				(int)n, *e, best);
+		else
+			warning("%.*s: unknown variable, ignored (keel --help lists them)",
+				(int)n, *e);
 	}
 }

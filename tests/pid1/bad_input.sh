@@ -25,7 +25,7 @@ check '^keel: fatal: -e: missing value' "$KEEL" -e
 check '^keel: fatal: -e 256: ' "$KEEL" -e 256 sh -c "$p"
 check '^keel: fatal: KEEL_RSS_LIMIT=12Q: not a size' env KEEL_RSS_LIMIT=12Q "$KEEL" sh -c "$p"
 check '^keel: fatal: KEEL_DECAY_MS=70000: not a duration' env KEEL_DECAY_MS=70000 "$KEEL" sh -c "$p"
-check '^keel: fatal: TINI_SUBREAPER=maybe: not a boolean' env TINI_SUBREAPER=maybe "$KEEL" sh -c "$p"
+check '^keel: fatal: KEEL_SUBREAPER=maybe: not a boolean' env KEEL_SUBREAPER=maybe "$KEEL" sh -c "$p"
 check '^keel: fatal: KEEL_SECCOMP=lax: .*off\|default\|strict' env KEEL_SECCOMP=lax "$KEEL" sh -c "$p"
 check '^keel: fatal: KEEL_MALLOC=/no/such.so: unable to read' env KEEL_MALLOC=/no/such.so "$KEEL" sh -c "$p"
 check '^keel: fatal: KEEL_MALLOC=jemalloc: ' env KEEL_MALLOC=jemalloc "$KEEL" sh -c "$p"

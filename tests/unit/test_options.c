@@ -86,7 +86,7 @@ TEST(options_precedence)
 			"KEEL_MALLOC=", NULL };
 
 	CHECK(PARSE(env, "p") == 0);
-	CHECK(!keel_opts.subreaper); /* 0 means off, unlike tini */
+	CHECK(keel_opts.subreaper); /* set means on, even 0, as in tini */
 	CHECK(keel_opts.grace == 2000);
 	CHECK(keel_opts.verbosity == 2);
 	CHECK(!keel_opts.group); /* KEEL_* wins over TINI_* */
@@ -135,13 +135,29 @@ static int refused(char **argv, int argc, char **envp, const char *start)
 	refused(ARGV(__VA_ARGS__),                                           \
 		ARGC(((char *[]){ "keel", __VA_ARGS__, NULL })), no_env, start)
 
+/* tini's variables mean what they mean in tini: TINI_SUBREAPER and
+ * TINI_KILL_PROCESS_GROUP are on when set to anything, TINI_VERBOSITY is
+ * any integer (kept within 0-3); keel's own variables are checked. */
+TEST(options_tini_meaning)
+{
+	char *on[] = { "TINI_SUBREAPER=maybe", "TINI_KILL_PROCESS_GROUP=0",
+		       "TINI_VERBOSITY=7", NULL };
+	char *low[] = { "TINI_VERBOSITY=-3", NULL };
+
+	CHECK(PARSE(on, "p") == 0);
+	CHECK(keel_opts.subreaper && keel_opts.group);
+	CHECK(keel_opts.verbosity == 3);
+	CHECK(PARSE(low, "p") == 0);
+	CHECK(keel_opts.verbosity == 0);
+}
+
 TEST(options_bad_input)
 {
 	CHECK(REFUSED_ENV("KEEL_GRACE=-1", "KEEL_GRACE=-1: not a duration (accepted: 0-3600s"));
 	CHECK(REFUSED_ENV("KEEL_GRACE=3601", "KEEL_GRACE=3601: not a duration"));
 	CHECK(REFUSED_ENV("TINI_VERBOSITY=abc", "TINI_VERBOSITY=abc: "));
-	CHECK(REFUSED_ENV("TINI_VERBOSITY=4", "TINI_VERBOSITY=4: "));
-	CHECK(REFUSED_ENV("TINI_SUBREAPER=maybe", "TINI_SUBREAPER=maybe: not a boolean"));
+	CHECK(REFUSED_ENV("KEEL_VERBOSITY=4", "KEEL_VERBOSITY=4: "));
+	CHECK(REFUSED_ENV("KEEL_SUBREAPER=maybe", "KEEL_SUBREAPER=maybe: not a boolean"));
 	CHECK(REFUSED_ENV("KEEL_DECAY_MS=60001", "KEEL_DECAY_MS=60001: "));
 	CHECK(REFUSED_ENV("KEEL_RSS_LIMIT=12Q", "KEEL_RSS_LIMIT=12Q: not a size"));
 	CHECK(REFUSED_ENV("KEEL_RSS_LIMIT=0%", "KEEL_RSS_LIMIT=0%: "));
