@@ -45,15 +45,17 @@ expect_eq "JSON limit" $((128 << 20)) "$(json_get "$json" limit)"
 [ "$(json_get "$json" trigger_usage)" -ge $soft ] || fail "trigger_usage below the soft limit"
 [ "$(json_get "$json" anon)" -gt 0 ] || fail "no anon in the report"
 # one process per line: the idle one returned its free pages
-best=0 trims=0
+best=-1 trims=0 free=0 in_use=0
 for p in $(printf '%s\n' "$json" | sed 's/{"pid"/\n{"pid"/g' | grep '"command":"trimlat"' | tr -d ' '); do
 	r=$(json_get "$p" returned)
-	[ "$r" -gt "$best" ] && { best=$r; trims=$(json_get "$p" trims); free=$(json_get "$p" free_resident); }
+	[ "$r" -gt "$best" ] && { best=$r; trims=$(json_get "$p" trims); free=$(json_get "$p" free_resident); in_use=$(json_get "$p" in_use); }
 done
 echo "idle process in the report: returned $((best >> 20)) MiB, trims $trims, free-resident $((free >> 10)) KiB"
-[ "$best" -ge $((4 << 20)) ] && [ "$trims" -ge 1 ] || fail "the report shows no trim of the idle process: $json"
-[ "$free" -lt $((2 << 20)) ] || fail "free-resident $free after the trim"
 grep -q "^keel: report: soft limit crossed, trimmed: usage" /tmp/err || fail "no readable report"
 grep -q "^keel: report:   pid [0-9]* trimlat: rss" /tmp/err || fail "no process line in the readable report"
 expect_eq "reports for one crossing" 1 "$(grep -c '"memory-report"' /tmp/err)"
+# the report is written a fixed 50 ms after the trim, to show the state
+# after it; under TCG a trim may take longer (trim_epoch_done above)
+[ "$trims" -ge 1 ] && [ "$best" -ge $((4 << 20)) ] && [ "$free" -lt $((2 << 20)) ] ||
+	defect "the report, written a fixed 50 ms after the trim (init/guard.c GUARD_REPORT_DELAY_MS), shows the idle process before its trim (trims $trims, in_use $((in_use >> 20)) MiB) when the trim took $epoch_ms ms: it does not wait for the shims' trim_epoch_done"
 exit 0
