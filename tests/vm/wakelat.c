@@ -8,13 +8,15 @@
  *   inotify  inotify IN_MODIFY on memory.events, then memory.current
  *   psi      a PSI trigger written to memory.pressure, poll(POLLPRI)
  *   none     no wake-up: the control file only (for the shim's check)
- * "hog" touches 1 MiB steps until the cgroup crosses SOFT and times the
- * idle process's trim (as tests/guard/trimlat.c); with CONTROL it also
- * plays the shim checking usage each time it maps new memory (no guard
- * runs then): it preads memory.current after each step and bumps the
- * epoch itself. Times are from the start of the step that crossed.
+ * "hog" touches 1 MiB steps until the cgroup crosses SOFT and times, from
+ * the start of the step that crossed: the trim request (trim_epoch in
+ * STATSDIR/control moves: the source's latency, whoever the guard is, keel
+ * too), the idle process's trim_epoch_done and its RSS down 2 MiB (as
+ * tests/guard/trimlat.c). With "self" it also plays the shim checking
+ * usage each time it maps new memory (no guard runs then): it preads
+ * memory.current after each step and bumps the epoch itself.
  * usage: wakelat guard SOURCE STATSDIR CGDIR SOFT [PSI_TRIGGER]
- *        wakelat hog PID STATSDIR CGDIR SOFT MIB [CONTROL] */
+ *        wakelat hog PID STATSDIR CGDIR SOFT MIB [self] */
 #define _GNU_SOURCE
 #include <errno.h>
 #include <fcntl.h>
@@ -173,15 +175,22 @@ static int guard(const char *source, const char *dir, const char *cg,
 	}
 }
 
+/* the trim request: trim_epoch moved since the hog started */
+static int requested(const struct keel_control *c, uint32_t epoch0)
+{
+	return c && __atomic_load_n(&c->trim_epoch, __ATOMIC_ACQUIRE) != epoch0;
+}
+
 static int hog(int pid, const char *dir, const char *cg,
-	       unsigned long long soft, long mib, const char *control)
+	       unsigned long long soft, long mib, int self)
 {
 	char path[4096], statm[64];
 	unsigned long long rss0, rss = 0, usage = 0;
-	double t0 = 0, t_epoch = -1, t_rss = -1, check_ns = 0;
+	double t0 = 0, t_fire = -1, t_epoch = -1, t_rss = -1, check_ns = 0;
 	int after = 4, fd, usage_fd, statm_fd, checks = 0;
 	const struct keel_heap_stats *st;
-	struct keel_control *self = NULL;
+	struct keel_control *control;
+	uint32_t epoch0;
 
 	snprintf(path, sizeof(path), "%s/%d", dir, pid);
 	fd = open(path, O_RDONLY | O_CLOEXEC);
@@ -196,8 +205,11 @@ static int hog(int pid, const char *dir, const char *cg,
 	st = mmap(NULL, sizeof(*st), PROT_READ, MAP_SHARED, fd, 0);
 	if (st == MAP_FAILED)
 		return 1;
-	if (control && !(self = map_control(control)))
+	snprintf(path, sizeof(path), "%s/%s", dir, KEEL_CONTROL_FILE);
+	control = map_control(path);
+	if (!control)
 		return 1;
+	epoch0 = __atomic_load_n(&control->trim_epoch, __ATOMIC_ACQUIRE);
 	/* statm: "size resident ...": the second field */
 	{
 		char b[128];
@@ -219,13 +231,14 @@ static int hog(int pid, const char *dir, const char *cg,
 		check_ns += (now_ms() - c0) * 1e6;
 		checks++;
 		if (self && usage >= soft && !t0)
-			trim_all(self);
-		if ((usage >= soft ||
-		     __atomic_load_n(&st->trim_epoch_done, __ATOMIC_ACQUIRE)) &&
-		    !t0)
+			trim_all(control);
+		if ((usage >= soft || requested(control, epoch0)) && !t0)
 			t0 = step;
-		if (t0 && (__atomic_load_n(&st->trim_epoch_done,
-					   __ATOMIC_ACQUIRE) || --after == 0))
+		if (t0 && t_fire < 0 && requested(control, epoch0))
+			t_fire = now_ms() - t0;
+		/* a few steps more, as a growing app would, until the trim
+		 * was asked for */
+		if (t0 && (t_fire >= 0 || --after == 0))
 			break;
 	}
 	if (!t0) {
@@ -237,6 +250,8 @@ static int hog(int pid, const char *dir, const char *cg,
 		char b[128];
 		ssize_t n;
 
+		if (t_fire < 0 && requested(control, epoch0))
+			t_fire = now_ms() - t0;
 		if (t_epoch < 0 && __atomic_load_n(&st->trim_epoch_done,
 						   __ATOMIC_ACQUIRE))
 			t_epoch = now_ms() - t0;
@@ -247,8 +262,8 @@ static int hog(int pid, const char *dir, const char *cg,
 			t_rss = now_ms() - t0;
 		usleep(200);
 	}
-	printf("crossed usage=%llu soft=%llu idle_rss_before=%llu idle_rss_after=%llu trim_epoch_done_ms=%.1f rss_drop_ms=%.1f check_us=%.1f\n",
-	       usage, soft, rss0, rss, t_epoch, t_rss,
+	printf("crossed usage=%llu soft=%llu idle_rss_before=%llu idle_rss_after=%llu request_ms=%.1f trim_epoch_done_ms=%.1f rss_drop_ms=%.1f check_us=%.1f\n",
+	       usage, soft, rss0, rss, t_fire, t_epoch, t_rss,
 	       check_ns / checks / 1e3);
 	return 0;
 }
@@ -262,7 +277,7 @@ int main(int argc, char **argv)
 	if (argc >= 7 && argc <= 8 && !strcmp(argv[1], "hog"))
 		return hog(atoi(argv[2]), argv[3], argv[4],
 			   strtoull(argv[5], NULL, 0), atol(argv[6]),
-			   argc > 7 ? argv[7] : NULL);
-	fprintf(stderr, "usage: wakelat guard SOURCE STATSDIR CGDIR SOFT [PSI_TRIGGER] | wakelat hog PID STATSDIR CGDIR SOFT MIB [CONTROL]\n");
+			   argc > 7 && !strcmp(argv[7], "self"));
+	fprintf(stderr, "usage: wakelat guard SOURCE STATSDIR CGDIR SOFT [PSI_TRIGGER] | wakelat hog PID STATSDIR CGDIR SOFT MIB [self]\n");
 	return 2;
 }
