@@ -66,7 +66,7 @@ TEST_CFLAGS := -std=gnu11 -O1 -g -Wall -Wextra -Werror -Wno-unused-result \
              -fno-builtin-free -pthread $(if $(SANITIZER),-fsanitize=$(SANITIZER))
 UNIT_SRC  := $(wildcard tests/unit/*.c)
 UNIT_OBJ  := $(UNIT_SRC:%.c=$(BUILD)/%.o)
-TEST_PROGS := $(patsubst tests/%.c,$(BUILD)/tests/%,$(wildcard tests/pid1/*.c tests/shim/*.c tests/guard/*.c tests/bench/*.c))
+TEST_PROGS := $(patsubst tests/%.c,$(BUILD)/tests/%,$(wildcard tests/pid1/*.c tests/shim/*.c tests/guard/*.c tests/bench/*.c tests/vm/*.c))
 MUSL_PROGS := $(patsubst tests/shim/%.c,$(BUILD)/tests/musl/%,$(wildcard tests/shim/*.c))
 
 all: $(BUILD)/keel $(BUILD)/libkeel.so
@@ -153,6 +153,13 @@ $(BUILD)/tests/musl/%: tests/shim/%.c
 
 $(filter $(BUILD)/tests/shim/%,$(TEST_PROGS)) $(MUSL_PROGS): tests/shim/rss.h
 
+# The VM suite's container runtime runs in the guest before any library is
+# there: static musl (its other programs are glibc ones; the suite copies
+# their libraries into the guest).
+$(BUILD)/tests/vm/vmctr: tests/vm/vmctr.c
+	@mkdir -p $(@D)
+	$(call msg,CC,$@)$(MUSL_CC) -static -O2 -Wall -Wextra -Werror -o $@ $<
+
 # The same filter built with libseccomp's whole system call table and with
 # keel's cut one (tests/pid1/seccomp_table.sh compares their BPF).
 SECCOMP_EQ := $(if $(SECCOMP_A),$(BUILD)/tests/seccomp/table_eq_full \
@@ -172,11 +179,11 @@ $(BUILD)/tests/seccomp/table_eq_cut: tests/seccomp/table_eq.c \
 
 test-programs: $(TEST_PROGS) $(MUSL_PROGS) $(SECCOMP_EQ)
 
-SUITES ?= unit pid1 shim guard images
+SUITES ?= unit pid1 shim guard vm images
 test: all $(BUILD)/unit test-programs
 	$(Q)tests/run $(SUITES)
 
-test-unit test-pid1 test-shim test-guard test-images: all $(BUILD)/unit test-programs
+test-unit test-pid1 test-shim test-guard test-vm test-images: all $(BUILD)/unit test-programs
 	$(Q)tests/run $(@:test-%=%)
 
 # --- benchmarks, docs, install ---------------------------------------------
@@ -211,7 +218,7 @@ clean:
 	rm -rf $(BUILD)
 
 .PHONY: all test test-programs test-unit test-pid1 test-shim test-guard \
-        test-images bench bench-quick docs check-docs install clean
+        test-vm test-images bench bench-quick docs check-docs install clean
 
 -include $(shell find $(BUILD) -name '*.d' 2>/dev/null)
 
