@@ -5,6 +5,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 #include "common/parse.h"
 #include "init/options_table.h"
@@ -122,8 +123,10 @@ static int options_rewrite_list(const char *s, struct keel_rewrite *rw)
 	return 0;
 }
 
-/* Is s one of the words of "a|b|/path"? "/path" admits absolute paths. */
-static int options_enum(const char *s, const char *range)
+/* Is s one of the words of "a|b|/path", in any case? "/path" admits
+ * absolute paths. Returns the word as the table spells it (or s, a path),
+ * so every reader compares against one spelling; NULL when it is none. */
+static const char *options_enum(const char *s, const char *range)
 {
 	const char *p = range;
 
@@ -132,12 +135,12 @@ static int options_enum(const char *s, const char *range)
 		size_t n = end ? (size_t)(end - p) : strlen(p);
 
 		if (n == 5 && !strncmp(p, "/path", 5) && s[0] == '/')
-			return 0;
-		if (strlen(s) == n && !strncmp(s, p, n))
-			return 0;
+			return s;
+		if (strlen(s) == n && !strncasecmp(s, p, n))
+			return strndup(p, n);
 		p += n + (end ? 1 : 0);
 	}
-	return -1;
+	return NULL;
 }
 
 static int options_limit(const char *s, struct keel_limit *lim)
@@ -198,7 +201,7 @@ static int options_store(const struct keel_opt_row *row, const char *s)
 	case KEEL_OPT_rewrite_list:
 		return options_rewrite_list(s, dst);
 	case KEEL_OPT_enumeration:
-		if (options_enum(s, row->range))
+		if (!(s = options_enum(s, row->range)))
 			return -1;
 		*(const char **)dst = s;
 		return 0;
@@ -306,6 +309,11 @@ static int options_flags(int argc, char **argv, bool *seen, int *first)
 			if (!row || (eq && row->type == KEEL_OPT_action))
 				return options_fail("%s: unknown option (accepted: see keel --help)", a);
 			snprintf(name, sizeof(name), "--%s", row->lng);
+			/* "--seccomp-self off PROGRAM": a boolean's word may
+			 * follow, as long as something is left to run */
+			if (!value && row->type == KEEL_OPT_bool &&
+			    i + 2 < argc && parse_bool(argv[i + 1], &(bool){ 0 }) == 0)
+				value = argv[++i];
 			if (!value && options_takes_value(row)) {
 				if (++i >= argc)
 					return options_fail("%s: missing value (accepted: %s)", name, options_accepted(row));

@@ -68,6 +68,15 @@ int report_configure(const char *value)
 		return -1;
 	}
 	snprintf(report_path, sizeof(report_path), "%s", value);
+	/* checked now, not when the guard fires and the report would be lost */
+	char *slash = strrchr(report_path, '/');
+	*slash = 0;
+	if (access(*report_path ? report_path : "/", W_OK | X_OK) < 0) {
+		fatal("KEEL_REPORT=%s: the folder %s cannot be written: %s (accepted: stderr, off, or a file in a folder keel can write)",
+		      value, *report_path ? report_path : "/", strerror(errno));
+		return -1;
+	}
+	*slash = '/';
 	report_dest = REPORT_FILE;
 	return 0;
 }

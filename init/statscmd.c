@@ -204,7 +204,7 @@ static void stats_print_all(struct stats_print *pr)
 
 static int stats_usage(const char *why, const char *arg)
 {
-	fatal("stats: %s%s (usage: keel stats [--json] [--watch[=SECONDS]])",
+	fatal("stats: %s%s (usage: keel stats [--json] [--watch [SECONDS]])",
 	      why, arg);
 	return 2;
 }
@@ -218,14 +218,20 @@ int stats_main(int argc, char **argv)
 		const char *a = argv[i];
 		if (strcmp(a, "--json") == 0 || strcmp(a, "-j") == 0) {
 			pr.json = 1;
-		} else if (strcmp(a, "--watch") == 0 || strcmp(a, "-w") == 0) {
-			watch_ms = 2000;
-		} else if (strncmp(a, "--watch=", 8) == 0) {
-			if (parse_duration_ms(a + 8, 1000, &watch_ms) < 0 ||
-			    watch_ms < 100 || watch_ms > 3600000)
-				return stats_usage("not a refresh period (accepted: 0.1-3600 seconds): ", a);
+		} else if (strcmp(a, "--watch") == 0 || strcmp(a, "-w") == 0 ||
+			   strncmp(a, "--watch=", 8) == 0) {
+			/* -w N, --watch N and --watch=N; a bare one is 2 s */
+			const char *v = a[1] == '-' && a[7] == '=' ? a + 8 :
+					i + 1 < argc && argv[i + 1][0] >= '0' &&
+					argv[i + 1][0] <= '9' ? argv[++i] : "2";
+			if (parse_duration_ms(v, 1000, &watch_ms) < 0 ||
+			    watch_ms < 100 || watch_ms > 3600000) {
+				fatal("stats: --watch %s: not a refresh period (accepted: 0.1-3600 seconds)",
+				      v);
+				return 2;
+			}
 		} else if (strcmp(a, "--help") == 0 || strcmp(a, "-h") == 0) {
-			printf("usage: keel stats [--json] [--watch[=SECONDS]]\n"
+			printf("usage: keel stats [--json] [--watch [SECONDS]]\n"
 			       "Prints the heap statistics of every keel-shimmed process:\n"
 			       "pid, command, RSS, bytes in use, free but resident, returned\n"
 			       "to the OS, fragmentation (resident heap / in use), threads.\n"
