@@ -17,7 +17,7 @@ ctr -C "$CG" KEEL_STATS_DIR=/tmp/stats KEEL_RSS_LIMIT=64M KEEL_DECAY_MS=60000 \
 idle=$!
 for i in $(seq 100); do grep -q ready /tmp/idle.out && break; sleep 0.1; done
 sleep 0.5
-/build/tests/guard/trimlat hog $idle /tmp/stats/$idle /sys/fs/cgroup/memory.current '"$soft"' 120
+/build/tests/guard/trimlat hog $idle "$(echo "$KEEL_STATS_DIR/$idle".*)" /sys/fs/cgroup/memory.current '"$soft"' 120
 echo "hog status $?"
 sleep 0.5
 cat /sys/fs/cgroup/memory.current > /tmp/usage.after

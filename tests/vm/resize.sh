@@ -19,13 +19,13 @@ echo $idle > /tmp/idle.pid
 # the resize happens now, from outside; then one second
 while [ ! -f /tmp/resized ]; do sleep 0.05; done
 sleep 1
-/build/tests/guard/trimlat hog $idle /tmp/stats/$idle /sys/fs/cgroup/memory.current '"$new_soft"' 120
+/build/tests/guard/trimlat hog $idle "$(echo "$KEEL_STATS_DIR/$idle".*)" /sys/fs/cgroup/memory.current '"$new_soft"' 120
 echo "hog status $?" > /tmp/hog.done
 # the limit is raised now, from outside
 while [ ! -f /tmp/finish ]; do sleep 0.05; done
 kill $idle' > /tmp/out 2> /tmp/err &
 wait_for /tmp/idle.pid . 200 || fail "the idle process did not start"
-limit_bytes() { od -An -t u8 -j 24 -N 8 /tmp/stats/control | tr -d ' '; }
+limit_bytes() { od -An -t u8 -j 24 -N 8 /tmp/stats/*/control | tr -d ' '; }
 before=$(limit_bytes)
 echo 96M > "$CG/memory.max"
 touch /tmp/resized

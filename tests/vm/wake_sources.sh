@@ -35,7 +35,7 @@ one() {
 idle=$!
 for i in $(seq 100); do grep -q ready "$1/idle.out" && break; sleep 0.1; done
 sleep 0.5
-"$2" hog $idle "$1" /sys/fs/cgroup '$soft' 120
+"$2" hog $idle "$KEEL_STATS_DIR" /sys/fs/cgroup '$soft' 120
 kill $idle' "$trimlat" "$d" "$wakelat" > "$d/hog.out" 2> "$d/err"
 	else
 		# the prototype guard watches from outside, as keel would
