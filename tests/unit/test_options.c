@@ -162,6 +162,11 @@ TEST(options_bad_input)
 	CHECK(REFUSED("-r 15:NOPE: ", "-r", "15:NOPE", "p"));
 	CHECK(REFUSED("-e 256: ", "-e", "256", "p"));
 	CHECK(REFUSED("-e -1: ", "-e", "-1", "p"));
+	/* an item longer than the parser's buffer: cut short, it read as
+	 * another value (1, and 9) */
+	CHECK(REFUSED("-e 0", "-e", "0000000000000000000000000000001000", "p"));
+	CHECK(REFUSED("-r TERM:0", "-r",
+		      "TERM:00000000000000000000000000000000000000000000000000000000091", "p"));
 	CHECK(REFUSED("-x: unknown option", "-x", "p"));
 	CHECK(REFUSED("-x: unknown option", "-vx", "p"));
 	CHECK(REFUSED("--nope: unknown option", "--nope", "p"));
