@@ -22,9 +22,13 @@ static int run(char **argv, int argc, char **envp)
 
 static char *no_env[] = { NULL };
 
+/* A test that reads keel_opts.argv keeps its argv in an array of its own:
+ * PARSE's compound literal ends with the CHECK it is written in. */
 TEST(options_defaults)
 {
-	CHECK(PARSE(no_env, "true") == 0);
+	char *argv[] = { "keel", "true", NULL };
+
+	CHECK(run(argv, ARGC(argv), no_env) == 0);
 	CHECK(keel_opts.verbosity == 1);
 	CHECK(!keel_opts.subreaper && !keel_opts.group);
 	CHECK(keel_opts.grace == 5000);
@@ -61,8 +65,10 @@ TEST(options_table_consistent)
 
 TEST(options_tini_flags)
 {
-	CHECK(PARSE(no_env, "-s", "-g", "-w", "-vv", "-v", "-p", "SIGKILL",
-		    "-e", "143", "-e3", "--", "prog", "--", "-x") == 0);
+	char *argv[] = { "keel", "-s", "-g", "-w", "-vv", "-v", "-p", "SIGKILL",
+			 "-e", "143", "-e3", "--", "prog", "--", "-x", NULL };
+
+	CHECK(run(argv, ARGC(argv), no_env) == 0);
 	CHECK(keel_opts.subreaper && keel_opts.group && keel_opts.warn_reap);
 	CHECK(keel_opts.verbosity == 4); /* 1 + three -v */
 	CHECK(keel_opts.pdeathsig == SIGKILL);
