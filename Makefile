@@ -2,7 +2,11 @@
 #   make            build/keel (static, musl) with build/libkeel.so inside it
 #   make test       every test suite; ends with "N passed, M failed"
 #   make bench      the side-by-side benchmarks; writes docs/BENCHMARKS.md
-#   V=1             show full commands;  SANITIZER=address|undefined  for tests
+#   make fuzz       each libFuzzer harness in tests/fuzz for FUZZ_SECONDS (60)
+#   V=1             show full commands
+#   SANITIZER=address,undefined  for tests: the unit runner and the fuzz
+#                   replays on glibc under both, keel, libkeel.so and the
+#                   test programs under UBSan (see SAN_FLAGS below)
 #   SHIM_STRIP=     keep libkeel.so's symbols (perf, gdb); keel embeds the .so,
 #                   so it is stripped by default
 # Sources are found by wildcard: a new .c file in a folder needs no edit here.
@@ -58,12 +62,38 @@ SHIM_LDFLAGS := $(SHIM_STRIP) -shared -nostdlib -Wl,--version-script=shim/libkee
              -Wl,-z,noseparate-code -Wl,--gc-sections
 SHIM_LIBS := -lgcc
 
+# SANITIZER=address,undefined (any list -fsanitize takes). A finding stops
+# the program: UBSan's default is to print and carry on, which no test sees.
+comma     := ,
+SAN_LIST  := $(subst $(comma), ,$(SANITIZER))
+SAN_FLAGS := $(if $(SANITIZER),-fsanitize=$(SANITIZER) \
+             -fno-sanitize-recover=all -fno-omit-frame-pointer)
+# keel and libkeel.so cannot take ASan (static musl; a malloc of their
+# own) but can take UBSan without its runtime: a trap at each check, so
+# undefined behaviour stops keel or the program with SIGILL where the pid1,
+# shim and guard suites see it. (No message: rebuild the code in question
+# on the host to learn which check.)
+BIN_SAN   := $(if $(filter undefined,$(SAN_LIST)),-fsanitize=undefined \
+             -fsanitize-undefined-trap-on-error)
+# The SANITIZER= of the last build: what depends on it is rebuilt when it
+# changes (make would otherwise keep objects built the other way).
+SAN_STAMP := $(BUILD)/sanitizer.stamp
+ifneq ($(SANITIZER),$(shell cat $(SAN_STAMP) 2>/dev/null))
+$(shell mkdir -p $(BUILD) && echo '$(SANITIZER)' > $(SAN_STAMP))
+endif
+
 # Tests: host (glibc) and musl programs the suites run under the shim.
+# Every one of them runs with libkeel.so preloaded (the shim suite, and the
+# pid1 and guard suites under keel, which injects it): ASan, which brings
+# its own malloc and must be the first library loaded, cannot work there
+# and would take away the malloc under test. They get UBSan only.
+TEST_SAN  := $(if $(filter undefined,$(SAN_LIST)),-fsanitize=undefined \
+             -fno-sanitize-recover=undefined)
 TEST_CFLAGS := -std=gnu11 -O1 -g -Wall -Wextra -Werror -Wno-unused-result \
              -Wno-alloc-size-larger-than -Wno-use-after-free -Wno-free-nonheap-object \
              -Wno-array-bounds -Wno-stringop-overflow -Wno-unused-parameter \
              -fno-builtin-malloc -fno-builtin-calloc -fno-builtin-realloc \
-             -fno-builtin-free -pthread $(if $(SANITIZER),-fsanitize=$(SANITIZER))
+             -fno-builtin-free -pthread $(TEST_SAN)
 UNIT_SRC  := $(wildcard tests/unit/*.c)
 UNIT_OBJ  := $(UNIT_SRC:%.c=$(BUILD)/%.o)
 TEST_PROGS := $(patsubst tests/%.c,$(BUILD)/tests/%,$(wildcard tests/pid1/*.c tests/shim/*.c tests/guard/*.c tests/bench/*.c tests/vm/*.c))
@@ -75,13 +105,13 @@ all: $(BUILD)/keel $(BUILD)/libkeel.so
 $(BUILD)/libkeel.so: $(SHIM_OBJ) shim/libkeel.map
 	$(call msg,LD,$@)$(CC) $(SHIM_LDFLAGS) -o $@ $(SHIM_OBJ) $(SHIM_LIBS)
 
-$(BUILD)/shim/%.o: shim/%.c
+$(BUILD)/shim/%.o: shim/%.c $(SAN_STAMP)
 	@mkdir -p $(@D)
-	$(call msg,CC,$@)$(CC) $(SHIM_CFLAGS) $(DEPS) -c -o $@ $<
+	$(call msg,CC,$@)$(CC) $(SHIM_CFLAGS) $(BIN_SAN) $(DEPS) -c -o $@ $<
 
-$(BUILD)/shim-common/%.o: %.c
+$(BUILD)/shim-common/%.o: %.c $(SAN_STAMP)
 	@mkdir -p $(@D)
-	$(call msg,CC,$@)$(CC) $(SHIM_CFLAGS) $(DEPS) -c -o $@ $<
+	$(call msg,CC,$@)$(CC) $(SHIM_CFLAGS) $(BIN_SAN) $(DEPS) -c -o $@ $<
 
 # --- the init ---------------------------------------------------------------
 $(BUILD)/keel: $(INIT_OBJ) $(INIT_LIBS)
@@ -91,9 +121,9 @@ $(BUILD)/libseccomp.a: $(SECCOMP_A)
 	@mkdir -p $(@D)
 	$(call msg,OBJCOPY,$@)$(OBJCOPY) --remove-section=.eh_frame $< $@
 
-$(BUILD)/init/%.o: init/%.c $(KINC)/.stamp
+$(BUILD)/init/%.o: init/%.c $(KINC)/.stamp $(SAN_STAMP)
 	@mkdir -p $(@D)
-	$(call msg,CC,$@)$(MUSL_CC) $(INIT_CFLAGS) $(DEPS) -c -o $@ $<
+	$(call msg,CC,$@)$(MUSL_CC) $(INIT_CFLAGS) $(BIN_SAN) $(DEPS) -c -o $@ $<
 
 # init/*.S may .incbin the shim (keel carries libkeel.so inside itself) and
 # keel's own seccomp filter, which libseccomp compiles here, once, rather
@@ -123,9 +153,9 @@ $(BUILD)/init/seccomp_table.o: $(if $(SECCOMP_A),$(BUILD)/seccomp_table.h)
 $(SELF_BPF): $(BUILD)/seccomp_self_gen
 	$(call msg,GEN,$@)$< > $@.tmp && mv $@.tmp $@
 
-$(BUILD)/init-common/%.o: %.c $(KINC)/.stamp
+$(BUILD)/init-common/%.o: %.c $(KINC)/.stamp $(SAN_STAMP)
 	@mkdir -p $(@D)
-	$(call msg,CC,$@)$(MUSL_CC) $(INIT_CFLAGS) $(DEPS) -c -o $@ $<
+	$(call msg,CC,$@)$(MUSL_CC) $(INIT_CFLAGS) $(BIN_SAN) $(DEPS) -c -o $@ $<
 
 $(KINC)/.stamp:
 	@mkdir -p $(KINC)
@@ -134,22 +164,91 @@ $(KINC)/.stamp:
 	$(Q)if [ -f /usr/include/seccomp.h ]; then cp /usr/include/seccomp*.h $(KINC)/; fi
 	@touch $@
 
+$(SAN_STAMP):
+	@mkdir -p $(@D)
+	@echo '$(SANITIZER)' > $@
+
+# --- host builds: sanitizers and fuzzing ------------------------------------
+# ASan and libFuzzer need glibc, and keel is static musl, so the init's
+# logic (every file of init/ and common/ but main.c) is also compiled for
+# the host, into an archive from which a program links only what it uses:
+#   build/host/  $(CC) with SANITIZER=: the unit runner when SANITIZER is
+#                set, and the fuzz harnesses' replay programs (make test)
+#   build/fuzz/  clang with libFuzzer, ASan and UBSan (make fuzz)
+HOST      := $(BUILD)/host
+FUZZ      := $(BUILD)/fuzz
+FUZZ_CC   ?= clang
+FUZZ_SECONDS ?= 60
+HOST_SRC  := $(filter-out init/main.c,$(INIT_SRC)) $(COMMON_SRC)
+HOST_BASE := $(WARN) -O1 -g -D_GNU_SOURCE -I. -I$(BUILD) \
+             $(if $(SECCOMP_A),-DKEEL_HAVE_SECCOMP=1)
+HOST_CFLAGS := $(HOST_BASE) $(SAN_FLAGS)
+FUZZ_CFLAGS := $(HOST_BASE) -fsanitize=fuzzer-no-link,address,undefined \
+             -fno-sanitize-recover=all -fno-omit-frame-pointer
+FUZZ_NAMES := $(patsubst tests/fuzz/fuzz_%.c,%,$(wildcard tests/fuzz/fuzz_*.c))
+FUZZERS   := $(FUZZ_NAMES:%=$(FUZZ)/fuzz_%)
+REPLAYS   := $(FUZZ_NAMES:%=$(BUILD)/tests/fuzz/fuzz_%)
+HOST_GEN  := $(if $(SECCOMP_A),$(BUILD)/seccomp_table.h)
+
+$(HOST)/%.o: %.c $(SAN_STAMP) $(HOST_GEN)
+	@mkdir -p $(@D)
+	$(call msg,CC,$@)$(CC) $(HOST_CFLAGS) $(HOST_INC) $(DEPS) -c -o $@ $<
+$(HOST)/tests/unit/%.o: HOST_INC := -Itests/unit
+
+$(HOST)/%.o: %.S $(BUILD)/libkeel.so $(SELF_BPF)
+	@mkdir -p $(@D)
+	$(call msg,AS,$@)$(CC) -DLIBKEEL_PATH='"$(BUILD)/libkeel.so"' \
+		-DSELF_BPF_PATH='"$(SELF_BPF)"' -c -o $@ $<
+
+$(FUZZ)/obj/%.o: %.c $(HOST_GEN)
+	@mkdir -p $(@D)
+	$(call msg,CC,$@)$(FUZZ_CC) $(FUZZ_CFLAGS) $(DEPS) -c -o $@ $<
+
+$(HOST)/libinit.a: $(HOST_SRC:%.c=$(HOST)/%.o) $(INIT_ASM:%.S=$(HOST)/%.o)
+	$(call msg,AR,$@)rm -f $@ && ar rcs $@ $^
+
+$(FUZZ)/libinit.a: $(HOST_SRC:%.c=$(FUZZ)/obj/%.o)
+	$(call msg,AR,$@)rm -f $@ && ar rcs $@ $^
+
+# A harness with libFuzzer's main, and the same harness with replay.c's,
+# which runs files through it once (tests/fuzz/replay.sh, in make test).
+$(FUZZ)/fuzz_%: tests/fuzz/fuzz_%.c tests/fuzz/fuzz.h $(FUZZ)/libinit.a
+	$(call msg,LD,$@)$(FUZZ_CC) $(FUZZ_CFLAGS) -fsanitize=fuzzer -o $@ $< \
+		$(FUZZ)/libinit.a
+
+$(REPLAYS): $(BUILD)/tests/fuzz/fuzz_%: $(HOST)/tests/fuzz/fuzz_%.o \
+		$(HOST)/tests/fuzz/replay.o $(HOST)/libinit.a
+	@mkdir -p $(@D)
+	$(call msg,LD,$@)$(CC) $(HOST_CFLAGS) -o $@ $^ $(SECCOMP_A)
+
+fuzz: $(FUZZERS)
+	$(Q)tests/fuzz/run $(FUZZ_SECONDS) $(FUZZ_NAMES)
+
 # --- tests ------------------------------------------------------------------
-$(BUILD)/unit: $(UNIT_OBJ) $(filter-out $(BUILD)/init/main.o,$(INIT_OBJ)) $(INIT_LIBS)
-	$(call msg,LD,$@)$(MUSL_CC) -static -o $@ $^
+# The unit runner: static musl like keel; with SANITIZER, on glibc from the
+# host archive (the sanitizers' runtimes need glibc).
+ifeq ($(SANITIZER),)
+$(BUILD)/unit: $(UNIT_OBJ) $(filter-out $(BUILD)/init/main.o,$(INIT_OBJ)) \
+		$(INIT_LIBS) $(SAN_STAMP)
+	$(call msg,LD,$@)$(MUSL_CC) -static -o $@ $(filter-out $(SAN_STAMP),$^)
+else
+$(BUILD)/unit: $(UNIT_SRC:%.c=$(HOST)/%.o) $(HOST)/libinit.a $(SAN_STAMP)
+	$(call msg,LD,$@)$(CC) $(HOST_CFLAGS) -o $@ \
+		$(filter-out $(SAN_STAMP),$^) $(SECCOMP_A)
+endif
 
 $(BUILD)/tests/unit/%.o: tests/unit/%.c $(KINC)/.stamp
 	@mkdir -p $(@D)
 	$(call msg,CC,$@)$(MUSL_CC) $(INIT_CFLAGS) -Itests/unit $(DEPS) -c -o $@ $<
 
-$(BUILD)/tests/%: tests/%.c
+$(BUILD)/tests/%: tests/%.c $(SAN_STAMP)
 	@mkdir -p $(@D)
 	$(call msg,CC,$@)$(CC) $(TEST_CFLAGS) -o $@ $< -lm
 
 # The same shim test programs linked against musl: the shim must load there.
 $(BUILD)/tests/musl/%: tests/shim/%.c
 	@mkdir -p $(@D)
-	$(call msg,CC,$@)$(MUSL_CC) $(filter-out -fsanitize=%,$(TEST_CFLAGS)) -o $@ $< -lm
+	$(call msg,CC,$@)$(MUSL_CC) $(filter-out -fsanitize%,$(TEST_CFLAGS)) -o $@ $< -lm
 
 $(filter $(BUILD)/tests/shim/%,$(TEST_PROGS)) $(MUSL_PROGS): tests/shim/rss.h
 
@@ -177,13 +276,13 @@ $(BUILD)/tests/seccomp/table_eq_cut: tests/seccomp/table_eq.c \
 		$(BUILD)/init/seccomp_table.o $(BUILD)/init/compat_fortify.o \
 		$(INIT_LIBS)
 
-test-programs: $(TEST_PROGS) $(MUSL_PROGS) $(SECCOMP_EQ)
+test-programs: $(TEST_PROGS) $(MUSL_PROGS) $(SECCOMP_EQ) $(REPLAYS)
 
-SUITES ?= unit pid1 shim guard vm images
+SUITES ?= unit fuzz pid1 shim guard vm images
 test: all $(BUILD)/unit test-programs
 	$(Q)tests/run $(SUITES)
 
-test-unit test-pid1 test-shim test-guard test-vm test-images: all $(BUILD)/unit test-programs
+test-unit test-fuzz test-pid1 test-shim test-guard test-vm test-images: all $(BUILD)/unit test-programs
 	$(Q)tests/run $(@:test-%=%)
 
 # --- benchmarks, docs, install ---------------------------------------------
@@ -191,7 +290,7 @@ test-unit test-pid1 test-shim test-guard test-vm test-images: all $(BUILD)/unit 
 # this rule's shorter stem wins over the generic tests rule.
 BENCH_PROGS := $(patsubst tests/bench/%.c,$(BUILD)/tests/bench/%,$(wildcard tests/bench/*.c))
 
-$(BUILD)/tests/bench/%: tests/bench/%.c tests/bench/bench.h
+$(BUILD)/tests/bench/%: tests/bench/%.c tests/bench/bench.h $(SAN_STAMP)
 	@mkdir -p $(@D)
 	$(call msg,CC,$@)$(CC) $(TEST_CFLAGS) -O2 -o $@ $< -lm
 
@@ -217,8 +316,9 @@ install: all
 clean:
 	rm -rf $(BUILD)
 
-.PHONY: all test test-programs test-unit test-pid1 test-shim test-guard \
-        test-vm test-images bench bench-quick docs check-docs install clean
+.PHONY: all test test-programs test-unit test-fuzz test-pid1 test-shim \
+        test-guard test-vm test-images fuzz bench bench-quick docs check-docs \
+        install clean
 
 -include $(shell find $(BUILD) -name '*.d' 2>/dev/null)
 

@@ -217,7 +217,10 @@ int heapscan_each(int dirfd, unsigned flags, heapscan_fn fn, void *arg,
 			hs.slot[n++] = hs.slot[i];
 	for (size_t i = n; i < hs.cap; i++)
 		hs.slot[i].st = NULL;	/* moved, or never had one */
-	qsort(hs.slot, n, sizeof(*hs.slot), heapscan_by_pid);
+	/* an empty folder leaves no table: qsort's array may not be NULL
+	 * even when empty (C11 7.1.4, 7.22.5) */
+	if (n)
+		qsort(hs.slot, n, sizeof(*hs.slot), heapscan_by_pid);
 	for (size_t i = 0; i < n; i++) {
 		struct heapscan_pid *e = &hs.slot[i];
 

@@ -67,7 +67,9 @@ static int options_signal(const char *s, int *sig)
 	return signame_parse(s, sig);
 }
 
-/* Copies the next comma-separated item of *s into buf; 0 at the end. */
+/* Copies the next comma-separated item of *s into buf: 1, 0 at the end,
+ * or -1 for an item longer than buf (cut short, it could read as another
+ * valid value: "0000...0001000" as 1). */
 static int options_item(const char **s, char *buf, size_t len)
 {
 	const char *p = *s, *end;
@@ -78,7 +80,7 @@ static int options_item(const char **s, char *buf, size_t len)
 	end = strchr(p, ',');
 	n = end ? (size_t)(end - p) : strlen(p);
 	if (n >= len)
-		n = len - 1;
+		return -1;
 	memcpy(buf, p, n);
 	buf[n] = '\0';
 	*s = end ? end + 1 : p + strlen(p);
@@ -89,24 +91,26 @@ static int options_exit_list(const char *s, struct keel_exit_set *set)
 {
 	char item[32];
 	uint64_t code;
+	int more;
 
 	if (!*s)
 		return -1;
-	while (options_item(&s, item, sizeof(item))) {
+	while ((more = options_item(&s, item, sizeof(item))) > 0) {
 		if (parse_u64(item, &code) || code > 255)
 			return -1;
 		set->bits[code / 8] |= (uint8_t)(1u << (code % 8));
 	}
-	return 0;
+	return more;
 }
 
 static int options_rewrite_list(const char *s, struct keel_rewrite *rw)
 {
 	char item[64];
+	int more;
 
 	if (!*s)
 		return -1;
-	while (options_item(&s, item, sizeof(item))) {
+	while ((more = options_item(&s, item, sizeof(item))) > 0) {
 		char *colon = strchr(item, ':');
 		int from, to = 0;
 
@@ -120,7 +124,7 @@ static int options_rewrite_list(const char *s, struct keel_rewrite *rw)
 			return -1;
 		rw->to[from] = to ? to : -1;
 	}
-	return 0;
+	return more;
 }
 
 /* Is s one of the words of "a|b|/path", in any case? "/path" admits

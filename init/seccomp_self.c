@@ -29,6 +29,12 @@ unsigned seccomp_self_refused(void)
 	return __atomic_load_n(&seccomp_self_count, __ATOMIC_RELAXED);
 }
 
+/* The kernel's si_code for a filter's SIGSYS; glibc's <signal.h> lacks
+ * it, and the init is also built on glibc for the sanitizers. */
+#ifndef SYS_SECCOMP
+#define SYS_SECCOMP 1
+#endif
+
 #define SECCOMP_SELF_LOGGED_MAX 1024
 #define SECCOMP_SELF_MESSAGES_MAX 16
 

@@ -22,9 +22,13 @@ static int run(char **argv, int argc, char **envp)
 
 static char *no_env[] = { NULL };
 
+/* A test that reads keel_opts.argv keeps its argv in an array of its own:
+ * PARSE's compound literal ends with the CHECK it is written in. */
 TEST(options_defaults)
 {
-	CHECK(PARSE(no_env, "true") == 0);
+	char *argv[] = { "keel", "true", NULL };
+
+	CHECK(run(argv, ARGC(argv), no_env) == 0);
 	CHECK(keel_opts.verbosity == 1);
 	CHECK(!keel_opts.subreaper && !keel_opts.group);
 	CHECK(keel_opts.grace == 5000);
@@ -61,8 +65,10 @@ TEST(options_table_consistent)
 
 TEST(options_tini_flags)
 {
-	CHECK(PARSE(no_env, "-s", "-g", "-w", "-vv", "-v", "-p", "SIGKILL",
-		    "-e", "143", "-e3", "--", "prog", "--", "-x") == 0);
+	char *argv[] = { "keel", "-s", "-g", "-w", "-vv", "-v", "-p", "SIGKILL",
+			 "-e", "143", "-e3", "--", "prog", "--", "-x", NULL };
+
+	CHECK(run(argv, ARGC(argv), no_env) == 0);
 	CHECK(keel_opts.subreaper && keel_opts.group && keel_opts.warn_reap);
 	CHECK(keel_opts.verbosity == 4); /* 1 + three -v */
 	CHECK(keel_opts.pdeathsig == SIGKILL);
@@ -178,6 +184,11 @@ TEST(options_bad_input)
 	CHECK(REFUSED("-r 15:NOPE: ", "-r", "15:NOPE", "p"));
 	CHECK(REFUSED("-e 256: ", "-e", "256", "p"));
 	CHECK(REFUSED("-e -1: ", "-e", "-1", "p"));
+	/* an item longer than the parser's buffer: cut short, it read as
+	 * another value (1, and 9) */
+	CHECK(REFUSED("-e 0", "-e", "0000000000000000000000000000001000", "p"));
+	CHECK(REFUSED("-r TERM:0", "-r",
+		      "TERM:00000000000000000000000000000000000000000000000000000000091", "p"));
 	CHECK(REFUSED("-x: unknown option", "-x", "p"));
 	CHECK(REFUSED("-x: unknown option", "-vx", "p"));
 	CHECK(REFUSED("--nope: unknown option", "--nope", "p"));
