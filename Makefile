@@ -129,10 +129,10 @@ $(BUILD)/init/%.o: init/%.c $(KINC)/.stamp $(SAN_STAMP)
 # keel's own seccomp filter, which libseccomp compiles here, once, rather
 # than at every start of PID 1.
 SELF_BPF := $(BUILD)/seccomp_self.bpf
-$(BUILD)/init/%.o: init/%.S $(BUILD)/libkeel.so $(SELF_BPF)
+$(BUILD)/init/%.o: init/%.S $(BUILD)/libkeel.so $(SELF_BPF) LICENSE
 	@mkdir -p $(@D)
 	$(call msg,AS,$@)$(MUSL_CC) -DLIBKEEL_PATH='"$(BUILD)/libkeel.so"' \
-		-DSELF_BPF_PATH='"$(SELF_BPF)"' -c -o $@ $<
+		-DSELF_BPF_PATH='"$(SELF_BPF)"' -DLICENSE_PATH='"LICENSE"' -c -o $@ $<
 
 $(BUILD)/seccomp_self_gen: $(BUILD)/init/gen/seccomp_self_gen.o \
 		$(BUILD)/init/seccomp_self_rules.o $(BUILD)/init/compat_fortify.o \
@@ -195,10 +195,10 @@ $(HOST)/%.o: %.c $(SAN_STAMP) $(HOST_GEN)
 	$(call msg,CC,$@)$(CC) $(HOST_CFLAGS) $(HOST_INC) $(DEPS) -c -o $@ $<
 $(HOST)/tests/unit/%.o: HOST_INC := -Itests/unit
 
-$(HOST)/%.o: %.S $(BUILD)/libkeel.so $(SELF_BPF)
+$(HOST)/%.o: %.S $(BUILD)/libkeel.so $(SELF_BPF) LICENSE
 	@mkdir -p $(@D)
 	$(call msg,AS,$@)$(CC) -DLIBKEEL_PATH='"$(BUILD)/libkeel.so"' \
-		-DSELF_BPF_PATH='"$(SELF_BPF)"' -c -o $@ $<
+		-DSELF_BPF_PATH='"$(SELF_BPF)"' -DLICENSE_PATH='"LICENSE"' -c -o $@ $<
 
 $(FUZZ)/obj/%.o: %.c $(HOST_GEN)
 	@mkdir -p $(@D)

@@ -18,6 +18,8 @@
 #define KEEL_VERSION "0.1.0"
 
 extern char **environ;
+/* LICENSE, embedded by init/license.S */
+extern const char keel_license[];
 
 /* `keel NAME ...` subcommands; the one place argv[1] is dispatched on. */
 static const struct {
@@ -76,10 +78,7 @@ static int main_actions(void)
 	} else if (keel_opts.version) {
 		printf("keel version %s\n", KEEL_VERSION);
 	} else if (keel_opts.license) {
-		/* The project has no LICENSE file yet: name none here. */
-		puts("keel: see the LICENSE file distributed with keel.\n"
-		     "It behaves like tini and dumb-init; it shares no code "
-		     "with them.");
+		fputs(keel_license, stdout);
 	} else {
 		return -1;
 	}

@@ -25,6 +25,11 @@ const struct keel_opt_row options_rows[] = {
 
 const size_t options_count = sizeof(options_rows) / sizeof(options_rows[0]);
 
+/* The accepted word of each enumeration row, as the table spells it. */
+#define OPTIONS_WORD_MAX 16
+static char options_words[sizeof(options_rows) / sizeof(options_rows[0])]
+			 [OPTIONS_WORD_MAX];
+
 static const char *const options_nouns[] = {
 	[KEEL_OPT_action] = "takes no value",
 	[KEEL_OPT_count] = "not a verbosity level",
@@ -128,9 +133,11 @@ static int options_rewrite_list(const char *s, struct keel_rewrite *rw)
 }
 
 /* Is s one of the words of "a|b|/path", in any case? "/path" admits
- * absolute paths. Returns the word as the table spells it (or s, a path),
- * so every reader compares against one spelling; NULL when it is none. */
-static const char *options_enum(const char *s, const char *range)
+ * absolute paths. Returns the word as the table spells it (copied into
+ * word, one per row), so every reader compares against one spelling; or
+ * s, a path; NULL when it is none. */
+static const char *options_enum(const char *s, const char *range,
+				char word[OPTIONS_WORD_MAX])
 {
 	const char *p = range;
 
@@ -140,8 +147,12 @@ static const char *options_enum(const char *s, const char *range)
 
 		if (n == 5 && !strncmp(p, "/path", 5) && s[0] == '/')
 			return s;
-		if (strlen(s) == n && !strncasecmp(s, p, n))
-			return strndup(p, n);
+		if (strlen(s) == n && n < OPTIONS_WORD_MAX &&
+		    !strncasecmp(s, p, n)) {
+			memcpy(word, p, n);
+			word[n] = 0;
+			return word;
+		}
 		p += n + (end ? 1 : 0);
 	}
 	return NULL;
@@ -205,7 +216,8 @@ static int options_store(const struct keel_opt_row *row, const char *s)
 	case KEEL_OPT_rewrite_list:
 		return options_rewrite_list(s, dst);
 	case KEEL_OPT_enumeration:
-		if (!(s = options_enum(s, row->range)))
+		if (!(s = options_enum(s, row->range,
+				       options_words[row - options_rows])))
 			return -1;
 		*(const char **)dst = s;
 		return 0;

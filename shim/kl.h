@@ -119,7 +119,11 @@ struct kl_span {
 struct kl_segment {
 	uint64_t magic;
 	uint64_t pad[7];
-	uint8_t pcls[KL_SEG_PAGES];	/* small class + 1 per page, 0 = other */
+	/* small class + 1 per page, 0 = other. One more: a huge block aligned
+	 * to 4 MiB starts right after its header's segment, and free's class
+	 * lookup (kl_seg_of rounds p - 1 down) indexes one past the pages;
+	 * that byte is zero, as every byte of a huge header page is. */
+	uint8_t pcls[KL_SEG_PAGES + 1];
 	/* per free page, who used it last: small class + 1, 0 = large; set
 	 * when the page is freed, read when it is purged (stats per class) */
 	uint8_t origin[KL_SEG_PAGES];
