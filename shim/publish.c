@@ -134,7 +134,8 @@ static void publish_create(void)
 		stats_path[0] = 0;
 		return;
 	}
-	p->magic = KEEL_STATS_MAGIC;
+	/* the magic comes last (kl_stats_open): a reader that sees it sees
+	 * a published file */
 	p->version = KEEL_STATS_VERSION;
 	p->size = sizeof(*p);
 	p->pid = (uint32_t)pid;
@@ -152,6 +153,9 @@ void kl_stats_open(void)
 		return;
 	publish_create();
 	kl_stats_publish();
+	if (stats_pub)
+		__atomic_store_n(&stats_pub->magic, KEEL_STATS_MAGIC,
+				 __ATOMIC_RELEASE);
 }
 
 /* After the heap grew: publish again once it grew by a segment or more. */
