@@ -103,8 +103,16 @@ static bool preload_link_is_ours(const char *path)
 	       !memcmp(link, PRELOAD_LINK, sizeof(PRELOAD_LINK) - 1);
 }
 
-/* The memfd loaded at start, or a copy of it: a memfd "libkeel.so" of
- * the same size sealed against writes, as keel and this file make them. */
+/* Is it the very file this process was loaded from? */
+static bool preload_is_loaded(const struct statx *st)
+{
+	return st->stx_ino == pl.ino && st->stx_dev_major == pl.dev_major &&
+	       st->stx_dev_minor == pl.dev_minor;
+}
+
+/* This process's own fd N: the file loaded at start, or a copy this
+ * process put there (only it can have): a memfd "libkeel.so" of the same
+ * size sealed against writes, as keel and this file make them. */
 static bool preload_is_ours(int fd)
 {
 	struct statx st;
@@ -113,8 +121,7 @@ static bool preload_is_ours(int fd)
 
 	if (kl_statx(fd, "", &st) < 0)
 		return false;
-	if (st.stx_ino == pl.ino && st.stx_dev_major == pl.dev_major &&
-	    st.stx_dev_minor == pl.dev_minor)
+	if (preload_is_loaded(&st))
 		return true;
 	if ((st.stx_mode & KL_IFMT) != KL_IFREG || st.stx_size != pl.size)
 		return false;
@@ -187,17 +194,22 @@ void kl_preload_init(void)
 }
 
 /* A new descriptor of the library (close-on-exec; the caller places it):
- * the parent's, when it still holds one this process may open (nothing
- * written, one copy for all the children), else a new sealed memfd. */
+ * the parent's fd N when it is the very file this process was loaded from
+ * and this process may open it (nothing written, one copy for all the
+ * children: a Python child whose parent kept it), else a new sealed memfd
+ * written from the mapping. Nothing the parent could have changed since
+ * is taken: a parent may be of another user. */
 static int preload_copy(void)
 {
+	struct statx st;
 	char path[48];
 	int fd;
 
 	kl_snprintf(path, sizeof(path), "/proc/%d/fd/%d", kl_getppid(), pl.fd);
 	if (preload_link_is_ours(path)) {
 		fd = kl_open(path, O_RDONLY | O_NONBLOCK | O_CLOEXEC, 0);
-		if (fd >= 0 && preload_is_ours(fd))
+		if (fd >= 0 && kl_statx(fd, "", &st) == 0 &&
+		    preload_is_loaded(&st))
 			return fd;
 		if (fd >= 0)
 			kl_close(fd);
