@@ -1,8 +1,10 @@
-/* Allocator injection: picks libkeel.so next to keel, or keel's embedded copy
- * in a memfd, or the file KEEL_MALLOC names, and prepends it to LD_PRELOAD.
- * The memfd sits at a high fd so the app's low fds stay as it expects, and
- * /proc/self/fd/N keeps working on a read-only root, for any user, and
- * across the app's own execs (the fd is inherited, not close-on-exec). */
+/* Allocator injection: picks the file KEEL_MALLOC names, or libkeel.so as
+ * a file (the installed copy, else a private copy: inject_file.c), or, when
+ * no file system can hold one, keel's embedded copy in a memfd, and
+ * prepends it to LD_PRELOAD. The memfd sits at a high fd, inherited across
+ * exec, so the app's low fds stay as it expects and /proc/self/fd/N works
+ * on a read-only root for any user; a program that closes it before it
+ * execs gets it back from the shim's exec wrappers (shim/preload.c). */
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
@@ -22,22 +24,9 @@ extern const char keel_shim_start[], keel_shim_end[];
 /* Highest fd we place the memfd at: far from the app's range, but not so
  * high that the kernel grows every fd table of the app to reach it. */
 #define INJECT_FD_CAP 1023
-
-/* dirname(/proc/self/exe)/libkeel.so when it exists. */
-static int inject_beside(char *buf, size_t len)
-{
-	ssize_t n = readlink("/proc/self/exe", buf, len - 1);
-	char *slash;
-
-	if (n <= 0)
-		return -1;
-	buf[n] = '\0';
-	slash = strrchr(buf, '/');
-	if (!slash || (size_t)(slash - buf) + sizeof("/libkeel.so") > len)
-		return -1;
-	strcpy(slash, "/libkeel.so");
-	return access(buf, R_OK);
-}
+/* Linux 6.3: what vm.memfd_noexec=2 demands (not in musl's headers); it
+ * keeps the memfd from being exec'd, not from being mapped by ld.so. */
+#define INJECT_MFD_NOEXEC_SEAL 0x0008U
 
 /* The embedded copy in a memfd moved to a high fd; writes its path. */
 static int inject_memfd(char *buf, size_t len)
@@ -48,6 +37,9 @@ static int inject_memfd(char *buf, size_t len)
 	size_t done = 0;
 
 	fd = memfd_create("libkeel.so", MFD_ALLOW_SEALING);
+	if (fd < 0 && (errno == EINVAL || errno == EACCES))
+		fd = memfd_create("libkeel.so", MFD_ALLOW_SEALING |
+				  INJECT_MFD_NOEXEC_SEAL);
 	if (fd < 0) {
 		error("unable to create a memfd for libkeel.so: %s",
 		      strerror(errno));
@@ -148,10 +140,15 @@ int inject_prepare(void)
 			break;
 		}
 	}
+	/* A file first: its path works in every process, whatever it closes.
+	 * A private copy is removed when keel exits, so not in exec mode. */
 	if (malloc_opt[0] == '/') {
 		snprintf(shim, sizeof(shim), "%s", malloc_opt);
-	} else if (inject_beside(shim, sizeof(shim)) == 0) {
+	} else if (inject_installed(shim, sizeof(shim)) == 0) {
 		debug("using %s", shim);
+	} else if (strcmp(keel_opts.mode, "exec") &&
+		   inject_private_copy(shim, sizeof(shim)) == 0) {
+		debug("using a private copy: %s", shim);
 	} else if (inject_memfd(shim, sizeof(shim))) {
 		/* A container that starts without the allocator beats one
 		 * that does not start. */

@@ -4,6 +4,8 @@
 #ifndef KEEL_INJECT_H
 #define KEEL_INJECT_H
 
+#include <stddef.h>
+
 /* Reads keel_opts.malloc and PROGRAM (keel_opts.argv[0]). Returns 0 (also
  * when injection is skipped with a message), 2 for bad input (a KEEL_MALLOC
  * path that cannot be read), 1 for a system failure; the error is logged. */
@@ -17,6 +19,15 @@ enum inject_target {
 };
 
 enum inject_target inject_inspect(const char *path);
+
+/* libkeel.so installed beside keel or in PREFIX/lib/keel, when every part
+ * of its path is safe to trust: 0 and its real path in buf, else -1. */
+int inject_installed(char *buf, size_t len);
+
+/* A copy of the embedded libkeel.so in a new folder of keel's own on a
+ * file system that allows exec, removed when keel exits: 0 and its path
+ * in buf, else -1. */
+int inject_private_copy(char *buf, size_t len);
 
 /* PROGRAM resolved like execvp: as given when it has a '/', else through
  * PATH. Returns buf, or NULL when not found (execvp will say so). */

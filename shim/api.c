@@ -188,3 +188,115 @@ API int mallopt(int param, int value)
 		return value >= 0 && value <= (32 << 20);
 	return 1;
 }
+
+/* The exec family and the spawns: the same calls as libc's, after the
+ * library is made sure to reach the child (preload.c). Only a shim keel
+ * loaded from its memfd does anything more than forward. Cold: compiled
+ * for size, away from malloc's code. */
+#define API_EXEC API __attribute__((cold))
+
+API_EXEC int execve(const char *path, char *const argv[], char *const envp[])
+{
+	struct kl_exec x = { .op = KL_EXECVE, .path = path, .argv = argv,
+			     .envp = envp };
+	return kl_exec(&x);
+}
+
+API_EXEC int execv(const char *path, char *const argv[])
+{
+	return execve(path, argv, kl_environ());
+}
+
+API_EXEC int execvpe(const char *file, char *const argv[], char *const envp[])
+{
+	struct kl_exec x = { .op = KL_EXECVPE, .path = file, .argv = argv,
+			     .envp = envp };
+	return kl_exec(&x);
+}
+
+API_EXEC int execvp(const char *file, char *const argv[])
+{
+	return execvpe(file, argv, kl_environ());
+}
+
+API_EXEC int fexecve(int fd, char *const argv[], char *const envp[])
+{
+	struct kl_exec x = { .op = KL_FEXECVE, .fd = fd, .argv = argv,
+			     .envp = envp };
+	return kl_exec(&x);
+}
+
+/* execl, execle, execlp: the list into an array on the stack, as libc
+ * does; after execle's terminating null comes its environment. */
+#define API_ARGV(arg, argv, envp, with_envp)                               \
+	va_list ap;                                                        \
+	size_t argc = 1;                                                   \
+	va_start(ap, arg);                                                 \
+	while (va_arg(ap, const char *))                                   \
+		argc++;                                                    \
+	va_end(ap);                                                        \
+	char *argv[argc + 1];                                              \
+	argv[0] = (char *)arg;                                             \
+	va_start(ap, arg);                                                 \
+	for (size_t i = 1; i <= argc; i++)                                 \
+		argv[i] = va_arg(ap, char *);                              \
+	if (with_envp)                                                     \
+		envp = va_arg(ap, char *const *);                          \
+	va_end(ap)
+
+API_EXEC int execl(const char *path, const char *arg, ...)
+{
+	char *const *env = kl_environ();
+	API_ARGV(arg, argv, env, 0);
+	return execve(path, argv, env);
+}
+
+API_EXEC int execle(const char *path, const char *arg, ...)
+{
+	char *const *env;
+	API_ARGV(arg, argv, env, 1);
+	return execve(path, argv, env);
+}
+
+API_EXEC int execlp(const char *file, const char *arg, ...)
+{
+	char *const *env = kl_environ();
+	API_ARGV(arg, argv, env, 0);
+	return execvpe(file, argv, env);
+}
+
+API_EXEC int posix_spawn(int *pid, const char *path, const void *actions,
+		    const void *attr, char *const argv[], char *const envp[])
+{
+	struct kl_exec x = { .op = KL_SPAWN, .path = path, .argv = argv,
+			     .envp = envp, .pid = pid, .actions = actions,
+			     .attr = attr };
+	return kl_exec(&x);
+}
+
+API_EXEC int posix_spawnp(int *pid, const char *file, const void *actions,
+		     const void *attr, char *const argv[], char *const envp[])
+{
+	struct kl_exec x = { .op = KL_SPAWNP, .path = file, .argv = argv,
+			     .envp = envp, .pid = pid, .actions = actions,
+			     .attr = attr };
+	return kl_exec(&x);
+}
+
+API_EXEC int system(const char *command)
+{
+	int (*fn)(const char *);
+
+	kl_exec_mend();
+	fn = (int (*)(const char *))kl_exec_next(KL_SYSTEM);
+	return fn ? fn(command) : -1;
+}
+
+API_EXEC void *popen(const char *command, const char *mode)
+{
+	void *(*fn)(const char *, const char *);
+
+	kl_exec_mend();
+	fn = (void *(*)(const char *, const char *))kl_exec_next(KL_POPEN);
+	return fn ? fn(command, mode) : 0;
+}

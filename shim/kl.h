@@ -38,6 +38,13 @@ int kl_statx(int fd, const char *path, struct statx *out);
 long kl_getrandom(void *buf, size_t len);
 int kl_getpid(void);
 unsigned kl_geteuid(void);
+int kl_getppid(void);
+int kl_memfd_create(const char *name, unsigned flags);
+long kl_fcntl(int fd, int cmd, long arg);
+int kl_dup3(int fd, int to, int flags);
+long kl_readlink(const char *path, char *buf, size_t len);
+/* returns only on failure, with -errno */
+int kl_execve(const char *path, char *const argv[], char *const envp[]);
 uint64_t kl_now_ms(void);
 void kl_sleep_ms(uint64_t ms);
 long kl_futex(volatile uint32_t *uaddr, int op, uint32_t val, uint64_t ms);
@@ -388,6 +395,29 @@ void kl_stats_close(void);
 void kl_stats_mallinfo(size_t out[10]);
 void kl_fork_register(void);
 extern KL_HIDDEN uint64_t kl_trims;
+
+/* --- exec and spawn wrappers (preload.c, next.c) ------------------------ */
+enum kl_exec_op {
+	KL_EXECVE, KL_EXECVPE, KL_FEXECVE, KL_SPAWN, KL_SPAWNP, KL_SYSTEM,
+	KL_POPEN, KL_EXEC_OPS
+};
+/* One exec or spawn: what api.c's wrappers pass on. */
+struct kl_exec {
+	enum kl_exec_op op;
+	const char *path;	/* or the file execvpe searches */
+	int fd;			/* fexecve */
+	char *const *argv, *const *envp;
+	int *pid;		/* posix_spawn */
+	const void *actions, *attr;
+};
+void kl_preload_init(void);
+int kl_exec(const struct kl_exec *x);
+void kl_exec_mend(void);
+void *kl_exec_next(enum kl_exec_op op);
+void kl_exec_resolve(void);
+char **kl_environ(void);
+/* dlsym(RTLD_NEXT, name) without libdl; 0 when not found */
+void *kl_next(const char *name);
 
 void *memcpy(void *d, const void *s, size_t n);
 void *memset(void *d, int c, size_t n);

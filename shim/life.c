@@ -20,9 +20,11 @@ void kl_boot(void)
 	__atomic_store_n(&life_booted, true, __ATOMIC_RELEASE);
 }
 
-/* Lock order: thread registry, size classes in order, heap, metadata. */
+/* Lock order: thread registry, size classes in order, heap, metadata.
+ * First (once), the exec wrappers' libc functions, while no lock is held. */
 static void life_prepare(void)
 {
+	kl_exec_resolve();
 	kl_lock(&kl_threads_lock);
 	kl_small_fork_lock(true);
 	kl_lock(&kl_heap_lock);
@@ -76,6 +78,7 @@ __attribute__((constructor)) static void life_init(void)
 	else if (pthread_atfork)
 		pthread_atfork(life_prepare, life_parent, life_child);
 	kl_stats_map_control();
+	kl_preload_init();
 	__atomic_store_n(&kl_ctor_done, true, __ATOMIC_RELEASE);
 	kl_purger_kick();
 }

@@ -128,6 +128,36 @@ unsigned kl_geteuid(void)
 	return (unsigned)SC(__NR_geteuid, 0, 0, 0, 0, 0, 0);
 }
 
+int kl_getppid(void)
+{
+	return (int)SC(__NR_getppid, 0, 0, 0, 0, 0, 0);
+}
+
+int kl_memfd_create(const char *name, unsigned flags)
+{
+	return (int)SC(__NR_memfd_create, name, flags, 0, 0, 0, 0);
+}
+
+long kl_fcntl(int fd, int cmd, long arg)
+{
+	return SC(__NR_fcntl, fd, cmd, arg, 0, 0, 0);
+}
+
+int kl_dup3(int fd, int to, int flags)
+{
+	return (int)SC(__NR_dup3, fd, to, flags, 0, 0, 0);
+}
+
+long kl_readlink(const char *path, char *buf, size_t len)
+{
+	return SC(__NR_readlinkat, -100 /* AT_FDCWD */, path, buf, len, 0, 0);
+}
+
+int kl_execve(const char *path, char *const argv[], char *const envp[])
+{
+	return (int)SC(__NR_execve, path, argv, envp, 0, 0, 0);
+}
+
 struct kl_timespec {
 	long sec, nsec;
 };
