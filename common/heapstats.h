@@ -19,6 +19,11 @@
 #define KEEL_STATS_PATH_MAX 256
 #define KEEL_STATS_BASE_MAX (KEEL_STATS_PATH_MAX - 80)
 #define KEEL_CONTROL_FILE "control"
+/* A FIFO keel reads and anyone may write: a shim that saw usage pass the
+ * soft limit as its heap grew writes a byte there to make keel look now
+ * (keel acts only on usage it reads itself). */
+#define KEEL_WAKE_FILE "wake"
+#define KEEL_USAGE_PATH_MAX 256
 
 #define KEEL_STATS_MAGIC 0x5441545350454548ull /* "HEAPSTAT" */
 #define KEEL_CONTROL_MAGIC 0x4c52544e4f434b4bull /* "KKCONTRL" */
@@ -76,6 +81,20 @@ struct keel_control {
 	uint32_t keel_pid;
 	uint32_t reserved;
 	uint64_t keel_start_time;
+	/* The check at growth (shim/guard.c). The cgroup file that holds
+	 * usage in bytes, as keel reads it ("" = none): a shim reads it each
+	 * time its heap takes a new segment or huge mapping. */
+	char usage_path[KEEL_USAGE_PATH_MAX];
+	/* Usage when keel last trimmed, while over the soft limit; 0 under
+	 * it. keel trims again when usage rises by a twentieth of the soft
+	 * limit: a shim wakes it only when it would. */
+	uint64_t trim_usage;
+	/* Nonzero from a trim until its report is written. */
+	uint32_t report_pending;
+	/* Futex word: keel bumps it and wakes the waiters each time it has
+	 * answered the wake-ups written before: looked at usage, and if
+	 * that trimmed, written the report. */
+	uint32_t wake_served;
 };
 
 #endif

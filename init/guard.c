@@ -1,7 +1,9 @@
 /* guard: keeps the cgroup under the soft limit without the OOM killer. On a
  * crossing it bumps the control file's trim_epoch and wakes every shimmed
  * process's purger (a shared futex), then reports once they had time to
- * trim. Prefers kernel notifications; polls one open fd where it must. */
+ * trim. Prefers kernel notifications; polls one open fd where it must, and
+ * looks at once when a shim, which sees growth first, writes to the wake
+ * FIFO (shim/guard.c). */
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
@@ -43,6 +45,11 @@
 #define GUARD_REPORT_DELAY_MS 50
 /* Reports at most this often, unless usage rose by a tenth since. */
 #define GUARD_REPORT_EVERY_MS 10000
+/* A wake-up through the FIFO is only a hint to look at usage now: keel
+ * acts on what it reads itself. Anyone can write there, so after each
+ * wake-up the FIFO is left unwatched this long: a process writing in a
+ * loop costs PID 1 at most a thousand reads of usage a second. */
+#define GUARD_WAKE_QUIET_MS 1
 
 enum guard_watch { GUARD_WATCH_NONE, GUARD_WATCH_POLL, GUARD_WATCH_EVENTFD };
 
@@ -62,6 +69,9 @@ static struct {
 	uint64_t oom_kills;
 	struct keel_control *ctl;
 	int killed_by_keel;	/* keel's own SIGKILL sweep ran */
+	int wake_fd;		/* the wake FIFO, or -1 */
+	int wake_pending;	/* a wake-up not yet answered (wake_served) */
+	uint64_t wake_quiet_until_ms;
 } guard;	/* .bss, not 8 KB of .data: guard_init sets the fds to -1 */
 
 static uint64_t guard_now_ms(void)
@@ -81,7 +91,7 @@ static int guard_watch_v1(void)
 
 	efd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
 	if (efd < 0)
-		return -1;
+		return -errno;
 	snprintf(path, sizeof(path), "%s/cgroup.event_control", guard.cg.dir);
 	cfd = open(path, O_WRONLY | O_CLOEXEC);
 	if (cfd < 0)
@@ -89,7 +99,9 @@ static int guard_watch_v1(void)
 	n = snprintf(line, sizeof(line), "%d %d %llu", efd, guard.usage_fd,
 		     (unsigned long long)guard.soft);
 	if (write(cfd, line, (size_t)n) != n) {
+		n = errno;
 		close(cfd);
+		errno = n;
 		goto fail;
 	}
 	close(cfd);
@@ -97,8 +109,9 @@ static int guard_watch_v1(void)
 	guard.watch = GUARD_WATCH_EVENTFD;
 	return 0;
 fail:
+	n = errno;
 	close(efd);
-	return -1;
+	return -n;
 }
 
 /* v2: usage is polled; memory.events still wakes us early (POLLPRI) on
@@ -124,11 +137,36 @@ static int guard_next_timeout(void)
 
 	if (guard.report_due_ms && (!due || guard.report_due_ms < due))
 		due = guard.report_due_ms;
+	/* the FIFO is watched again when its quiet time is over */
+	if (guard.wake_quiet_until_ms > now &&
+	    (!due || guard.wake_quiet_until_ms < due))
+		due = guard.wake_quiet_until_ms;
 	if (due)
 		return due > now ? (int)(due - now) : 0;
 	if (guard.watch == GUARD_WATCH_POLL)
 		return GUARD_POLL_MS;
 	return guard.above ? GUARD_ABOVE_MS : -1;
+}
+
+/* Says to every shim waiting on wake_served that its wake-up has been
+ * answered. */
+static void guard_wake_answer(void)
+{
+	guard.wake_pending = 0;
+	if (!guard.ctl)
+		return;
+	__atomic_add_fetch(&guard.ctl->wake_served, 1, __ATOMIC_SEQ_CST);
+	syscall(SYS_futex, &guard.ctl->wake_served, FUTEX_WAKE, INT_MAX, NULL,
+		NULL, 0);
+}
+
+/* Whether a trim at usage now gets a report: at most one every 10 s,
+ * unless usage rose by a tenth of the soft limit since the last. */
+static int guard_report_wanted(uint64_t usage, uint64_t now)
+{
+	return !guard.last_report_ms ||
+	       now - guard.last_report_ms >= GUARD_REPORT_EVERY_MS ||
+	       usage > guard.last_report_usage + guard.soft / 10;
 }
 
 static void guard_trim(uint64_t usage)
@@ -140,10 +178,15 @@ static void guard_trim(uint64_t usage)
 	 * on every re-trim would let a fast grower reach the OOM killer */
 	if (guard.fail && !guard.settle_due_ms)
 		guard.settle_due_ms = now + GUARD_SETTLE_MS;
-	if (!guard.report_due_ms)
+	if (!guard.report_due_ms && guard_report_wanted(usage, now))
 		guard.report_due_ms = now + GUARD_REPORT_DELAY_MS;
 	if (!guard.ctl)
 		return;
+	/* what a shim compares with before it wakes keel, and whether it
+	 * should wait for a report */
+	__atomic_store_n(&guard.ctl->trim_usage, usage, __ATOMIC_RELAXED);
+	__atomic_store_n(&guard.ctl->report_pending, !!guard.report_due_ms,
+			 __ATOMIC_RELAXED);
 	__atomic_add_fetch(&guard.ctl->trim_epoch, 1, __ATOMIC_SEQ_CST);
 	/* shared (not private) futex: the waiters are other processes that
 	 * map the same file */
@@ -178,6 +221,9 @@ static int guard_check(void)
 	} else {
 		guard.above = 0;
 		guard_set_deny(0);
+		if (guard.ctl && guard.ctl->trim_usage)
+			__atomic_store_n(&guard.ctl->trim_usage, 0,
+					 __ATOMIC_RELAXED);
 	}
 	now = guard_now_ms();
 	if (guard.settle_due_ms && now >= guard.settle_due_ms) {
@@ -187,18 +233,21 @@ static int guard_check(void)
 	}
 	if (guard.report_due_ms && now >= guard.report_due_ms) {
 		guard.report_due_ms = 0;
-		if (!guard.last_report_ms ||
-		    now - guard.last_report_ms >= GUARD_REPORT_EVERY_MS ||
-		    usage > guard.last_report_usage + guard.soft / 10) {
-			guard.last_report_ms = now;
-			guard.last_report_usage = usage;
-			report_memory(&guard.cg, guard.soft,
-				      guard.last_trim_usage, usage,
-				      statsdir_fd(),
-				      guard.above ? "over the soft limit after trimming" :
-				      "soft limit crossed, trimmed");
-		}
+		guard.last_report_ms = now;
+		guard.last_report_usage = usage;
+		report_memory(&guard.cg, guard.soft, guard.last_trim_usage,
+			      usage, statsdir_fd(),
+			      guard.above ? "over the soft limit after trimming" :
+			      "soft limit crossed, trimmed");
+		if (guard.ctl)
+			__atomic_store_n(&guard.ctl->report_pending, 0,
+					 __ATOMIC_RELAXED);
 	}
+	/* a shim that woke keel waits until usage was looked at and, if
+	 * that trimmed, the report is out: it comes before the OOM kill
+	 * of a program that grows faster than anyone can trim */
+	if (guard.wake_pending && !guard.report_due_ms)
+		guard_wake_answer();
 	return guard_next_timeout();
 }
 
@@ -226,15 +275,55 @@ int guard_on_timeout(void)
 	return guard_check();
 }
 
+int guard_wake_fd(void)
+{
+	return guard.wake_quiet_until_ms > guard_now_ms() ? -1 : guard.wake_fd;
+}
+
+int guard_on_wake(void)
+{
+	char buf[4096];
+
+	/* a pipe holds 64 KiB at most: a bounded drain */
+	for (int i = 0; i < 16; i++)
+		if (read(guard.wake_fd, buf, sizeof(buf)) <= 0)
+			break;
+	debug("memory guard: woken through the FIFO");
+	guard.wake_pending = 1;
+	guard.wake_quiet_until_ms = guard_now_ms() + GUARD_WAKE_QUIET_MS;
+	return guard_check();
+}
+
+/* The check at growth: the shims read usage from the file keel reads,
+ * named in the control file, and wake keel through the FIFO. Whether
+ * both are there. */
+static int guard_growth_check(const char *usage_path)
+{
+	size_t n = strlen(usage_path);
+
+	guard.wake_fd = statsdir_wake_fd();
+	if (!guard.ctl || guard.wake_fd < 0)
+		return 0;
+	if (n >= sizeof(guard.ctl->usage_path)) {
+		info("memory guard: %s: a path too long for the shims; usage is not checked at growth",
+		     usage_path);
+		return 0;
+	}
+	/* the child has not started: no shim reads the file yet */
+	memcpy(guard.ctl->usage_path, usage_path, n + 1);
+	return 1;
+}
+
 int guard_init(const struct keel_guard_config *cfg, int *fd, short *events,
 	       int *timeout_ms)
 {
 	char path[PATH_MAX + 32];
 	const char *root = cfg->root ? cfg->root : "/";
-	int have_cg;
+	int have_cg, growth_check, v1_error = 0;
 
 	guard.usage_fd = -1;
 	guard.notify_fd = -1;
+	guard.wake_fd = -1;
 	*fd = -1;
 	*events = 0;
 	*timeout_ms = -1;
@@ -270,7 +359,9 @@ int guard_init(const struct keel_guard_config *cfg, int *fd, short *events,
 		guard.soft = 0;
 		return 0;
 	}
-	if (guard.cg.version == KEEL_CGROUP_V1 && guard_watch_v1() == 0) {
+	growth_check = guard_growth_check(path);
+	if (guard.cg.version == KEEL_CGROUP_V1 &&
+	    (v1_error = -guard_watch_v1()) == 0) {
 		*events = POLLIN;
 	} else if (guard.cg.version == KEEL_CGROUP_V1) {
 		guard.watch = GUARD_WATCH_POLL;
@@ -279,10 +370,26 @@ int guard_init(const struct keel_guard_config *cfg, int *fd, short *events,
 		*events = POLLPRI;
 	}
 	*fd = guard.notify_fd;
-	info("memory guard: soft limit %llu bytes of %llu (cgroup v%d, %s)",
+	info("memory guard: soft limit %llu bytes of %llu (cgroup v%d, %s%s)",
 	     (unsigned long long)guard.soft,
 	     (unsigned long long)guard.cg.limit, guard.cg.version,
-	     guard.watch == GUARD_WATCH_EVENTFD ? "threshold event" : "polling");
+	     guard.watch == GUARD_WATCH_EVENTFD ? "threshold event" :
+	     "polling every 50 ms",
+	     growth_check ? ", checked at growth" : "");
+	/* Without the threshold event a program growing at GiB/s goes from
+	 * the soft limit to the OOM killer between two polls. The shims'
+	 * check at growth makes up for it: then the fallback (v1 mounted
+	 * read-only, as Docker does) is said at -v, as every Docker start
+	 * on v1 would say it otherwise; without the check the gap is real,
+	 * and said at the default verbosity. */
+	if (guard.cg.version == KEEL_CGROUP_V1 && v1_error && growth_check)
+		info("memory guard: no usage threshold event (%s/cgroup.event_control: %s): polling usage every 50 ms, and shimmed processes check it as their heaps grow",
+		     guard.cg.dir, strerror(v1_error));
+	else if (guard.cg.version == KEEL_CGROUP_V1 && v1_error)
+		warning("memory guard: no usage threshold event (%s/cgroup.event_control: %s): polling usage every 50 ms only; a fast grower may meet the OOM killer first",
+			guard.cg.dir, strerror(v1_error));
+	else if (guard.watch == GUARD_WATCH_POLL && !growth_check)
+		warning("memory guard: polling usage every 50 ms only (shimmed processes cannot check it as their heaps grow); a fast grower may meet the OOM killer first");
 	/* usage may be over already */
 	*timeout_ms = guard_check();
 	return 0;

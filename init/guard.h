@@ -29,6 +29,13 @@ int guard_init(const struct keel_guard_config *cfg, int *fd, short *events,
 int guard_on_event(void);
 int guard_on_timeout(void);
 
+/* The wake FIFO (a shim saw usage pass the soft limit as its heap grew):
+ * the fd to poll for POLLIN now, -1 while there is none or it is left
+ * unwatched for a moment after a wake-up; and what to call when it is
+ * readable, which returns the next timeout too. */
+int guard_wake_fd(void);
+int guard_on_wake(void);
+
 /* keel sends SIGKILL to every process left (the end of the grace
  * period): from then on a SIGKILL death is not the OOM killer's doing. */
 void guard_killing_all(void);

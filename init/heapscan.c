@@ -126,7 +126,7 @@ static void heapscan_entry(struct heapscan *hs, const char *name)
 
 	hs->res.entries++;
 	if (!strcmp(name, ".") || !strcmp(name, "..") ||
-	    !strcmp(name, KEEL_CONTROL_FILE))
+	    !strcmp(name, KEEL_CONTROL_FILE) || !strcmp(name, KEEL_WAKE_FILE))
 		return;
 	if (heapfile_name_pid(name, &pid) < 0) {
 		heapscan_junk(hs, name);

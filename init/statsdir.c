@@ -29,11 +29,12 @@
 static struct {
 	int fd;			/* the instance folder; -1 = none */
 	int watch_fd;		/* inotify on it, or -1 */
+	int wake_fd;		/* the wake FIFO, or -1 */
 	char path[KEEL_STATS_PATH_MAX];
 	struct keel_control *ctl;
 	long long last_sweep_ms;
 	long long sweep_due_ms;	/* -1: none */
-} sd = { .fd = -1, .watch_fd = -1, .sweep_due_ms = -1 };
+} sd = { .fd = -1, .watch_fd = -1, .wake_fd = -1, .sweep_due_ms = -1 };
 
 static long long statsdir_now_ms(void)
 {
@@ -68,8 +69,9 @@ static const char *statsdir_base_problem(const char *base)
 	return NULL;
 }
 
-/* "<base>/<pidns>.<pid>.<random>", made 0700 then opened, checked and
- * opened up: the name is new, so nothing else can be there yet. */
+/* "<base>/<pidns>.<pid>.<random>", made 0700 then opened and checked: the
+ * name is new, so nothing else can be there yet, and while it stays 0700
+ * no one else can put anything in it (statsdir_open_up ends that). */
 static int statsdir_make_instance(const char *base)
 {
 	uint64_t r = 0;
@@ -86,14 +88,50 @@ static int statsdir_make_instance(const char *base)
 	fd = open(sd.path, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
 	if (fd < 0)
 		return -1;
-	/* the shims run as any user: sticky, so each removes only its own */
-	if (fstat(fd, &sb) < 0 || sb.st_uid != geteuid() ||
-	    fchmod(fd, 01777) < 0) {
+	if (fstat(fd, &sb) < 0 || sb.st_uid != geteuid()) {
 		close(fd);
 		rmdir(sd.path);
 		return -1;
 	}
 	sd.fd = fd;
+	return 0;
+}
+
+/* Once keel's own files are in it: the shims run as any user, so anyone
+ * may create in the folder; sticky, so each removes only its own. */
+static int statsdir_open_up(void)
+{
+	if (fchmod(sd.fd, 01777) == 0)
+		return 0;
+	/* empty it and give up, as if it could not be made */
+	unlinkat(sd.fd, KEEL_CONTROL_FILE, 0);
+	unlinkat(sd.fd, KEEL_WAKE_FILE, 0);
+	close(sd.fd);
+	sd.fd = -1;
+	rmdir(sd.path);
+	return -1;
+}
+
+/* The wake FIFO: keel holds it open for reading and writing (so it never
+ * sees end-of-file and never blocks); anyone may write, no one else may
+ * read, so no process can swallow another's wake-up. */
+static int statsdir_make_wake(void)
+{
+	struct stat sb;
+	int fd;
+
+	if (mkfifoat(sd.fd, KEEL_WAKE_FILE, 0600) < 0)
+		return -1;
+	fd = openat(sd.fd, KEEL_WAKE_FILE, O_RDWR | O_NONBLOCK | O_NOFOLLOW |
+		    O_CLOEXEC);
+	if (fd < 0)
+		return -1;
+	if (fstat(fd, &sb) < 0 || !S_ISFIFO(sb.st_mode) ||
+	    fchmod(fd, 0622) < 0) {
+		close(fd);
+		return -1;
+	}
+	sd.wake_fd = fd;
 	return 0;
 }
 
@@ -180,6 +218,20 @@ int statsdir_setup(const char *wanted, uint64_t soft_limit)
 	if (statsdir_make_control(soft_limit) < 0)
 		warning("unable to create %s/%s: %s; trims are off", sd.path,
 			KEEL_CONTROL_FILE, strerror(errno));
+	else if (soft_limit && statsdir_make_wake() < 0)
+		warning("unable to create %s/%s: %s; shimmed processes cannot wake the memory guard",
+			sd.path, KEEL_WAKE_FILE, strerror(errno));
+	if (statsdir_open_up() < 0) {
+		warning("unable to open the statistics folder to every user: %s; keel stats and trims are off",
+			strerror(errno));
+		if (sd.wake_fd >= 0)
+			close(sd.wake_fd);
+		sd.wake_fd = -1;
+		if (sd.ctl)
+			munmap(sd.ctl, sizeof(*sd.ctl));
+		sd.ctl = NULL;
+		return -1;
+	}
 	sd.watch_fd = inotify_init1(IN_NONBLOCK | IN_CLOEXEC);
 	if (sd.watch_fd >= 0 &&
 	    inotify_add_watch(sd.watch_fd, sd.path, IN_CREATE | IN_ONLYDIR |
@@ -201,6 +253,11 @@ int statsdir_fd(void)
 struct keel_control *statsdir_control(void)
 {
 	return sd.ctl;
+}
+
+int statsdir_wake_fd(void)
+{
+	return sd.wake_fd;
 }
 
 int statsdir_watch_fd(void)

@@ -1,6 +1,7 @@
 /* statsdir: PID 1's own folder for the heap statistics of the processes
- * it starts, and the control file in it (common/heapstats.h). Made before
- * the child starts, swept while keel runs, removed when keel exits. */
+ * it starts, and the control file and wake FIFO in it (common/heapstats.h).
+ * Made before the child starts, swept while keel runs, removed when keel
+ * exits. */
 #ifndef KEEL_STATSDIR_H
 #define KEEL_STATSDIR_H
 
@@ -22,6 +23,10 @@ int statsdir_setup(const char *wanted, uint64_t soft_limit);
  * -1 and NULL when there are none. */
 int statsdir_fd(void);
 struct keel_control *statsdir_control(void);
+
+/* The wake FIFO, open for reading (the guard polls it), or -1: made only
+ * when there is a soft limit to guard. */
+int statsdir_wake_fd(void);
 
 /* The supervise loop's part: an inotify descriptor that becomes readable
  * when files appear (-1: none), the absolute CLOCK_MONOTONIC ms of the

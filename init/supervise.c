@@ -236,7 +236,7 @@ static long long supervise_guard_due(int timeout_ms)
 int supervise_run(pid_t child, const struct supervise_guard *guard)
 {
 	struct supervise_state st = { .child = child };
-	struct pollfd fds[3];
+	struct pollfd fds[4];
 	long long guard_due = supervise_guard_due(guard->timeout_ms);
 
 	fds[0] = (struct pollfd){ .fd = supervise_fd, .events = POLLIN };
@@ -244,6 +244,8 @@ int supervise_run(pid_t child, const struct supervise_guard *guard)
 	fds[1] = (struct pollfd){ .fd = guard->fd, .events = guard->events };
 	/* files appearing in the statistics folder */
 	fds[2] = (struct pollfd){ .fd = statsdir_watch_fd(), .events = POLLIN };
+	/* a shim asking the guard to look at usage now */
+	fds[3] = (struct pollfd){ .fd = -1, .events = POLLIN };
 	for (;;) {
 		struct timespec ts, *timeout = NULL;
 		long long left = LLONG_MAX;	/* none */
@@ -274,7 +276,8 @@ int supervise_run(pid_t child, const struct supervise_guard *guard)
 			ts.tv_nsec = (long)(left % 1000) * 1000000;
 			timeout = &ts;
 		}
-		if (ppoll(fds, 3, timeout, NULL) < 0 && errno != EINTR)
+		fds[3].fd = guard_wake_fd();
+		if (ppoll(fds, 4, timeout, NULL) < 0 && errno != EINTR)
 			warning("unable to wait for signals: %s", strerror(errno));
 		if (fds[0].revents & POLLIN)
 			supervise_signalfd(&st);
@@ -282,6 +285,8 @@ int supervise_run(pid_t child, const struct supervise_guard *guard)
 			guard_due = supervise_guard_due(guard_on_event());
 		else if (guard_due >= 0 && supervise_now_ms() >= guard_due)
 			guard_due = supervise_guard_due(guard_on_timeout());
+		if (fds[3].fd >= 0 && fds[3].revents)
+			guard_due = supervise_guard_due(guard_on_wake());
 		if (fds[2].fd >= 0 && fds[2].revents)
 			statsdir_on_event();
 		statsdir_on_timeout();

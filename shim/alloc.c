@@ -201,7 +201,7 @@ void *kl_alloc_aligned(size_t align, size_t n)
 	size_t np = (n + KL_PAGE - 1) >> KL_PAGE_SHIFT;
 	size_t extra = (align >> KL_PAGE_SHIFT) - 1;
 	if ((np + extra) * KL_PAGE <= KL_LARGE_MAX) {
-		struct kl_span *s = kl_page_alloc(np + extra);
+		struct kl_span *s = kl_page_alloc_room(np + extra, 0);
 		if (!s)
 			goto nomem;
 		__atomic_fetch_add(&kl_pages.large_in_use,

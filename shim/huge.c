@@ -124,7 +124,10 @@ void *kl_huge_alloc(size_t n, size_t align, unsigned flags)
 			return p;
 		}
 	}
-fresh:;
+fresh:
+	/* new memory: the guard's check first, with no lock held */
+	if (!kl_guard_grow(len))
+		return 0;
 	char *m = kl_map_aligned(lead + len, lead ? align : KL_SEG_SIZE);
 	if (!m)
 		return 0;
@@ -253,7 +256,7 @@ void *kl_huge_realloc(struct kl_huge *h, size_t n)
 	if (len == old)
 		return (char *)h + off;
 	if (len > old) {
-		if (kl_growth_denied())
+		if (kl_growth_denied() || !kl_guard_grow(len - old))
 			return 0;
 		void *r = kl_mremap(h, old, len, 0, 0);
 		if (kl_is_err(r)) {

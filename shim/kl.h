@@ -172,6 +172,8 @@ static inline uintptr_t kl_seg_of(const void *p)
 }
 
 extern KL_HIDDEN struct kl_lock kl_heap_lock;
+/* _room: the caller holds no lock (the guard may check before a new
+ * segment); kl_page_alloc: a class's span, under the class's lock */
 struct kl_span *kl_page_alloc(size_t npages);
 struct kl_span *kl_page_alloc_room(size_t npages, size_t room);
 void kl_page_free(struct kl_span *s);
@@ -369,12 +371,19 @@ void kl_stats_map_control(void);
 void kl_stats_grew(void);
 void kl_heap_grew(void);
 extern KL_HIDDEN bool kl_heap_grown;	/* a new segment since the last check */
+/* the guard's check at growth (guard.c); the control file (publish.c) */
+struct keel_control;
+extern KL_HIDDEN struct keel_control *kl_control;
+void kl_guard_setup(const struct keel_control *c, uint32_t owner);
+bool kl_guard_grow(size_t bytes);
+void kl_segment_grew(void);
+extern KL_HIDDEN __thread bool kl_seg_checked;
 
 /* Where no lock is held after taking pages: act on a new segment. */
 static inline void kl_heap_check_growth(void)
 {
 	if (KL_UNLIKELY(__atomic_load_n(&kl_heap_grown, __ATOMIC_RELAXED)))
-		kl_heap_grew();
+		kl_segment_grew();
 }
 /* A snapshot of the heap's counters (stats.c), for every report. */
 struct kl_snapshot {

@@ -267,30 +267,47 @@ static struct kl_span *run_find_join(size_t npages)
  * from a resident run that leaves at least room pages free after them if
  * there is one (a growing block then grows in place). A run has a page
  * at least: its boundary tags sit on its first and last page (npages - 1
- * wraps for 0, so one test refuses both ends). */
-struct kl_span *kl_page_alloc_room(size_t npages, size_t room)
+ * wraps for 0, so one test refuses both ends). unlocked: the caller holds
+ * no lock, so before a new segment is mapped the guard's check runs with
+ * the heap lock dropped (it may trim and wait for keel: shim/guard.c);
+ * under a class's lock the check comes after the mapping instead. */
+static struct kl_span *page_alloc(size_t npages, size_t room, bool unlocked)
 {
+	bool checked = false;
 	if (npages - 1 >= KL_SEG_PAGES - KL_SEG_HDR_PAGES)
 		return 0;
 	struct kl_span *t = kl_span_new();
 	if (!t)
 		return 0;
 	kl_lock(&kl_heap_lock);
-	unsigned b = 0;
-	if (room && npages + room <= KL_SEG_PAGES - KL_SEG_HDR_PAGES)
-		b = bin_find(1, npages + room);
-	if (!b)
-		b = bin_find(1, npages);
-	unsigned d = 1;
-	if (!b) {
-		d = 0;
-		b = bin_find(0, npages);
-	}
+	unsigned b, d;
 	struct kl_span *s;
-	if (d == 0 && (s = run_find_join(npages))) {
-		kl_span_delete(t);
-		t = s;
-		goto taken;
+	for (;;) {
+		b = 0;
+		if (room && npages + room <= KL_SEG_PAGES - KL_SEG_HDR_PAGES)
+			b = bin_find(1, npages + room);
+		if (!b)
+			b = bin_find(1, npages);
+		d = 1;
+		if (!b) {
+			d = 0;
+			b = bin_find(0, npages);
+		}
+		if (d == 0 && (s = run_find_join(npages))) {
+			kl_span_delete(t);
+			t = s;
+			goto taken;
+		}
+		if (b || !unlocked || checked)
+			break;
+		/* a new segment it would be: its trim may free a run */
+		kl_unlock(&kl_heap_lock);
+		checked = true;
+		if (!kl_guard_grow(KL_SEG_SIZE)) {
+			kl_span_delete(t);
+			return 0;
+		}
+		kl_lock(&kl_heap_lock);
 	}
 	if (b) {
 		s = page_bin[d][b];
@@ -300,6 +317,7 @@ struct kl_span *kl_page_alloc_room(size_t npages, size_t room)
 		struct kl_segment *seg = kl_segment_new();
 		if (!seg)
 			goto fail;
+		kl_seg_checked = checked;
 		s = kl_span_new();
 		if (!s) {
 			kl_segment_delete(seg);
@@ -337,9 +355,14 @@ fail:
 	return 0;
 }
 
+struct kl_span *kl_page_alloc_room(size_t npages, size_t room)
+{
+	return page_alloc(npages, room, true);
+}
+
 struct kl_span *kl_page_alloc(size_t npages)
 {
-	return kl_page_alloc_room(npages, 0);
+	return page_alloc(npages, 0, false);
 }
 
 /* Caller holds the heap lock; s is a run no one else sees; now is the

@@ -26,14 +26,16 @@ static size_t stats_heap_published;	/* the heap's size at the last publish */
 
 /* The control file is keel's when it and its folder have one owner, and
  * only that owner can write the file or rename it away: a sticky folder
- * or one no one else may write. Anything else may have been planted. */
-static bool publish_control_trusted(int fd, const char *dir)
+ * or one no one else may write. Anything else may have been planted.
+ * The owner is keel's user. */
+static bool publish_control_trusted(int fd, const char *dir, uint32_t *owner)
 {
 	struct statx d, f;
 
 	if (kl_statx(-100 /* AT_FDCWD */, dir, &d) < 0 ||
 	    kl_statx(fd, "", &f) < 0)
 		return false;
+	*owner = f.stx_uid;
 	return (d.stx_mode & KL_IFMT) == KL_IFDIR &&
 	       (!(d.stx_mode & 022) || (d.stx_mode & KL_ISVTX)) &&
 	       (f.stx_mode & KL_IFMT) == KL_IFREG && !(f.stx_mode & 022) &&
@@ -57,7 +59,8 @@ void kl_stats_map_control(void)
 	if (fd < 0)
 		return;
 	struct keel_control *c = 0;
-	if (publish_control_trusted(fd, kl_cfg.stats_dir))
+	uint32_t owner;
+	if (publish_control_trusted(fd, kl_cfg.stats_dir, &owner))
 		c = kl_mmap_fd(sizeof(*c), PROT_READ, fd);
 	else
 		kl_msg("libkeel: warning: %s is not keel's (owner or mode); trims and KEEL_ON_LIMIT are off",
@@ -69,6 +72,7 @@ void kl_stats_map_control(void)
 		kl_munmap(c, sizeof(*c));
 		return;
 	}
+	kl_guard_setup(c, owner);
 	kl_control = c;
 }
 
@@ -208,14 +212,6 @@ void kl_stats_served(uint32_t epoch)
 	if (stats_pub)
 		__atomic_store_n(&stats_pub->trim_epoch_done, epoch,
 				 __ATOMIC_RELEASE);
-}
-
-/* KEEL_ON_LIMIT=fail: keel says the heap may not grow. */
-bool kl_growth_denied(void)
-{
-	struct keel_control *c = kl_control;
-	return kl_cfg.on_limit_fail && c &&
-	       __atomic_load_n(&c->deny_growth, __ATOMIC_RELAXED);
 }
 
 /* The parent's file is not the child's: the child makes its own when its

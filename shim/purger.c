@@ -22,7 +22,6 @@ KL_HIDDEN bool kl_ctor_done;
 KL_HIDDEN bool kl_heap_grown;
 KL_HIDDEN uint64_t kl_trims;
 static uint32_t purger_state;	/* 0 not started, 1 starting/running, 2 failed */
-extern KL_HIDDEN struct keel_control *kl_control;
 
 static uint64_t purger_tick_ms(void)
 {

@@ -25,7 +25,7 @@ keel_info() {
 out=$(keel_info "$top")
 echo "$out"
 expect_match "default soft limit (90%) on the cgroup's limit" \
-	"memory guard: soft limit 60397977 bytes of 67108864 \\(cgroup v1, threshold event\\)" "$out"
+	"memory guard: soft limit 60397977 bytes of 67108864 \\(cgroup v1, threshold event, checked at growth\\)" "$out"
 out=$(keel_info "$inner" KEEL_RSS_LIMIT=50%)
 expect_match "walk up to the parent's limit, 50%" \
 	"soft limit 33554432 bytes of 67108864 \\(cgroup v1" "$out"

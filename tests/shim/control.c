@@ -1,7 +1,14 @@
 /* keel's side of the statistics files, for the tests: creates the control
  * file, asks for a trim and waits until a process served it, sets
- * deny_growth, and reads a process's published statistics.
- * Usage: control DIR create | trim PID | deny 0|1 | read PID | alloc BYTES */
+ * deny_growth, and reads a process's published statistics; for the check
+ * at growth, sets the soft limit and the usage file and answers the wake
+ * FIFO for MS milliseconds as keel does (at once: no trim, no report).
+ * "alloc" and "timed" are the shimmed side: one malloc.
+ * Usage: control DIR create | trim PID | deny 0|1 | read PID |
+ *        limit BYTES USAGEFILE | serve MS | alloc BYTES | timed BYTES */
+#include <errno.h>
+#include <poll.h>
+#include <sys/stat.h>
 #include <dirent.h>
 #include <fcntl.h>
 #include <stdint.h>
@@ -95,6 +102,62 @@ int main(int argc, char **argv)
 	if (!strcmp(cmd, "alloc")) {
 		void *p = malloc(strtoull(argv[3], NULL, 0));
 		printf("%s\n", p ? "allocated" : "NULL");
+		return 0;
+	}
+	if (!strcmp(cmd, "timed")) {
+		struct timespec a, b;
+		clock_gettime(CLOCK_MONOTONIC, &a);
+		void *p = malloc(strtoull(argv[3], NULL, 0));
+		int e = errno;
+		clock_gettime(CLOCK_MONOTONIC, &b);
+		printf("%s %d %.0f\n", p ? "allocated" : "NULL", p ? 0 : e,
+		       (b.tv_sec - a.tv_sec) * 1e3 +
+		       (b.tv_nsec - a.tv_nsec) / 1e6);
+		return 0;
+	}
+	if (!strcmp(cmd, "limit") && argc == 5) {
+		struct keel_control *c = map_control(dir, 0);
+		c->limit_bytes = strtoull(argv[3], NULL, 0);
+		c->trim_usage = 0;
+		snprintf(c->usage_path, sizeof(c->usage_path), "%s", argv[4]);
+		return 0;
+	}
+	if (!strcmp(cmd, "serve") && argc == 4) {
+		char path[512], buf[4096];
+		struct keel_control *c = map_control(dir, 0);
+		struct timespec t0, t;
+		unsigned served = 0;
+		snprintf(path, sizeof(path), "%s/wake", dir);
+		if (mkfifo(path, 0622) < 0 && errno != EEXIST) {
+			perror(path);
+			return 1;
+		}
+		struct pollfd pfd = { .fd = open(path, O_RDWR | O_NONBLOCK),
+				      .events = POLLIN };
+		printf("serving\n");
+		fflush(stdout);
+		clock_gettime(CLOCK_MONOTONIC, &t0);
+		do {
+			if (poll(&pfd, 1, 10) == 1 &&
+			    read(pfd.fd, buf, sizeof(buf)) > 0) {
+				/* trimmed at this usage, as keel says */
+				FILE *u = fopen(c->usage_path, "r");
+				unsigned long long v = 0;
+				if (u && fscanf(u, "%llu", &v) == 1 &&
+				    v >= c->limit_bytes)
+					c->trim_usage = v;
+				if (u)
+					fclose(u);
+				served++;
+				__atomic_add_fetch(&c->wake_served, 1,
+						   __ATOMIC_SEQ_CST);
+				syscall(SYS_futex, &c->wake_served, FUTEX_WAKE,
+					INT32_MAX, NULL, NULL, 0);
+			}
+			clock_gettime(CLOCK_MONOTONIC, &t);
+		} while ((t.tv_sec - t0.tv_sec) * 1000 +
+			 (t.tv_nsec - t0.tv_nsec) / 1000000 < atol(argv[3]));
+		printf("served %u\n", served);
 		return 0;
 	}
 	if (!strcmp(cmd, "create")) {
