@@ -1,0 +1,47 @@
+#!/usr/bin/env bash
+# pods: the containers of a Kubernetes pod share the IPC namespace and
+# /dev/shm (and with shareProcessNamespace one PID namespace). Two demo
+# containers, B joining A's IPC (--ipc=container:A): both apps are the same
+# pid in their own namespaces, each `keel stats` shows its own app only,
+# and the shared /dev/shm holds one folder per keel. A third container
+# joining A's PID namespace too (--pid=container:A): its keel is no PID 1
+# there, and `keel stats` in A shows both keels' apps, each under its keel.
+TESTS=${TESTS:-$(cd "$(dirname "$0")/.." && pwd)}
+. "$TESTS/images/docker-lib"
+need_images
+
+dstart a "${USER_RUN[@]}" --ipc=shareable -e DEMO_EVERY=1 keel-demo
+wait_log "$a" '^demo: t=2s'
+dstart b "${USER_RUN[@]}" --ipc="container:$a" -e DEMO_EVERY=1 keel-demo
+wait_log "$b" '^demo: t=2s'
+pa=$(docker logs "$a" 2>&1 | sed -n 's/^demo: pid \([0-9]*\),.*/\1/p')
+pb=$(docker logs "$b" 2>&1 | sed -n 's/^demo: pid \([0-9]*\),.*/\1/p')
+echo "apps: pid $pa in A, pid $pb in B"
+expect_eq "the same pid in both containers" "$pa" "$pb"
+
+folders=$(docker exec "$a" ls /dev/shm/keel)
+echo "/dev/shm/keel: $folders"
+expect_eq "one folder per keel in the shared /dev/shm" 2 "$(wc -w <<<"$folders")"
+for c in "$a" "$b"; do
+	json=$(docker exec "$c" /keel stats --json 2>&1) ||
+		fail "docker exec $c /keel stats --json: exit $?: $json"
+	echo "$c: $(cut -c1-100 <<<"$json")"
+	expect_eq "$c: rows" 1 "$(grep -c '"pid"' <<<"$json")"
+	expect_match "$c: its own app" "\"keel_pid\":1,\"pid\":$pa,\"command\":\"python3\"" "$json"
+done
+
+# shareProcessNamespace: C's keel is a subreaper in A's PID namespace
+dstart c "${USER_RUN[@]}" --ipc="container:$a" --pid="container:$a" \
+	-e DEMO_EVERY=1 keel-demo
+wait_log "$c" '^demo: t=2s'
+pc=$(docker logs "$c" 2>&1 | sed -n 's/^demo: pid \([0-9]*\),.*/\1/p')
+json=$(docker exec "$a" /keel stats --json 2>&1) ||
+	fail "keel stats in the shared PID namespace: exit $?: $json"
+echo "A with C: $(cut -c1-200 <<<"$json")"
+expect_eq "rows in the shared PID namespace" 2 "$(grep -c '"pid"' <<<"$json")"
+grep -q "\"keel_pid\":1,\"pid\":$pa," <<<"$json" || fail "A's app is missing"
+grep -qE "\"keel_pid\":[0-9]+,\"pid\":$pc," <<<"$json" || fail "C's app is missing"
+table=$(docker exec "$a" /keel stats 2>&1)
+echo "$table"
+expect_match "C's table says whose it is" "keel pid [0-9]+:" "$table"
+exit 0
