@@ -2,8 +2,8 @@
 # build: images/build/Dockerfile and images/python/Dockerfile build in a real
 # Docker engine the way their headers say (docker build -t keel ..., then
 # -t keel-demo), on debian:12 made with debootstrap. The keel image holds
-# one file, /keel, static (FROM scratch runs it), the same keel `make` gives
-# here; the demo image starts /keel as uid 1000 in /app.
+# /keel, static (FROM scratch runs it), the same keel `make` gives, and
+# /LICENSE; the demo image starts /keel as uid 1000 in /app.
 TESTS=${TESTS:-$(cd "$(dirname "$0")/.." && pwd)}
 . "$TESTS/images/docker-lib"
 need_engine
@@ -16,12 +16,13 @@ echo "$out"
 [ $rc = 0 ] || fail "tests/images/engine images (exit $rc)"
 echo "images built in $(elapsed "$start") s"
 
-# keel: one file, run by FROM scratch, its CMD prints the help
+# keel: the binary and its license, FROM scratch; its CMD prints the help
 id=$(docker create keel) || fail "docker create keel"
 CONTAINERS+=("$id")
 files=$(docker export "$id" | tar -t | grep -v -e '/$' -e '^\.dockerenv$' \
 	-e '^etc/\(hostname\|hosts\|mtab\|resolv.conf\)$' -e '^dev/console$')
-expect_eq "files in the keel image" "keel" "$files"
+expect_eq "files in the keel image" "LICENSE
+keel" "$files"
 docker cp "$id:/keel" "$T/keel" || fail "docker cp /keel"
 expect_eq "keel image: --version" "$("$KEEL_BIN" --version 2>&1)" \
 	"$(docker run --rm --network none keel --version 2>&1)"
