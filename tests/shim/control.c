@@ -9,7 +9,6 @@
 #include <errno.h>
 #include <poll.h>
 #include <sys/stat.h>
-#include <dirent.h>
 #include <fcntl.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -21,6 +20,7 @@
 #include <unistd.h>
 
 #include "../../common/heapstats.h"
+#include "statsfile.h"
 
 #define FUTEX_WAKE 1 /* <linux/futex.h> is not there for musl builds */
 
@@ -48,21 +48,9 @@ static struct keel_control *map_control(const char *dir, int create)
 static int read_stats(const char *dir, const char *pid,
 		      struct keel_heap_stats *out)
 {
-	char path[512], prefix[32];
-	struct dirent *de;
-	DIR *d = opendir(dir);
-	int fd = -1;
+	char path[512];
+	int fd = statsfile_open(dir, atoi(pid), path, sizeof(path));
 
-	if (!d)
-		return -1;
-	snprintf(prefix, sizeof(prefix), "%s.", pid);
-	while (fd < 0 && (de = readdir(d))) {
-		if (strncmp(de->d_name, prefix, strlen(prefix)))
-			continue;
-		snprintf(path, sizeof(path), "%s/%s", dir, de->d_name);
-		fd = open(path, O_RDONLY);
-	}
-	closedir(d);
 	if (fd < 0)
 		return -1;
 	struct keel_heap_stats *s = mmap(NULL, sizeof(*s), PROT_READ,

@@ -35,6 +35,7 @@
 #include <unistd.h>
 
 #include "../../common/heapstats.h"
+#include "../shim/statsfile.h"
 
 static double now_ms(void)
 {
@@ -182,27 +183,6 @@ static int requested(const struct keel_control *c, uint32_t epoch0)
 	return c && __atomic_load_n(&c->trim_epoch, __ATOMIC_ACQUIRE) != epoch0;
 }
 
-/* The statistics file of pid in dir: "<pid>.<random hex>". */
-static int open_stats(const char *dir, int pid, char *path, size_t len)
-{
-	char prefix[32];
-	struct dirent *de;
-	DIR *d = opendir(dir);
-	int fd = -1;
-
-	if (!d)
-		return -1;
-	snprintf(prefix, sizeof(prefix), "%d.", pid);
-	while (fd < 0 && (de = readdir(d))) {
-		if (strncmp(de->d_name, prefix, strlen(prefix)))
-			continue;
-		snprintf(path, len, "%s/%s", dir, de->d_name);
-		fd = open(path, O_RDONLY | O_CLOEXEC);
-	}
-	closedir(d);
-	return fd;
-}
-
 static int hog(int pid, const char *dir, const char *cg,
 	       unsigned long long soft, long mib, int self)
 {
@@ -214,7 +194,7 @@ static int hog(int pid, const char *dir, const char *cg,
 	struct keel_control *control;
 	uint32_t epoch0;
 
-	fd = open_stats(dir, pid, path, sizeof(path));
+	fd = statsfile_open(dir, pid, path, sizeof(path));
 	usage_fd = open_in(cg, "memory.current", O_RDONLY);
 	snprintf(statm, sizeof(statm), "/proc/%d/statm", pid);
 	statm_fd = open(statm, O_RDONLY | O_CLOEXEC);
