@@ -28,7 +28,7 @@ expect_match "/sys/fs/cgroup is read-only" "Read-only file system" "$out"
 out=$(keel_info "$top" -C)
 echo "$out"
 expect_match "default soft limit (90%) of memory.max" \
-	"memory guard: soft limit 60397977 bytes of 67108864 \(cgroup v2, polling\)" "$out"
+	"memory guard: soft limit 60397977 bytes of 67108864 \(cgroup v2, polling every 50 ms" "$out"
 out=$(keel_info "$top" -C KEEL_RSS_LIMIT=50%)
 expect_match "50%" "soft limit 33554432 bytes of 67108864 \(cgroup v2" "$out"
 out=$(keel_info "$top" -C KEEL_RSS_LIMIT=40M)
@@ -40,7 +40,7 @@ expect_match "memory.max is max" "memory guard: no limit to guard" "$out"
 # without a cgroup namespace keel sees the whole tree and its own path
 out=$(keel_info "$top")
 expect_match "no cgroup namespace" \
-	"soft limit 60397977 bytes of 67108864 \(cgroup v2, polling\)" "$out"
+	"soft limit 60397977 bytes of 67108864 \(cgroup v2, polling every 50 ms" "$out"
 
 out=$(ctr -C "$top" KEEL_RSS_LIMIT=12Q -- sh -c 'echo started' 2>&1)
 rc=$?
