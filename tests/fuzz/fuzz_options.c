@@ -138,7 +138,9 @@ static int fuzz_ref_size(const char *s, uint64_t *out)
 	if (*s && (u = strchr(units, s[0] | 0x20))) {
 		unit = 1ull << (10 * (u - units + 1));
 		s++;
-		if (!fuzz_ieq(s, "ib") && !fuzz_ieq(s, "b") && *s)
+		/* KiB, KB, K and Kubernetes' Ki */
+		if (!fuzz_ieq(s, "ib") && !fuzz_ieq(s, "b") &&
+		    !fuzz_ieq(s, "i") && *s)
 			return -1;
 	} else if (*s && !fuzz_ieq(s, "b")) {
 		return -1;
