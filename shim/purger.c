@@ -13,7 +13,16 @@
 
 extern int pthread_create(void *thread, const void *attr,
 			  void *(*fn)(void *), void *arg) __attribute__((weak));
+extern int pthread_attr_init(void *attr) __attribute__((weak));
+extern int pthread_attr_setstacksize(void *attr, size_t size)
+	__attribute__((weak));
+extern int pthread_attr_destroy(void *attr) __attribute__((weak));
 extern int *__errno_location(void) __attribute__((weak));
+
+/* The purger's stack. libc's default (8 MiB in glibc) is a mapping where
+ * transparent huge pages "always" puts a 2 MiB page under the few KiB the
+ * thread touches; below 2 MiB no huge page fits. */
+#define KL_PURGER_STACK (256u << 10)
 
 #define KL_PURGER_MIN_DIRTY (1ul << 20)
 #define KL_PURGER_MIN_HEAP KL_SEG_SIZE
@@ -65,6 +74,28 @@ static void *purger_main(void *arg)
 	return 0;
 }
 
+/* pthread_create with a small stack where libc lets us set one; the
+ * attribute object is opaque (56 bytes in glibc and musl). */
+static int purger_create(void)
+{
+	union { char bytes[128]; long align; } attr;
+	unsigned long tid[4];	/* pthread_t is an unsigned long or pointer */
+	int err;
+
+	if (!pthread_create)
+		return -1;
+	if (pthread_attr_init && pthread_attr_setstacksize &&
+	    pthread_attr_init(&attr) == 0) {
+		err = pthread_attr_setstacksize(&attr, KL_PURGER_STACK) ||
+		      pthread_create(tid, &attr, purger_main, 0);
+		if (pthread_attr_destroy)
+			pthread_attr_destroy(&attr);
+		if (!err)
+			return 0;
+	}
+	return pthread_create(tid, 0, purger_main, 0) ? -1 : 0;
+}
+
 static void purger_start(void)
 {
 	uint32_t zero = 0;
@@ -72,9 +103,8 @@ static void purger_start(void)
 					 __ATOMIC_ACQ_REL, __ATOMIC_RELAXED))
 		return;
 	int saved = __errno_location ? *__errno_location() : 0;
-	unsigned long tid[4];	/* pthread_t is an unsigned long or pointer */
 	kl_stats_open();
-	if (pthread_create && pthread_create(tid, 0, purger_main, 0) == 0)
+	if (purger_create() == 0)
 		__atomic_store_n(&kl_purger_running, true, __ATOMIC_RELEASE);
 	else
 		__atomic_store_n(&purger_state, 2, __ATOMIC_RELEASE);

@@ -19,6 +19,9 @@ static void registry_init(void)
 			  MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE);
 	if (kl_is_err(p))
 		return;
+	/* a few words of it are ever written: under THP "always" each
+	 * would bring a 2 MiB page */
+	kl_madvise(p, KL_REG_BITS / 8, MADV_NOHUGEPAGE);
 	uint64_t *none = 0;
 	/* huge blocks register without the heap lock: first one wins */
 	if (!__atomic_compare_exchange_n(&kl_registry, &none, p, 0,
@@ -73,6 +76,10 @@ struct kl_segment *kl_segment_new(void)
 	struct kl_segment *seg = kl_map_aligned(KL_SEG_SIZE, KL_SEG_SIZE);
 	if (!seg)
 		return 0;
+	/* No transparent huge pages: under THP "always" a 2 MiB page would
+	 * back spans that are mostly free, frees and trims would return
+	 * nothing from it, and khugepaged would fill trimmed holes again. */
+	kl_madvise(seg, KL_SEG_SIZE, MADV_NOHUGEPAGE);
 	seg->magic = KL_SEG_MAGIC;
 	kl_registry_set((uintptr_t)seg, KL_SEG_SIZE, true);
 	kl_pages.mapped += KL_SEG_SIZE;
