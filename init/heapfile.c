@@ -58,6 +58,8 @@ int heapfile_check(const struct keel_heap_stats *st,
 {
 	uint64_t classes = 0, limit;
 
+	if (st->magic == 0)	/* the shim writes it last */
+		return heapfile_reject(HEAPFILE_UNFINISHED);
 	if (st->magic != KEEL_STATS_MAGIC || st->version != KEEL_STATS_VERSION ||
 	    st->size != sizeof(*st))
 		return heapfile_reject("not a statistics file of this keel");
@@ -102,6 +104,8 @@ static int heapfile_stat_ok(int fd, const struct heapfile_proc *proc)
 
 	if (fstat(fd, &sb) < 0 || !S_ISREG(sb.st_mode))
 		return heapfile_reject("not a regular file");
+	if (sb.st_size == 0)	/* created, not yet sized */
+		return heapfile_reject(HEAPFILE_UNFINISHED);
 	if (sb.st_size != (off_t)sizeof(struct keel_heap_stats))
 		return heapfile_reject("wrong size");
 	if (!heapfile_owner_ok(sb.st_uid, proc))

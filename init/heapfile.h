@@ -21,6 +21,9 @@ struct heapfile_proc {
 
 /* Why a file was not taken; "" when it was. For -v and keel stats. */
 extern const char *heapfile_why;
+/* heapfile_why for a file a shim has created and not yet filled in: not
+ * counted as rejected while it is young. */
+#define HEAPFILE_UNFINISHED "not filled in yet"
 
 /* The pid of a name "<pid>.<1-16 hex digits>": 0 and *pid, or -1. */
 int heapfile_name_pid(const char *name, pid_t *pid);

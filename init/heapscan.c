@@ -141,6 +141,11 @@ static void heapscan_entry(struct heapscan *hs, const char *name)
 	}
 	if (heapfile_read(hs->dirfd, name, &e->proc, &st) < 0) {
 		debug("statistics file %s: %s", name, heapfile_why);
+		/* a shim filling its file in, unless it never finishes */
+		if (!strcmp(heapfile_why, HEAPFILE_UNFINISHED)) {
+			heapscan_junk(hs, name);
+			return;
+		}
 		snprintf(hs->res.rejected_name, sizeof(hs->res.rejected_name),
 			 "%s", name);
 		hs->res.rejected_why = heapfile_why;
