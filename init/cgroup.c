@@ -287,6 +287,13 @@ int cgroup_find(const char *root, struct keel_cgroup *cg)
 	return 0;
 }
 
+uint64_t cgroup_guard_limit(const struct keel_cgroup *cg)
+{
+	if (cg->high && (!cg->limit || cg->high < cg->limit))
+		return cg->high;
+	return cg->limit;
+}
+
 int cgroup_usage_path(const struct keel_cgroup *cg, char *buf, size_t len)
 {
 	if (cg->version == KEEL_CGROUP_NONE)

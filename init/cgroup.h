@@ -34,6 +34,11 @@ struct keel_memory_stat {
  * when there is no memory controller (cg->version is then NONE). */
 int cgroup_find(const char *root, struct keel_cgroup *cg);
 
+/* The limit the guard takes its share of: memory.high where it is below
+ * memory.max (the kernel throttles there, long before the OOM killer),
+ * else the hard limit; 0 = none. */
+uint64_t cgroup_guard_limit(const struct keel_cgroup *cg);
+
 /* The file that holds usage in bytes: memory.current or
  * memory.usage_in_bytes; the guard keeps it open and preads it. */
 int cgroup_usage_path(const struct keel_cgroup *cg, char *buf, size_t len);

@@ -50,11 +50,18 @@
  * wake-up the FIFO is left unwatched this long: a process writing in a
  * loop costs PID 1 at most a thousand reads of usage a second. */
 #define GUARD_WAKE_QUIET_MS 1
+/* Limits change while the container runs (Kubernetes' in-place resize
+ * writes a new memory.max) and no kernel event says so: they are read
+ * again this often. */
+#define GUARD_LIMIT_RECHECK_MS 1000
 
 enum guard_watch { GUARD_WATCH_NONE, GUARD_WATCH_POLL, GUARD_WATCH_EVENTFD };
 
 static struct {
 	struct keel_cgroup cg;
+	const char *root;	/* where /proc and /sys are: "/" */
+	struct keel_limit rss_limit;	/* KEEL_RSS_LIMIT */
+	uint64_t limit_due_ms;	/* the next look at the limits */
 	uint64_t soft;
 	int usage_fd;
 	int watch;		/* enum guard_watch */
@@ -131,8 +138,11 @@ static int guard_next_timeout(void)
 {
 	uint64_t now = guard_now_ms();
 
-	if (!guard.soft)
+	if (guard.usage_fd < 0)
 		return -1;
+	if (!guard.soft)	/* the limit went away: only look for a new one */
+		return guard.limit_due_ms > now ?
+		       (int)(guard.limit_due_ms - now) : 0;
 	uint64_t due = guard.settle_due_ms;
 
 	if (guard.report_due_ms && (!due || guard.report_due_ms < due))
@@ -141,11 +151,15 @@ static int guard_next_timeout(void)
 	if (guard.wake_quiet_until_ms > now &&
 	    (!due || guard.wake_quiet_until_ms < due))
 		due = guard.wake_quiet_until_ms;
-	if (due)
-		return due > now ? (int)(due - now) : 0;
-	if (guard.watch == GUARD_WATCH_POLL)
+	if (guard.limit_due_ms && (!due || guard.limit_due_ms < due))
+		due = guard.limit_due_ms;
+	if (guard.watch == GUARD_WATCH_POLL && (!due || now + GUARD_POLL_MS < due))
 		return GUARD_POLL_MS;
-	return guard.above ? GUARD_ABOVE_MS : -1;
+	if (guard.above && (!due || now + GUARD_ABOVE_MS < due))
+		return GUARD_ABOVE_MS;
+	if (!due)
+		return -1;
+	return due > now ? (int)(due - now) : 0;
 }
 
 /* Says to every shim waiting on wake_served that its wake-up has been
@@ -206,10 +220,67 @@ static void guard_set_deny(int deny)
 				 __ATOMIC_SEQ_CST);
 }
 
+/* v1: the threshold event moves with the soft limit. The new eventfd
+ * takes the old one's number, so the poll loop keeps its fd, and closing
+ * the old one removes its threshold. */
+static void guard_rearm_v1(void)
+{
+	int fd = guard.notify_fd, err;
+
+	guard.notify_fd = -1;
+	err = -guard_watch_v1();
+	if (err == 0 && dup3(guard.notify_fd, fd, O_CLOEXEC) >= 0) {
+		close(guard.notify_fd);
+		guard.notify_fd = fd;
+		return;
+	}
+	if (err == 0) {
+		err = errno;
+		close(guard.notify_fd);
+	}
+	/* the old threshold stays, a harmless early wake-up: poll instead */
+	guard.notify_fd = fd;
+	guard.watch = GUARD_WATCH_POLL;
+	warning("memory guard: unable to move the usage threshold event (%s); polling usage every 50 ms",
+		strerror(err));
+}
+
+/* Reads the limits again; a new soft limit reaches the shims through the
+ * control file at once. */
+static void guard_limit_recheck(uint64_t now)
+{
+	struct keel_cgroup cg;
+	uint64_t soft;
+
+	if (!guard.limit_due_ms || now < guard.limit_due_ms)
+		return;
+	guard.limit_due_ms = now + GUARD_LIMIT_RECHECK_MS;
+	if (cgroup_find(guard.root, &cg) < 0 || cg.version != guard.cg.version ||
+	    strcmp(cg.dir, guard.cg.dir) != 0 ||
+	    (cg.limit == guard.cg.limit && cg.high == guard.cg.high))
+		return;
+	guard.cg.limit = cg.limit;
+	guard.cg.high = cg.high;
+	soft = cgroup_soft_limit(&guard.rss_limit, cgroup_guard_limit(&cg));
+	info("memory guard: the cgroup limit is now %llu bytes%s: soft limit %llu bytes",
+	     (unsigned long long)cg.limit, cg.high ? " (with memory.high)" : "",
+	     (unsigned long long)soft);
+	if (soft == guard.soft)
+		return;
+	guard.soft = soft;
+	/* a crossing of the new limit trims at once */
+	guard.above = 0;
+	if (guard.ctl)
+		__atomic_store_n(&guard.ctl->limit_bytes, soft, __ATOMIC_SEQ_CST);
+	if (soft && guard.watch == GUARD_WATCH_EVENTFD)
+		guard_rearm_v1();
+}
+
 static int guard_check(void)
 {
 	uint64_t usage, now;
 
+	guard_limit_recheck(guard_now_ms());
 	if (!guard.soft || cgroup_read_fd(guard.usage_fd, &usage) < 0)
 		return guard_next_timeout();
 	if (usage >= guard.soft) {
@@ -340,7 +411,10 @@ int guard_init(const struct keel_guard_config *cfg, int *fd, short *events,
 	    statsdir_check_base(cfg->stats_dir))
 		return 2;
 	have_cg = cgroup_find(root, &guard.cg) == 0;
-	guard.soft = cgroup_soft_limit(cfg->rss_limit, guard.cg.limit);
+	guard.root = root;
+	guard.rss_limit = *cfg->rss_limit;
+	guard.soft = cgroup_soft_limit(cfg->rss_limit,
+				       cgroup_guard_limit(&guard.cg));
 	if (guard.soft && !have_cg) {
 		warning("KEEL_RSS_LIMIT: no memory cgroup to watch usage in; the memory guard is off");
 		guard.soft = 0;
@@ -370,9 +444,11 @@ int guard_init(const struct keel_guard_config *cfg, int *fd, short *events,
 		*events = POLLPRI;
 	}
 	*fd = guard.notify_fd;
-	info("memory guard: soft limit %llu bytes of %llu (cgroup v%d, %s%s)",
+	info("memory guard: soft limit %llu bytes of %llu (%scgroup v%d, %s%s)",
 	     (unsigned long long)guard.soft,
-	     (unsigned long long)guard.cg.limit, guard.cg.version,
+	     (unsigned long long)cgroup_guard_limit(&guard.cg),
+	     cgroup_guard_limit(&guard.cg) != guard.cg.limit ?
+	     "memory.high, " : "", guard.cg.version,
 	     guard.watch == GUARD_WATCH_EVENTFD ? "threshold event" :
 	     "polling every 50 ms",
 	     growth_check ? ", checked at growth" : "");
@@ -390,6 +466,7 @@ int guard_init(const struct keel_guard_config *cfg, int *fd, short *events,
 			guard.cg.dir, strerror(v1_error));
 	else if (guard.watch == GUARD_WATCH_POLL && !growth_check)
 		warning("memory guard: polling usage every 50 ms only (shimmed processes cannot check it as their heaps grow); a fast grower may meet the OOM killer first");
+	guard.limit_due_ms = guard_now_ms() + GUARD_LIMIT_RECHECK_MS;
 	/* usage may be over already */
 	*timeout_ms = guard_check();
 	return 0;

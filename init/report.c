@@ -174,15 +174,19 @@ void report_memory(const struct keel_cgroup *cg, uint64_t soft_limit,
 		return;
 	rb->tlen = rb->jlen = 0;
 	cgroup_memory_stat(cg, &ms);
-	TEXT("keel: report: %s: usage %.1f MiB (%.1f MiB when it crossed), soft limit %.1f MiB, cgroup limit %.1f MiB\n",
+	TEXT("keel: report: %s: usage %.1f MiB (%.1f MiB when it crossed), soft limit %.1f MiB, cgroup limit %.1f MiB",
 	     why, report_mib(usage), report_mib(trigger),
 	     report_mib(soft_limit), report_mib(cg->limit));
+	if (cg->high)
+		TEXT(", memory.high %.1f MiB", report_mib(cg->high));
+	TEXT("\n");
 	TEXT("keel: report:   cgroup memory: %.1f MiB anon, %.1f MiB file cache, %.1f MiB kernel\n",
 	     report_mib(ms.anon), report_mib(ms.file), report_mib(ms.kernel));
-	JSON("{\"keel\":\"memory-report\",\"time\":%lld,\"reason\":\"%s\",\"trigger_usage\":%llu,\"usage\":%llu,\"soft_limit\":%llu,\"limit\":%llu,\"anon\":%llu,\"file\":%llu,\"kernel\":%llu,\"processes\":[",
+	JSON("{\"keel\":\"memory-report\",\"time\":%lld,\"reason\":\"%s\",\"trigger_usage\":%llu,\"usage\":%llu,\"soft_limit\":%llu,\"limit\":%llu,\"high\":%llu,\"anon\":%llu,\"file\":%llu,\"kernel\":%llu,\"processes\":[",
 	     (long long)time(NULL), why, (unsigned long long)trigger,
 	     (unsigned long long)usage,
 	     (unsigned long long)soft_limit, (unsigned long long)cg->limit,
+	     (unsigned long long)cg->high,
 	     (unsigned long long)ms.anon, (unsigned long long)ms.file,
 	     (unsigned long long)ms.kernel);
 	if (stats_dirfd >= 0)

@@ -53,6 +53,13 @@ TEST(cgroup_v2_nested_tightest)
 	CHECK(cgroup_find(fixture("nested"), &cg) == 0);
 	CHECK(cg.limit == 268435456);
 	CHECK(cg.high == 201326592);
+	/* the guard takes its share of the throttle point below the limit */
+	CHECK(cgroup_guard_limit(&cg) == 201326592);
+	cg.high = 300u << 20;
+	CHECK(cgroup_guard_limit(&cg) == 268435456);
+	cg.limit = 0;
+	CHECK(cgroup_guard_limit(&cg) == 300u << 20);
+	CHECK(cgroup_find(fixture("nested"), &cg) == 0);
 	CHECK(cgroup_memory_stat(&cg, &st) == 0);
 	/* no "kernel" line: kernel_stack+pagetables+percpu+sock+slab */
 	CHECK(st.kernel == 100 + 200 + 30 + 4 + 600);
