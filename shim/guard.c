@@ -220,7 +220,7 @@ bool kl_guard_grow(size_t bytes)
 	/* KEEL_ON_LIMIT=fail: over the soft limit after everyone trimmed
 	 * (keel answered only once they had time to), as keel's own
 	 * deny_growth says 50 ms after a trim */
-	if (!kl_cfg.on_limit_fail || usage < soft) {
+	if (kl_cfg.on_limit.word != KEEL_ON_LIMIT_FAIL || usage < soft) {
 		if (__atomic_load_n(&guard_deny, __ATOMIC_RELAXED))
 			__atomic_store_n(&guard_deny, false, __ATOMIC_RELAXED);
 		return true;
@@ -238,7 +238,7 @@ bool kl_growth_denied(void)
 	const struct keel_control *c = kl_control;
 	uint64_t usage;
 
-	if (!kl_cfg.on_limit_fail || !c)
+	if (kl_cfg.on_limit.word != KEEL_ON_LIMIT_FAIL || !c)
 		return false;
 	if (__atomic_load_n(&c->deny_growth, __ATOMIC_RELAXED))
 		return true;

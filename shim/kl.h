@@ -10,6 +10,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "common/optvalue.h"
+
 #define KL_HIDDEN __attribute__((visibility("hidden")))
 #define KL_LIKELY(x) __builtin_expect(!!(x), 1)
 #define KL_UNLIKELY(x) __builtin_expect(!!(x), 0)
@@ -340,14 +342,22 @@ static inline size_t kl_dirty_cap(void)
 }
 
 /* --- configuration, messages, purger, stats, fork ------------------------ */
+/* One field for each row of init/options.def the shim reads (config.c),
+ * named and typed as keel names and types it. */
+#define KL_FIELD_INIT(...)
+#define KL_FIELD_SHIM(...) __VA_ARGS__
+#define KL_FIELD_INIT_SHIM(...) __VA_ARGS__
 struct kl_config {
-	uint64_t decay_ms;
-	bool stats;
-	bool on_limit_fail;
-	const char *stats_dir;
+#define KEEL_OPT(field, lng, shrt, env, tini, type, def, min, max, range, help, \
+		 users) \
+	KL_FIELD_##users(KEEL_CTYPE_##type field;)
+#include "init/options.def"
+#undef KEEL_OPT
+	const char *stats_dir;	/* keel's instance folder, from keel */
 };
 extern KL_HIDDEN struct kl_config kl_cfg;
 extern KL_HIDDEN bool kl_ctor_done;
+void kl_config_defaults(void);
 void kl_config_read(void);
 
 /* fork support, one pair per lock owner (life.c calls them in order) */

@@ -17,6 +17,7 @@ void kl_boot(void)
 	if (KL_LIKELY(__atomic_load_n(&life_booted, __ATOMIC_ACQUIRE)))
 		return;
 	kl_class_init();	/* idempotent: racing threads write the same */
+	kl_config_defaults();
 	__atomic_store_n(&life_booted, true, __ATOMIC_RELEASE);
 }
 
