@@ -2,7 +2,10 @@
  * (small), the page allocator (large, up to 1 MiB) or a direct mapping
  * (huge), and back again on free by the pointer's segment header. free()
  * refuses pointers whose 4 MiB boundary the heap does not own. */
-#include "kl.h"
+#include "kl_heap.h"
+#include "kl_fast.h"
+#include "kl_stats.h"
+#include "kl_life.h"
 
 /* realloc headroom policy: within a small class, the same pointer; a large
  * block grows in place into a free neighbour run, else moves to a size

@@ -3,7 +3,7 @@
  * of init/options.def, parsed by common/optvalue.c), found by scanning
  * environ in the constructor (no getenv, nothing allocates). A bad value
  * gets one line on stderr and the default: the application always starts. */
-#include "kl.h"
+#include "kl_config.h"
 #include "common/heapstats.h"
 
 extern char **environ __attribute__((weak));

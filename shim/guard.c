@@ -8,7 +8,9 @@
  * at most KL_GUARD_WAIT_MS, until keel has trimmed everyone and reported;
  * under KEEL_ON_LIMIT=fail growth is refused while usage stays over it.
  * Only that slow path pays: one open, read and close per 4 MiB or more. */
-#include "kl.h"
+#include "kl_decay.h"
+#include "kl_guard.h"
+#include "kl_config.h"
 #include "common/heapstats.h"
 #include "common/parse.h"
 

@@ -2,8 +2,9 @@
  * registry of every 4 MiB boundary the heap owns (so free() can refuse a
  * foreign pointer without touching unmapped memory), and the pool that
  * span descriptors come from, kept apart from user memory. */
-#include "kl.h"
 
+#include "kl_heap.h"
+#include "kl_decay.h"
 #include <linux/mman.h>
 
 KL_HIDDEN uint64_t *kl_registry;
