@@ -43,7 +43,7 @@ static void *large_alloc(size_t n, size_t room)
 		return 0;
 	__atomic_fetch_add(&kl_pages.large_in_use, np * KL_PAGE,
 			   __ATOMIC_RELAXED);
-	kl_heap_check_growth();
+	kl_heap_grew_check();
 	return (void *)s->base;
 }
 
@@ -211,7 +211,7 @@ void *kl_alloc_aligned(size_t align, size_t n)
 				   (np + extra) * KL_PAGE, __ATOMIC_RELAXED);
 		uintptr_t a = (s->base + align - 1) & ~(align - 1);
 		kl_page_carve(s, (a - s->base) >> KL_PAGE_SHIFT, np);
-		kl_heap_check_growth();
+		kl_heap_grew_check();
 		return (void *)a;
 	}
 	p = kl_huge_alloc(n, align, 0);
@@ -282,7 +282,7 @@ void *kl_realloc(void *p, size_t n)
 			void *q = kl_huge_realloc(hg, want);
 			if (q) {
 				if (want > n)
-					kl_stats_grew();
+					kl_stats_heap_grew();
 				return q;
 			}
 			if (n <= hg->size)

@@ -26,7 +26,7 @@ extern int *__errno_location(void) __attribute__((weak));
 
 KL_HIDDEN bool kl_ctor_done;
 KL_HIDDEN bool kl_purger_running;
-KL_HIDDEN bool kl_heap_grown;
+KL_HIDDEN bool kl_heap_grew_pending;
 KL_HIDDEN uint64_t kl_trims;
 static uint32_t purger_state;	/* 0 not started, 1 starting/running, 2 failed */
 
@@ -115,10 +115,10 @@ void kl_purger_kick(void)
  * a post-mortem after an OOM kill is close to what the process held. */
 void kl_heap_grew(void)
 {
-	__atomic_store_n(&kl_heap_grown, false, __ATOMIC_RELAXED);
+	__atomic_store_n(&kl_heap_grew_pending, false, __ATOMIC_RELAXED);
 	if (!__atomic_load_n(&purger_state, __ATOMIC_RELAXED))
 		kl_purger_kick();
-	kl_stats_grew();
+	kl_stats_heap_grew();
 }
 
 /* The child of fork has no purger; a later free or growth starts one. */

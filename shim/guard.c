@@ -259,7 +259,7 @@ bool kl_growth_denied(void)
  * published statistics, then the check if the page allocator could not
  * run it before (a class's span, under the class's lock): late by one
  * segment, it may refuse only the next. */
-void kl_segment_grew(void)
+void kl_guard_heap_grew(void)
 {
 	bool checked = kl_seg_checked;
 

@@ -28,8 +28,13 @@ void kl_page_after_free(uint64_t now);
 void kl_purger_kick(void);
 void kl_purger_fork_child(void);
 extern KL_HIDDEN bool kl_purger_running;
+/* The heap-growth event, one name in every part: segment.c marks a new
+ * segment kl_heap_grew_pending; kl_heap_grew_check (kl_fast.h, no lock
+ * held) hands it to the guard, kl_guard_heap_grew, which ends in
+ * kl_heap_grew: the purger, then kl_stats_heap_grew. huge.c, which the
+ * guard checked before it mapped, calls kl_heap_grew itself. */
 void kl_heap_grew(void);
-extern KL_HIDDEN bool kl_heap_grown;	/* a new segment since the last check */
+extern KL_HIDDEN bool kl_heap_grew_pending;	/* a new segment since the last check */
 int kl_trim(void);
 extern KL_HIDDEN uint64_t kl_trims;
 

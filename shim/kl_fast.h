@@ -56,10 +56,11 @@ static inline void kl_free_fast(void *p)
 }
 
 /* Where no lock is held after taking pages: act on a new segment. */
-static inline void kl_heap_check_growth(void)
+static inline void kl_heap_grew_check(void)
 {
-	if (KL_UNLIKELY(__atomic_load_n(&kl_heap_grown, __ATOMIC_RELAXED)))
-		kl_segment_grew();
+	if (KL_UNLIKELY(__atomic_load_n(&kl_heap_grew_pending,
+					 __ATOMIC_RELAXED)))
+		kl_guard_heap_grew();
 }
 
 #endif

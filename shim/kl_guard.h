@@ -12,7 +12,7 @@ struct keel_control;
 extern KL_HIDDEN struct keel_control *kl_control;
 void kl_guard_setup(const struct keel_control *c, uint32_t owner);
 bool kl_guard_grow(size_t bytes);
-void kl_segment_grew(void);
+void kl_guard_heap_grew(void);
 extern KL_HIDDEN __thread bool kl_seg_checked;
 
 #endif

@@ -27,6 +27,6 @@ void kl_stats_mallinfo(size_t out[10]);
 void kl_stats_publish(void);
 void kl_stats_open(void);
 void kl_stats_map_control(void);
-void kl_stats_grew(void);
+void kl_stats_heap_grew(void);
 
 #endif

@@ -166,7 +166,7 @@ void kl_stats_open(void)
 }
 
 /* After the heap grew: publish again once it grew by a segment or more. */
-void kl_stats_grew(void)
+void kl_stats_heap_grew(void)
 {
 	size_t heap = __atomic_load_n(&kl_pages.mapped, __ATOMIC_RELAXED) +
 		      __atomic_load_n(&kl_huge_bytes, __ATOMIC_RELAXED);

@@ -78,7 +78,7 @@ struct kl_segment *kl_segment_new(void)
 	kl_registry_set((uintptr_t)seg, KL_SEG_SIZE, true);
 	kl_pages.mapped += KL_SEG_SIZE;
 	kl_pages.segments++;
-	__atomic_store_n(&kl_heap_grown, true, __ATOMIC_RELAXED);
+	__atomic_store_n(&kl_heap_grew_pending, true, __ATOMIC_RELAXED);
 	return seg;
 }
 

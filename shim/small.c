@@ -95,7 +95,7 @@ unsigned kl_small_take(unsigned cls, void **head, unsigned want)
 	}
 	k->used += n;
 	kl_unlock(&k->lock);
-	kl_heap_check_growth();
+	kl_heap_grew_check();
 	*head = list;
 	return n;
 }
