@@ -35,23 +35,20 @@ static const struct {
 static int main_seccomp(struct keel_seccomp_config *sc)
 {
 	char why[256];
-	const char *var, *val;
+	const void *field;
 
-	if (seccomp_parse_mode(keel_opts.seccomp.text, sc, why, sizeof(why))) {
-		var = "KEEL_SECCOMP";
-		val = keel_opts.seccomp.text;
-	} else if (seccomp_parse_action(keel_opts.seccomp_action.text, sc, why,
-					sizeof(why))) {
-		var = "KEEL_SECCOMP_ACTION";
-		val = keel_opts.seccomp_action.text;
-	} else if (seccomp_parse_deny_list(keel_opts.seccomp_deny, sc, why,
-					   sizeof(why))) {
-		var = "KEEL_SECCOMP_DENY";
-		val = keel_opts.seccomp_deny;
-	} else {
+	if (seccomp_parse_mode(keel_opts.seccomp.text, sc, why, sizeof(why)))
+		field = &keel_opts.seccomp;
+	else if (seccomp_parse_action(keel_opts.seccomp_action.text, sc, why,
+				      sizeof(why)))
+		field = &keel_opts.seccomp_action;
+	else if (seccomp_parse_deny_list(keel_opts.seccomp_deny, sc, why,
+					 sizeof(why)))
+		field = &keel_opts.seccomp_deny;
+	else
 		return 0;
-	}
-	fatal("%s=%s: %s", var, val, why);
+	/* as the user gave it: "KEEL_SECCOMP_DENY=x" or "--seccomp-deny x" */
+	fatal("%s: %s", options_given(field), why);
 	return 2;
 }
 
