@@ -55,6 +55,15 @@ TEST(options_table_consistent)
 		CHECK(a->lng && *a->lng && a->help && *a->help);
 		CHECK(!a->env || !strncmp(a->env, "KEEL_", 5));
 		CHECK(a->type == KEEL_OPT_action || a->env);
+		/* a row libkeel.so reads: a variable, and a default of a
+		 * type the shared parser takes (the shim has no other) */
+		if (a->users & KEEL_USER_SHIM) {
+			_Alignas(16) char value[64];
+
+			CHECK(a->env && *a->def);
+			CHECK(optvalue_parse(a->type, a->def, a->min, a->max,
+					     a->range, value) == 0);
+		}
 		for (size_t j = i + 1; j < options_count; j++) {
 			const struct keel_opt_row *b = &options_rows[j];
 
