@@ -82,29 +82,24 @@ int optvalue_word(const char *s, const char *range)
 	return -1;
 }
 
+/* Stores only a value it accepts: the shim keeps its default otherwise. */
 static int optvalue_limit(const char *s, struct keel_limit *lim)
 {
+	struct keel_limit v = { 0, 0, s };
 	size_t n = 0;
-	uint64_t bytes;
-	uint32_t centi;
 
 	while (s[n])
 		n++;
-	lim->bytes = 0;
-	lim->centi_percent = 0;
-	lim->given = s;
 	/* 0 says off as clearly as "off" does */
-	if (parse_equal_nocase(s, "off") || (s[0] == '0' && !s[1]))
-		return 0;
-	if (n && s[n - 1] == '%') {
-		if (parse_percent(s, &centi) || centi < 100)
+	if (parse_equal_nocase(s, "off") || (s[0] == '0' && !s[1])) {
+		/* off: both zero */
+	} else if (n && s[n - 1] == '%') {
+		if (parse_percent(s, &v.centi_percent) || v.centi_percent < 100)
 			return -1;
-		lim->centi_percent = centi;
-		return 0;
-	}
-	if (parse_size(s, &bytes))
+	} else if (parse_size(s, &v.bytes)) {
 		return -1;
-	lim->bytes = bytes;
+	}
+	*lim = v;
 	return 0;
 }
 

@@ -80,8 +80,9 @@ const char *optvalue_accepted(enum keel_opt_type type, const char *range);
 int optvalue_word(const char *s, const char *range);
 
 /* Parses s as a value of type, within [min, max] where the type has a
- * range, into *dst (the field's KEEL_CTYPE). Returns 0, -1 when s is not
- * acceptable, -2 for the init's own types (lists, signals, actions). */
+ * range, into *dst (the field's KEEL_CTYPE), which is left alone unless
+ * s is accepted. Returns 0, -1 when s is not acceptable, -2 for the init's
+ * own types (lists, signals, actions). */
 int optvalue_parse(enum keel_opt_type type, const char *s, uint64_t min,
 		   uint64_t max, const char *range, void *dst);
 
