@@ -343,6 +343,12 @@ int cgroup_oom_kills(const struct keel_cgroup *cg, uint64_t *out)
 	return cgroup_stat_key(text, "oom_kill", out);
 }
 
+/* The setting as the user wrote it, for messages: "KEEL_RSS_LIMIT=1G". */
+static const char *cgroup_given(const struct keel_limit *lim)
+{
+	return lim->given ? lim->given : "KEEL_RSS_LIMIT";
+}
+
 uint64_t cgroup_soft_limit(const struct keel_limit *lim, uint64_t cgroup_limit)
 {
 	uint32_t centi = lim->centi_percent;
@@ -351,16 +357,15 @@ uint64_t cgroup_soft_limit(const struct keel_limit *lim, uint64_t cgroup_limit)
 		/* The default is a share too: no limit is normal, not an
 		 * error, so this is said at verbose level only. */
 		if (!cgroup_limit) {
-			info("KEEL_RSS_LIMIT=%u.%02u%%: no cgroup memory limit to take a share of; the memory guard is off",
-				centi / 100, centi % 100);
+			info("%s: no cgroup memory limit to take a share of; the memory guard is off",
+			     cgroup_given(lim));
 			return 0;
 		}
 		return cgroup_limit / 10000 * centi +
 		       cgroup_limit % 10000 * centi / 10000;
 	}
 	if (cgroup_limit && lim->bytes > cgroup_limit)
-		warning("KEEL_RSS_LIMIT=%llu: above the cgroup limit of %llu bytes; the OOM killer may act first",
-			(unsigned long long)lim->bytes,
-			(unsigned long long)cgroup_limit);
+		warning("%s: above the cgroup limit of %llu bytes; the OOM killer may act first",
+			cgroup_given(lim), (unsigned long long)cgroup_limit);
 	return lim->bytes;
 }

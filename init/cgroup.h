@@ -7,7 +7,7 @@
 #include <limits.h>
 #include <stdint.h>
 
-#include "init/options.h"
+#include "common/optvalue.h"
 
 enum keel_cgroup_version {
 	KEEL_CGROUP_NONE = 0,

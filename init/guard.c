@@ -398,15 +398,7 @@ int guard_init(const struct keel_guard_config *cfg, int *fd, short *events,
 	*fd = -1;
 	*events = 0;
 	*timeout_ms = -1;
-	if (cfg->on_limit && *cfg->on_limit &&
-	    !parse_equal_nocase(cfg->on_limit, "trim")) {
-		if (!parse_equal_nocase(cfg->on_limit, "fail")) {
-			fatal("KEEL_ON_LIMIT=%s: not an action (accepted: trim, fail)",
-			      cfg->on_limit);
-			return 2;
-		}
-		guard.fail = 1;
-	}
+	guard.fail = cfg->on_limit == KEEL_ON_LIMIT_FAIL;
 	if (report_configure(cfg->report) < 0 ||
 	    statsdir_check_base(cfg->stats_dir))
 		return 2;

@@ -6,18 +6,19 @@
 
 #include <sys/types.h>
 
-#include "init/options.h"
+#include "common/optvalue.h"
 
 struct keel_guard_config {
 	const char *root;	/* "/" (fixture trees in tests) */
 	const struct keel_limit *rss_limit; /* KEEL_RSS_LIMIT as parsed */
-	const char *on_limit;	/* KEEL_ON_LIMIT: trim (default) or fail */
+	enum keel_on_limit on_limit; /* KEEL_ON_LIMIT as parsed */
 	const char *report;	/* KEEL_REPORT: stderr, off or a path */
 	const char *stats_dir;	/* KEEL_STATS_DIR, NULL = defaults */
 };
 
-/* Before the child starts: validates the configuration (a bad value is a
- * fatal message and the return value 2, for exit status 2), finds the
+/* Before the child starts (the option table has checked every value):
+ * checks the report's destination (a fatal message and the return value
+ * 2 when it cannot work, for exit status 2), finds the
  * limit, creates the stats folder and its control file, and puts
  * KEEL_STATS_DIR in keel's environment so the child inherits it. Stores
  * the fd the init's poll loop watches (events in *events) or -1, and the

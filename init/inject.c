@@ -112,19 +112,50 @@ static int inject_prepend(const char *path)
 	return 0;
 }
 
-int inject_prepare(void)
-{
-	const char *malloc_opt = keel_opts.malloc;
-	char prog[PATH_MAX], shim[PATH_MAX];
-	const char *target;
+static const char inject_accepted[] =
+	" (accepted: keel, off, none, a readable .so path, or an installed library's soname)";
+/* what a program misses without libkeel.so, said at -v */
+static const char inject_off[] =
+	"keel's allocator features (trims at the soft limit, keel stats, KEEL_STATS, KEEL_DECAY_MS, KEEL_ON_LIMIT=fail in the app) are off";
 
-	if (!malloc_opt || !strcmp(malloc_opt, "off"))
-		return 0;
-	if (malloc_opt[0] == '/' && access(malloc_opt, R_OK)) {
-		fatal("KEEL_MALLOC=%s: unable to read: %s (accepted: keel, off, or a readable .so file)",
-		      malloc_opt, strerror(errno));
+/* KEEL_MALLOC as a file to preload instead of keel's: the path, or the
+ * soname found; 0, or 2 after a fatal message (bad input). */
+static int inject_other(char *buf, size_t len)
+{
+	const char *given = options_given(&keel_opts.malloc);
+	const char *name = keel_opts.malloc.text;
+
+	if (keel_opts.malloc.word == KEEL_MALLOC_SONAME) {
+		if (inject_find_soname(name, buf, len) == 0)
+			return 0;
+		fatal("%s: no such library in LD_LIBRARY_PATH or the usual library folders%s",
+		      given, inject_accepted);
 		return 2;
 	}
+	if (access(name, R_OK)) {
+		fatal("%s: unable to read: %s%s",
+		      given, strerror(errno), inject_accepted);
+		return 2;
+	}
+	snprintf(buf, len, "%s", name);
+	return 0;
+}
+
+int inject_prepare(void)
+{
+	int which = keel_opts.malloc.word;
+	char prog[PATH_MAX], shim[PATH_MAX];
+	const char *target;
+	int rc;
+
+	if (which == KEEL_MALLOC_OFF || which == KEEL_MALLOC_NONE) {
+		info("%s: no allocator preloaded; %s",
+		     options_given(&keel_opts.malloc), inject_off);
+		return 0;
+	}
+	if (which != KEEL_MALLOC_KEEL &&
+	    (rc = inject_other(shim, sizeof(shim))))
+		return rc;
 	target = inject_resolve(keel_opts.argv[0], prog, sizeof(prog));
 	if (target) {
 		switch (inject_inspect(target)) {
@@ -142,11 +173,12 @@ int inject_prepare(void)
 	}
 	/* A file first: its path works in every process, whatever it closes.
 	 * A private copy is removed when keel exits, so not in exec mode. */
-	if (malloc_opt[0] == '/') {
-		snprintf(shim, sizeof(shim), "%s", malloc_opt);
+	if (which != KEEL_MALLOC_KEEL) {
+		info("%s: preloading %s; %s; the guard still watches and reports",
+		     options_given(&keel_opts.malloc), shim, inject_off);
 	} else if (inject_installed(shim, sizeof(shim)) == 0) {
 		debug("using %s", shim);
-	} else if (strcmp(keel_opts.mode, "exec") &&
+	} else if (keel_opts.mode.word != KEEL_MODE_EXEC &&
 		   inject_private_copy(shim, sizeof(shim)) == 0) {
 		debug("using a private copy: %s", shim);
 	} else if (inject_memfd(shim, sizeof(shim))) {

@@ -8,8 +8,14 @@
 
 /* Reads keel_opts.malloc and PROGRAM (keel_opts.argv[0]). Returns 0 (also
  * when injection is skipped with a message), 2 for bad input (a KEEL_MALLOC
- * path that cannot be read), 1 for a system failure; the error is logged. */
+ * path that cannot be read, a soname not found), 1 for a system failure;
+ * the error is logged. */
 int inject_prepare(void);
+
+/* A soname (libjemalloc.so.2) as the child's loader would find it: in
+ * LD_LIBRARY_PATH, then the usual library folders. 0 and the path in buf,
+ * else -1. (inject_soname.c) */
+int inject_find_soname(const char *name, char *buf, size_t len);
 
 /* What the ELF headers of a file say about preloading into it. */
 enum inject_target {

@@ -35,23 +35,20 @@ static const struct {
 static int main_seccomp(struct keel_seccomp_config *sc)
 {
 	char why[256];
-	const char *var, *val;
+	const void *field;
 
-	if (seccomp_parse_mode(keel_opts.seccomp, sc, why, sizeof(why))) {
-		var = "KEEL_SECCOMP";
-		val = keel_opts.seccomp;
-	} else if (seccomp_parse_action(keel_opts.seccomp_action, sc, why,
-					sizeof(why))) {
-		var = "KEEL_SECCOMP_ACTION";
-		val = keel_opts.seccomp_action;
-	} else if (seccomp_parse_deny_list(keel_opts.seccomp_deny, sc, why,
-					   sizeof(why))) {
-		var = "KEEL_SECCOMP_DENY";
-		val = keel_opts.seccomp_deny;
-	} else {
+	if (seccomp_parse_mode(keel_opts.seccomp.text, sc, why, sizeof(why)))
+		field = &keel_opts.seccomp;
+	else if (seccomp_parse_action(keel_opts.seccomp_action.text, sc, why,
+				      sizeof(why)))
+		field = &keel_opts.seccomp_action;
+	else if (seccomp_parse_deny_list(keel_opts.seccomp_deny, sc, why,
+					 sizeof(why)))
+		field = &keel_opts.seccomp_deny;
+	else
 		return 0;
-	}
-	fatal("%s=%s: %s", var, val, why);
+	/* as the user gave it: "KEEL_SECCOMP_DENY=x" or "--seccomp-deny x" */
+	fatal("%s: %s", options_given(field), why);
 	return 2;
 }
 
@@ -62,8 +59,8 @@ static int main_guard(struct supervise_guard *sg)
 	struct keel_guard_config cfg = {
 		.root = "/",
 		.rss_limit = &keel_opts.rss_limit,
-		.on_limit = keel_opts.on_limit,
-		.report = keel_opts.report,
+		.on_limit = keel_opts.on_limit.word,
+		.report = keel_opts.report.text,
 		.stats_dir = keel_opts.stats_dir,
 	};
 
@@ -111,11 +108,12 @@ int main(int argc, char **argv)
 	if ((rc = main_seccomp(&seccomp)) || (rc = inject_prepare()))
 		return rc;
 	/* The guard needs a supervising keel: none in exec mode. */
-	if (strcmp(keel_opts.mode, "exec") && (rc = main_guard(&guard)))
+	if (keel_opts.mode.word != KEEL_MODE_EXEC &&
+	    (rc = main_guard(&guard)))
 		return rc;
 	/* Only after every check that can refuse, so bad input stays one line. */
 	options_warn_unknown(environ);
-	if (!strcmp(keel_opts.mode, "exec"))
+	if (keel_opts.mode.word == KEEL_MODE_EXEC)
 		return spawn_exec(&seccomp);
 
 	/* Signals, then spawn: still allowed to fail. */

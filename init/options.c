@@ -18,32 +18,18 @@ const struct keel_opt_row options_rows[] = {
 #define KEEL_OPT(field, lng, shrt, env, tini, type, def, min, max, range, help, \
 		 users) \
 	{ lng, shrt, env, tini, KEEL_OPT_##type, #type, def, min, max, range,  \
-	  help, offsetof(struct keel_options, field), users },
+	  help, offsetof(struct keel_options, field), KEEL_USERS_##users },
 #include "init/options.def"
 #undef KEEL_OPT
 };
 
 const size_t options_count = sizeof(options_rows) / sizeof(options_rows[0]);
 
-/* The accepted word of each enumeration row, as the table spells it. */
-#define OPTIONS_WORD_MAX 16
-static char options_words[sizeof(options_rows) / sizeof(options_rows[0])]
-			 [OPTIONS_WORD_MAX];
-
-static const char *const options_nouns[] = {
-	[KEEL_OPT_action] = "takes no value",
-	[KEEL_OPT_count] = "not a verbosity level",
-	[KEEL_OPT_bool] = "not a boolean",
-	[KEEL_OPT_signal] = "not a signal",
-	[KEEL_OPT_exit_list] = "not a list of exit codes",
-	[KEEL_OPT_rewrite_list] = "not a signal rewrite",
-	[KEEL_OPT_enumeration] = "not an accepted value",
-	[KEEL_OPT_duration] = "not a duration",
-	[KEEL_OPT_duration_ms] = "not a duration",
-	[KEEL_OPT_path] = "not an absolute path",
-	[KEEL_OPT_size_or_percent] = "not a size",
-	[KEEL_OPT_string_list] = "not a list",
-};
+/* Each row's setting as the user wrote it ("KEEL_RSS_LIMIT=1G",
+ * "--rss-limit 1G"), for messages that name it later (struct keel_limit). */
+#define OPTIONS_GIVEN_MAX 96
+static char options_given_text[sizeof(options_rows) / sizeof(options_rows[0])]
+			 [OPTIONS_GIVEN_MAX];
 
 static int options_fail(const char *fmt, ...)
 	__attribute__((format(printf, 1, 2)));
@@ -58,12 +44,9 @@ static int options_fail(const char *fmt, ...)
 	return -1;
 }
 
-/* "accepted: on|off" style tail for the row. */
 static const char *options_accepted(const struct keel_opt_row *row)
 {
-	if (row->type == KEEL_OPT_bool)
-		return "1/0, true/false, yes/no, on/off";
-	return row->range;
+	return optvalue_accepted(row->type, row->range);
 }
 
 /* One signal in [min, max] of the row, or 0 when allowed (rewrite TO). */
@@ -132,79 +115,15 @@ static int options_rewrite_list(const char *s, struct keel_rewrite *rw)
 	return more;
 }
 
-/* Is s one of the words of "a|b|/path", in any case? "/path" admits
- * absolute paths. Returns the word as the table spells it (copied into
- * word, one per row), so every reader compares against one spelling; or
- * s, a path; NULL when it is none. */
-static const char *options_enum(const char *s, const char *range,
-				char word[OPTIONS_WORD_MAX])
-{
-	const char *p = range;
-
-	while (*p) {
-		const char *end = strchr(p, '|');
-		size_t n = end ? (size_t)(end - p) : strlen(p);
-
-		if (n == 5 && !strncmp(p, "/path", 5) && s[0] == '/')
-			return s;
-		if (strlen(s) == n && n < OPTIONS_WORD_MAX &&
-		    !strncasecmp(s, p, n)) {
-			memcpy(word, p, n);
-			word[n] = 0;
-			return word;
-		}
-		p += n + (end ? 1 : 0);
-	}
-	return NULL;
-}
-
-static int options_limit(const char *s, struct keel_limit *lim)
-{
-	size_t n = strlen(s);
-	uint64_t bytes;
-	uint32_t centi;
-
-	/* 0 says off as clearly as "off" does */
-	if (parse_equal_nocase(s, "off") || !strcmp(s, "0")) {
-		lim->bytes = 0;
-		lim->centi_percent = 0;
-		return 0;
-	}
-	if (n && s[n - 1] == '%') {
-		if (parse_percent(s, &centi) || centi < 100)
-			return -1;
-		lim->bytes = 0;
-		lim->centi_percent = centi;
-		return 0;
-	}
-	if (parse_size(s, &bytes))
-		return -1;
-	lim->bytes = bytes;
-	lim->centi_percent = 0;
-	return 0;
-}
-
 /* Parses text for row into keel_opts; -1 when it is not acceptable. */
 static int options_store(const struct keel_opt_row *row, const char *s)
 {
 	void *dst = (char *)&keel_opts + row->offset;
-	uint64_t n;
-	int sig;
-	bool b;
+	int sig, rc;
 
 	switch (row->type) {
 	case KEEL_OPT_action:
 		*(bool *)dst = true;
-		return 0;
-	case KEEL_OPT_count:
-		if (parse_u64(s, &n) || n < row->min || n > row->max)
-			return -1;
-		*(int *)dst = (int)n;
-		return 0;
-	case KEEL_OPT_bool:
-		if (parse_bool(s, &b))
-			return -1;
-		*(bool *)dst = b;
 		return 0;
 	case KEEL_OPT_signal:
 		if (options_signal(s, &sig) || sig >= KEEL_NSIG)
@@ -215,43 +134,33 @@ static int options_store(const struct keel_opt_row *row, const char *s)
 		return options_exit_list(s, dst);
 	case KEEL_OPT_rewrite_list:
 		return options_rewrite_list(s, dst);
-	case KEEL_OPT_enumeration:
-		if (!(s = options_enum(s, row->range,
-				       options_words[row - options_rows])))
-			return -1;
-		*(const char **)dst = s;
-		return 0;
-	case KEEL_OPT_duration:
-	case KEEL_OPT_duration_ms:
-		if (parse_duration_ms(s, row->type == KEEL_OPT_duration ? 1000 : 1,
-				      &n) || n < row->min || n > row->max)
-			return -1;
-		*(uint64_t *)dst = n;
-		return 0;
-	case KEEL_OPT_path:
-		if (s[0] != '/')
-			return -1;
-		*(const char **)dst = s;
-		return 0;
-	case KEEL_OPT_size_or_percent:
-		return options_limit(s, dst);
 	case KEEL_OPT_string_list:
 		if (s[0] == ',' || strstr(s, ",,"))
 			return -1;
 		*(const char **)dst = s;
 		return 0;
+	default:
+		rc = optvalue_parse(row->type, s, row->min, row->max,
+				    row->range, dst);
+		return rc < 0 ? -1 : 0;
 	}
-	return -1;
 }
 
 /* Stores or fails with "NAME<sep>VALUE: noun (accepted: ...)". */
 static int options_take(const struct keel_opt_row *row, const char *name,
 			const char *sep, const char *value)
 {
-	if (options_store(row, value) == 0)
+	char *given = options_given_text[row - options_rows];
+
+	if (options_store(row, value) == 0) {
+		snprintf(given, OPTIONS_GIVEN_MAX, "%s%s%s", name, sep, value);
+		if (row->type == KEEL_OPT_size_or_percent)
+			((struct keel_limit *)((char *)&keel_opts +
+					       row->offset))->given = given;
 		return 0;
-	return options_fail("%s%s%s: %s (accepted: %s)", name, sep, value,
-			    options_nouns[row->type], options_accepted(row));
+	}
+	return options_fail(KEEL_OPT_BAD_FMT, name, sep, value,
+			    optvalue_noun(row->type), options_accepted(row));
 }
 
 static const char *options_getenv(char **envp, const char *name)
@@ -410,7 +319,7 @@ static void options_export(const struct keel_opt_row *row)
 		setenv(row->env, buf, 1);
 		break;
 	case KEEL_OPT_enumeration:
-		setenv(row->env, *(const char *const *)src, 1);
+		setenv(row->env, ((const struct keel_choice *)src)->text, 1);
 		break;
 	default:
 		break;
@@ -441,7 +350,9 @@ int options_parse(int argc, char **argv, char **envp)
 		} else if (v) {
 			if (options_take(row, name, "=", v))
 				return -1;
-		} else if (*row->def && options_store(row, row->def)) {
+		} else if (*row->def &&
+			   options_take(row, row->env ? row->env : row->lng,
+					"=", row->def)) {
 			return options_fail("%s: bad default %s", row->lng, row->def);
 		}
 	}
@@ -449,12 +360,22 @@ int options_parse(int argc, char **argv, char **envp)
 		if (seen[i])
 			options_export(&options_rows[i]);
 	if (keel_opts.exec)
-		keel_opts.mode = "exec";
+		keel_opts.mode = (struct keel_choice){ KEEL_MODE_EXEC, "exec" };
 	keel_opts.argv = argv + first;
 	if (first >= argc && !keel_opts.help && !keel_opts.version &&
 	    !keel_opts.license)
 		return options_fail("PROGRAM: missing (usage: keel [OPTIONS] [--] PROGRAM [ARGS...])");
 	return 0;
+}
+
+const char *options_given(const void *field)
+{
+	size_t offset = (size_t)((const char *)field - (const char *)&keel_opts);
+
+	for (size_t i = 0; i < options_count; i++)
+		if (options_rows[i].offset == offset && *options_given_text[i])
+			return options_given_text[i];
+	return "";
 }
 
 int options_remap_exit(int code)

@@ -9,6 +9,8 @@
 #include <stdint.h>
 #include <stdio.h>
 
+#include "common/optvalue.h"
+
 #define KEEL_NSIG 65
 
 /* Exit codes -e maps to 0, one bit each. */
@@ -21,39 +23,11 @@ struct keel_rewrite {
 	int to[KEEL_NSIG];
 };
 
-/* A size or a share of the cgroup limit: at most one of the two is set;
- * both zero means off. */
-struct keel_limit {
-	uint64_t bytes;
-	uint32_t centi_percent;
-};
-
-#define KEEL_CTYPE_action bool
-#define KEEL_CTYPE_count int
-#define KEEL_CTYPE_bool bool
-#define KEEL_CTYPE_signal int
 #define KEEL_CTYPE_exit_list struct keel_exit_set
 #define KEEL_CTYPE_rewrite_list struct keel_rewrite
-#define KEEL_CTYPE_enumeration const char *
-#define KEEL_CTYPE_duration uint64_t
-#define KEEL_CTYPE_duration_ms uint64_t
-#define KEEL_CTYPE_path const char *
-#define KEEL_CTYPE_size_or_percent struct keel_limit
-#define KEEL_CTYPE_string_list const char *
 
-/* Who reads a setting (options.def's last column). */
-#define KEEL_USER_INIT 1u
-#define KEEL_USER_SHIM 2u
-
-enum keel_opt_type {
-	KEEL_OPT_action, KEEL_OPT_count, KEEL_OPT_bool, KEEL_OPT_signal,
-	KEEL_OPT_exit_list, KEEL_OPT_rewrite_list, KEEL_OPT_enumeration,
-	KEEL_OPT_duration, KEEL_OPT_duration_ms, KEEL_OPT_path,
-	KEEL_OPT_size_or_percent, KEEL_OPT_string_list,
-};
-
-/* Durations are milliseconds; enumerations hold the accepted word or path;
- * an unset path or list is NULL. */
+/* Durations are milliseconds; an enumeration holds its word's index and
+ * the text as given; an unset path or list is NULL. */
 struct keel_options {
 #define KEEL_OPT(field, lng, shrt, env, tini, type, def, min, max, range, help, \
 		 users) \
@@ -72,6 +46,11 @@ extern char options_error[512];
  * set (bad input: the caller exits 2). PROGRAM may be missing only when an
  * action (--help, --version, --license) was asked for. */
 int options_parse(int argc, char **argv, char **envp);
+
+/* A setting as the user gave it, by its field in keel_opts
+ * (options_given(&keel_opts.malloc)): "KEEL_MALLOC=x", "--malloc x", or
+ * the variable and its default; for messages that name it. */
+const char *options_given(const void *field);
 
 /* Warns once for each KEEL_* variable no row knows, naming the closest. */
 void options_warn_unknown(char **envp);

@@ -228,11 +228,10 @@ void report_oom_kill(const char *name, pid_t pid, uint64_t limit,
  * dies without a word of its own: name the setting that denied the call. */
 void report_seccomp_kill(const char *name, pid_t pid)
 {
-	const char *mode = keel_opts.seccomp, *deny = keel_opts.seccomp_deny;
+	const char *mode = keel_opts.seccomp.text, *deny = keel_opts.seccomp_deny;
 	int mode_on = mode && *mode && !parse_equal_nocase(mode, "off");
 
-	if (!keel_opts.seccomp_action ||
-	    !parse_equal_nocase(keel_opts.seccomp_action, "kill") ||
+	if (!parse_equal_nocase(keel_opts.seccomp_action.text, "kill") ||
 	    (!mode_on && !(deny && *deny))) {
 		error("%s (pid %d) was killed by SIGSYS (bad system call)",
 		      name, (int)pid);

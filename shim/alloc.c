@@ -2,7 +2,10 @@
  * (small), the page allocator (large, up to 1 MiB) or a direct mapping
  * (huge), and back again on free by the pointer's segment header. free()
  * refuses pointers whose 4 MiB boundary the heap does not own. */
-#include "kl.h"
+#include "kl_heap.h"
+#include "kl_fast.h"
+#include "kl_stats.h"
+#include "kl_life.h"
 
 /* realloc headroom policy: within a small class, the same pointer; a large
  * block grows in place into a free neighbour run, else moves to a size
@@ -40,7 +43,7 @@ static void *large_alloc(size_t n, size_t room)
 		return 0;
 	__atomic_fetch_add(&kl_pages.large_in_use, np * KL_PAGE,
 			   __ATOMIC_RELAXED);
-	kl_heap_check_growth();
+	kl_heap_grew_check();
 	return (void *)s->base;
 }
 
@@ -208,7 +211,7 @@ void *kl_alloc_aligned(size_t align, size_t n)
 				   (np + extra) * KL_PAGE, __ATOMIC_RELAXED);
 		uintptr_t a = (s->base + align - 1) & ~(align - 1);
 		kl_page_carve(s, (a - s->base) >> KL_PAGE_SHIFT, np);
-		kl_heap_check_growth();
+		kl_heap_grew_check();
 		return (void *)a;
 	}
 	p = kl_huge_alloc(n, align, 0);
@@ -279,7 +282,7 @@ void *kl_realloc(void *p, size_t n)
 			void *q = kl_huge_realloc(hg, want);
 			if (q) {
 				if (want > n)
-					kl_stats_grew();
+					kl_stats_heap_grew();
 				return q;
 			}
 			if (n <= hg->size)

@@ -1,7 +1,9 @@
 /* The exported malloc API of glibc and musl, with glibc's semantics, and
  * the only file that marks names visible: everything else is hidden, and
  * shim/libkeel.map keeps it that way. */
-#include "kl.h"
+#include "kl_fast.h"
+#include "kl_stats.h"
+#include "kl_exec.h"
 
 #define API __attribute__((visibility("default")))
 #define KL_EINVAL 22

@@ -1,10 +1,10 @@
 /* Size classes: the block size of each class, how many pages its spans
  * take, and how many free blocks a thread may cache. Computed once from the
- * class rule in kl.h, so the lookup on the fast path is bit arithmetic. */
-#include "kl.h"
+ * class rule in kl_heap.h, so the lookup on the fast path is bit arithmetic. */
+#include "kl_heap.h"
 
 /* Waste bound: a block wastes at most 15 bytes up to 128 bytes and at most
- * 1/9 of itself above (8 classes per doubling; see kl.h); a span leaves
+ * 1/9 of itself above (8 classes per doubling; see kl_heap.h); a span leaves
  * under 1/16 of its pages unused at its tail. Large blocks (32 KiB-1 MiB)
  * waste under a page; huge blocks under a page, plus up to 1/4 of the
  * request when a cached mapping is reused (huge.c). */

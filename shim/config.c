@@ -1,16 +1,36 @@
-/* Configuration: the KEEL_* variables the shim reads, found by scanning
+/* Configuration: the KEEL_* variables the shim reads, with the names,
+ * defaults, limits and wording of keel's own option table (the SHIM rows
+ * of init/options.def, parsed by common/optvalue.c), found by scanning
  * environ in the constructor (no getenv, nothing allocates). A bad value
  * gets one line on stderr and the default: the application always starts. */
-#include "kl.h"
+#include "kl_config.h"
 #include "common/heapstats.h"
-#include "common/parse.h"
 
 extern char **environ __attribute__((weak));
 
-#define KL_DECAY_DEFAULT 500
-#define KL_DECAY_MAX 60000
+KL_HIDDEN struct kl_config kl_cfg;
 
-KL_HIDDEN struct kl_config kl_cfg = { .decay_ms = KL_DECAY_DEFAULT };
+/* The table's rows that the shim reads: a row's users column is a token,
+ * and only SHIM and INIT_SHIM keep theirs. */
+#define KL_ROW_INIT(...)
+#define KL_ROW_SHIM(...) __VA_ARGS__
+#define KL_ROW_INIT_SHIM(...) __VA_ARGS__
+
+static const struct {
+	const char *env;
+	enum keel_opt_type type;
+	const char *def;
+	uint64_t min, max;
+	const char *range;
+	size_t offset;
+} config_rows[] = {
+#define KEEL_OPT(field, lng, shrt, env, tini, type, def, min, max, range, help, \
+		 users) \
+	KL_ROW_##users({ env, KEEL_OPT_##type, def, min, max, range,       \
+			 __builtin_offsetof(struct kl_config, field) },)
+#include "init/options.def"
+#undef KEEL_OPT
+};
 
 /* The value of NAME in environ, or 0 when unset or empty. */
 static const char *config_get(const char *name)
@@ -27,33 +47,34 @@ static const char *config_get(const char *name)
 	return 0;
 }
 
+#define CONFIG_ROWS (sizeof(config_rows) / sizeof(config_rows[0]))
+
+/* The table's defaults, from the first malloc on (kl_boot): a program
+ * allocates before the constructor reads its environment. Racing threads
+ * write the same values. */
+void kl_config_defaults(void)
+{
+	for (size_t i = 0; i < CONFIG_ROWS; i++)
+		optvalue_parse(config_rows[i].type, config_rows[i].def,
+			       config_rows[i].min, config_rows[i].max,
+			       config_rows[i].range,
+			       (char *)&kl_cfg + config_rows[i].offset);
+}
+
+/* The environment over the defaults; a bad value leaves the default. */
 void kl_config_read(void)
 {
-	const char *v;
-	uint64_t ms;
-	bool on;
+	for (size_t i = 0; i < CONFIG_ROWS; i++) {
+		__typeof__(config_rows[0]) *row = &config_rows[i];
+		void *dst = (char *)&kl_cfg + row->offset;
+		const char *v = config_get(row->env);
 
-	if ((v = config_get("KEEL_DECAY_MS"))) {
-		if (parse_duration_ms(v, 1, &ms) == 0 && ms <= KL_DECAY_MAX)
-			kl_cfg.decay_ms = ms;
-		else
-			kl_msg("libkeel: warning: KEEL_DECAY_MS=%s: not a duration (accepted: 0-60000); using %u",
-			       v, KL_DECAY_DEFAULT);
+		if (v && optvalue_parse(row->type, v, row->min, row->max,
+					row->range, dst) < 0)
+			kl_msg("libkeel: warning: " KEEL_OPT_BAD_FMT "; using %s",
+			       row->env, "=", v, optvalue_noun(row->type),
+			       optvalue_accepted(row->type, row->range),
+			       row->def);
 	}
-	if ((v = config_get("KEEL_STATS"))) {
-		if (parse_bool(v, &on) == 0)
-			kl_cfg.stats = on;
-		else
-			kl_msg("libkeel: warning: KEEL_STATS=%s: not a boolean (accepted: 1/0, true/false, yes/no, on/off); using off",
-			       v);
-	}
-	if ((v = config_get("KEEL_ON_LIMIT"))) {
-		if (parse_equal_nocase(v, "fail"))
-			kl_cfg.on_limit_fail = true;
-		else if (!parse_equal_nocase(v, "trim"))
-			kl_msg("libkeel: warning: KEEL_ON_LIMIT=%s: not a policy (accepted: trim, fail); using trim",
-			       v);
-	}
-	if ((v = config_get(KEEL_STATS_DIR_ENV)))
-		kl_cfg.stats_dir = v;
+	kl_cfg.stats_dir = config_get(KEEL_STATS_DIR_ENV);
 }

@@ -8,7 +8,9 @@
  * at most KL_GUARD_WAIT_MS, until keel has trimmed everyone and reported;
  * under KEEL_ON_LIMIT=fail growth is refused while usage stays over it.
  * Only that slow path pays: one open, read and close per 4 MiB or more. */
-#include "kl.h"
+#include "kl_decay.h"
+#include "kl_guard.h"
+#include "kl_config.h"
 #include "common/heapstats.h"
 #include "common/parse.h"
 
@@ -220,7 +222,7 @@ bool kl_guard_grow(size_t bytes)
 	/* KEEL_ON_LIMIT=fail: over the soft limit after everyone trimmed
 	 * (keel answered only once they had time to), as keel's own
 	 * deny_growth says 50 ms after a trim */
-	if (!kl_cfg.on_limit_fail || usage < soft) {
+	if (kl_cfg.on_limit.word != KEEL_ON_LIMIT_FAIL || usage < soft) {
 		if (__atomic_load_n(&guard_deny, __ATOMIC_RELAXED))
 			__atomic_store_n(&guard_deny, false, __ATOMIC_RELAXED);
 		return true;
@@ -238,7 +240,7 @@ bool kl_growth_denied(void)
 	const struct keel_control *c = kl_control;
 	uint64_t usage;
 
-	if (!kl_cfg.on_limit_fail || !c)
+	if (kl_cfg.on_limit.word != KEEL_ON_LIMIT_FAIL || !c)
 		return false;
 	if (__atomic_load_n(&c->deny_growth, __ATOMIC_RELAXED))
 		return true;
@@ -257,7 +259,7 @@ bool kl_growth_denied(void)
  * published statistics, then the check if the page allocator could not
  * run it before (a class's span, under the class's lock): late by one
  * segment, it may refuse only the next. */
-void kl_segment_grew(void)
+void kl_guard_heap_grew(void)
 {
 	bool checked = kl_seg_checked;
 

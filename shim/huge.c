@@ -2,8 +2,11 @@
  * 4 MiB boundary so free() finds it like a segment header; realloc moves
  * pages with mremap, and freed mappings wait in a small cache for reuse
  * (a fresh mapping costs a page fault per page touched). */
-#include "kl.h"
 
+#include "kl_heap.h"
+#include "kl_decay.h"
+#include "kl_guard.h"
+#include "kl_config.h"
 #include <linux/mman.h>
 
 /* A cached mapping stays resident until it is older than KEEL_DECAY_MS,

@@ -1,8 +1,12 @@
 /* The library's life: lazy bootstrap (malloc may run before the constructor),
- * the constructor (configuration, fork handlers), the exit report, the full
- * trim, and fork safety: every lock taken in one order before fork; the child
+ * the constructor (configuration, fork handlers), the exit report, and
+ * fork safety: every lock taken in one order before fork; the child
  * restarts with one thread, no purger and no statistics file yet. */
-#include "kl.h"
+#include "kl_decay.h"
+#include "kl_stats.h"
+#include "kl_config.h"
+#include "kl_life.h"
+#include "kl_exec.h"
 
 extern int __register_atfork(void (*prepare)(void), void (*parent)(void),
 			     void (*child)(void), void *dso)
@@ -17,6 +21,7 @@ void kl_boot(void)
 	if (KL_LIKELY(__atomic_load_n(&life_booted, __ATOMIC_ACQUIRE)))
 		return;
 	kl_class_init();	/* idempotent: racing threads write the same */
+	kl_config_defaults();
 	__atomic_store_n(&life_booted, true, __ATOMIC_RELEASE);
 }
 
@@ -50,22 +55,6 @@ static void life_child(void)
 	kl_tcache_fork_child();
 	kl_purger_fork_child();
 	kl_stats_fork_child();
-}
-
-/* Return every free byte that can go: the caller's cache, then all dirty
- * pages. Reports whether anything was released (malloc_trim's result). */
-int kl_trim(void)
-{
-	size_t before = kl_pages.small_spans + kl_pages.dirty;
-	struct kl_tcache *tc = kl_tc;
-	if (tc && tc != KL_TCACHE_DEAD)
-		kl_tcache_flush(tc);
-	size_t done = kl_purge(UINT64_MAX, SIZE_MAX);
-	done += kl_huge_purge(UINT64_MAX, SIZE_MAX);
-	size_t after = kl_pages.small_spans + kl_pages.dirty;
-	__atomic_fetch_add(&kl_trims, 1, __ATOMIC_RELAXED);
-	kl_stats_publish();
-	return done > 0 || after < before;
 }
 
 __attribute__((constructor)) static void life_init(void)

@@ -1,8 +1,8 @@
 /* The shim's mutex: a private futex word (0 free, 1 held, 2 held with
  * waiters). It spins briefly because critical sections are a few dozen
  * instructions, then sleeps in the kernel instead of burning a shared core. */
-#include "kl.h"
 
+#include "kl_os.h"
 #include <linux/futex.h>
 
 #define KL_LOCK_SPINS 100

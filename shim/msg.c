@@ -2,7 +2,7 @@
  * allocating, writes the line to stderr with one write(2), refuses to
  * re-enter itself and falls silent after a few messages, so a broken heap
  * or a bad setting cannot flood the application's stderr. */
-#include "kl.h"
+#include "kl_os.h"
 
 #define KL_MSG_MAX 20
 

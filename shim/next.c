@@ -4,10 +4,10 @@
  * system and popen through it. dl_iterate_phdr lists the loaded objects in
  * load order; each one after the shim is searched by its GNU (else SysV)
  * hash table, and only a symbol's default version counts. */
-#include "kl.h"
 
 #pragma GCC optimize("Os")	/* cold: once per exec */
 
+#include "kl_exec.h"
 #include <linux/elf.h>
 
 #define KL_DT_GNU_HASH 0x6ffffef5

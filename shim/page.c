@@ -7,8 +7,10 @@
  * (Merging dirty and clean runs always, with a dirty-page bitmap, was tried:
  * best fit then cut big mixed runs at clean pages and faulted twice as much
  * on the seed pattern.) */
-#include "kl.h"
 
+#include "kl_heap.h"
+#include "kl_decay.h"
+#include "kl_guard.h"
 #include <linux/mman.h>
 
 #define KL_NBIN (KL_SEG_PAGES + 1)
@@ -19,7 +21,6 @@ KL_HIDDEN struct kl_page_stats kl_pages;
 static struct kl_span *page_bin[2][KL_NBIN];
 static uint64_t page_bits[2][KL_NWORD];
 static struct kl_span *dirty_head, *dirty_tail;
-KL_HIDDEN bool kl_purger_running;
 
 static inline struct kl_segment *span_seg(const struct kl_span *s)
 {
@@ -476,34 +477,6 @@ size_t kl_purge(uint64_t older_than_ms, size_t max_bytes)
 	}
 	kl_unlock(&kl_heap_lock);
 	return done;
-}
-
-/* After every page-level free: purge at once when the decay is 0, purge
- * the oldest when dirty memory passes its cap, and start the purger (or,
- * without one, purge what has aged). Over the cap, runs freed in the last
- * KL_KEEP_MS stay: a busy program takes them again at once (purging them
- * made the seed pattern and the mixed benchmark fault most of their pages
- * in again), and an idle one gives them back at the decay time. */
-void kl_page_after_free(uint64_t now)
-{
-	size_t dirty = __atomic_load_n(&kl_pages.dirty, __ATOMIC_RELAXED);
-	size_t cached = __atomic_load_n(&kl_huge_cached, __ATOMIC_RELAXED);
-	if (!dirty && !cached)
-		return;
-	if (kl_cfg.decay_ms == 0) {
-		kl_purge(UINT64_MAX, SIZE_MAX);
-		return;
-	}
-	size_t cap = kl_dirty_cap();
-	if (dirty > cap && now >= KL_KEEP_MS)
-		kl_purge(now - KL_KEEP_MS, dirty - cap / 2);
-	if (!kl_purger_running) {
-		kl_purger_kick();
-		if (!kl_purger_running && now >= kl_cfg.decay_ms) {
-			kl_purge(now - kl_cfg.decay_ms, SIZE_MAX);
-			kl_huge_purge(now - kl_cfg.decay_ms, SIZE_MAX);
-		}
-	}
 }
 
 void kl_page_fork_child(void)

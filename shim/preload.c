@@ -8,10 +8,11 @@
  * written from the mapping. An fd N the program holds for itself is never
  * touched: the child's LD_PRELOAD then names another descriptor. Raw
  * system calls only, nothing allocated: this runs in vfork children. */
-#include "kl.h"
 
 #pragma GCC optimize("Os")	/* cold: once per exec */
 
+#include "kl_heap.h"
+#include "kl_exec.h"
 #include <linux/fcntl.h>
 #include <linux/memfd.h>
 #include <linux/stat.h>

@@ -3,7 +3,10 @@
  * Other processes in the container can write into that folder too, so the
  * shim creates its file exclusively under a name no one can guess, and
  * maps the control file only when keel's user owns it and its folder. */
-#include "kl.h"
+#include "kl_decay.h"
+#include "kl_guard.h"
+#include "kl_stats.h"
+#include "kl_config.h"
 #include "common/heapstats.h"
 #include "common/procstat.h"
 
@@ -150,7 +153,7 @@ static void publish_create(void)
 	stats_pub = p;
 }
 
-/* Called once the process is worth watching (see purger.c). */
+/* Called once the process is worth watching (see decay.c). */
 void kl_stats_open(void)
 {
 	if (!kl_cfg.stats_dir || stats_pub)
@@ -163,7 +166,7 @@ void kl_stats_open(void)
 }
 
 /* After the heap grew: publish again once it grew by a segment or more. */
-void kl_stats_grew(void)
+void kl_stats_heap_grew(void)
 {
 	size_t heap = __atomic_load_n(&kl_pages.mapped, __ATOMIC_RELAXED) +
 		      __atomic_load_n(&kl_huge_bytes, __ATOMIC_RELAXED);

@@ -2,8 +2,9 @@
  * registry of every 4 MiB boundary the heap owns (so free() can refuse a
  * foreign pointer without touching unmapped memory), and the pool that
  * span descriptors come from, kept apart from user memory. */
-#include "kl.h"
 
+#include "kl_heap.h"
+#include "kl_decay.h"
 #include <linux/mman.h>
 
 KL_HIDDEN uint64_t *kl_registry;
@@ -84,7 +85,7 @@ struct kl_segment *kl_segment_new(void)
 	kl_registry_set((uintptr_t)seg, KL_SEG_SIZE, true);
 	kl_pages.mapped += KL_SEG_SIZE;
 	kl_pages.segments++;
-	__atomic_store_n(&kl_heap_grown, true, __ATOMIC_RELAXED);
+	__atomic_store_n(&kl_heap_grew_pending, true, __ATOMIC_RELAXED);
 	return seg;
 }
 

@@ -2,7 +2,8 @@
  * intrusive free list and a bump pointer (a fresh span faults in only what is
  * used). Allocation takes from the oldest non-full span and a span that regains
  * space joins at the tail, so emptier spans drain and go back whole. */
-#include "kl.h"
+#include "kl_heap.h"
+#include "kl_fast.h"
 
 KL_HIDDEN struct kl_class kl_classes[KL_NCLASS];
 
@@ -94,7 +95,7 @@ unsigned kl_small_take(unsigned cls, void **head, unsigned want)
 	}
 	k->used += n;
 	kl_unlock(&k->lock);
-	kl_heap_check_growth();
+	kl_heap_grew_check();
 	*head = list;
 	return n;
 }

@@ -2,7 +2,7 @@
  * what thread caches hold (nothing is counted on the fast path). They feed
  * malloc_stats(), mallinfo2(), the KEEL_STATS exit table and the file keel
  * reads from outside the process (publish.c). */
-#include "kl.h"
+#include "kl_stats.h"
 
 
 

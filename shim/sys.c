@@ -1,8 +1,8 @@
 /* The primitive layer: every system call the shim makes, as raw inline asm
  * for x86_64 and aarch64, plus the memory routines gcc may call. The shim
  * links no libc, so nothing here touches errno or allocates. */
-#include "kl.h"
 
+#include "kl_os.h"
 #include <linux/futex.h>
 #include <asm/unistd.h>
 

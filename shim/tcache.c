@@ -2,7 +2,7 @@
  * and bytes, so most malloc/free pairs take no lock; a block freed by another
  * thread enters the freeing thread's cache. A pthread key flushes a cache at
  * thread exit; then the thread uses the locked path (glibc frees after that). */
-#include "kl.h"
+#include "kl_heap.h"
 
 extern int pthread_key_create(unsigned *key, void (*dtor)(void *))
 	__attribute__((weak));

@@ -335,18 +335,20 @@ static void fuzz_parsed(int argc, char **argv)
 	FUZZ_ASSERT(o->grace <= 3600000 && o->decay_ms <= 60000);
 	FUZZ_ASSERT(!(o->rss_limit.bytes && o->rss_limit.centi_percent));
 	FUZZ_ASSERT(o->rss_limit.centi_percent <= 10000);
-	FUZZ_ASSERT(o->mode && o->malloc && o->report && o->on_limit &&
-		    o->seccomp && o->seccomp_action);
 	FUZZ_ASSERT(!o->stats_dir || o->stats_dir[0] == '/');
-	FUZZ_ASSERT(!o->exec || !strcmp(o->mode, "exec"));
+	FUZZ_ASSERT(!o->exec || o->mode.word == KEEL_MODE_EXEC);
+	FUZZ_ASSERT(o->rss_limit.given && *o->rss_limit.given);
+	/* every enumeration holds a word of its range, and the text read
+	 * back as that word */
 	for (size_t i = 0; i < options_count; i++) {
-		const char *const *word;
+		const struct keel_choice *c;
 
 		row = &options_rows[i];
 		if (row->type != KEEL_OPT_enumeration)
 			continue;
-		word = (const char *const *)((const char *)o + row->offset);
-		FUZZ_ASSERT(*word && **word);
+		c = (const struct keel_choice *)((const char *)o + row->offset);
+		FUZZ_ASSERT(c->text && *c->text && c->word >= 0);
+		FUZZ_ASSERT(optvalue_word(c->text, row->range) == c->word);
 	}
 	for (int sig = -1; sig <= KEEL_NSIG; sig++) {
 		int to = options_rewrite(sig);

@@ -17,4 +17,8 @@ check "unknown call" '^keel: fatal: KEEL_SECCOMP_DENY=nosuchcall: .*nosuchcall' 
 check "unknown call in a list" '^keel: fatal: KEEL_SECCOMP_DENY=mount,bogus: .*bogus' KEEL_SECCOMP_DENY=mount,bogus
 check "unknown action" '^keel: fatal: KEEL_SECCOMP_ACTION=explode: ' KEEL_SECCOMP_ACTION=explode KEEL_SECCOMP=default
 check "unknown mode" '^keel: fatal: KEEL_SECCOMP=paranoid: ' KEEL_SECCOMP=paranoid
+# given as a flag, the message quotes the flag
+out=$(unshare --pid --fork --mount-proc "$KEEL" --seccomp-deny mount,bogus -- touch "$T/started" 2>&1)
+expect_eq "flag: status" 2 "$?"
+expect_match "flag: message" '^keel: fatal: --seccomp-deny mount,bogus: .*bogus' "$out"
 exit 0

@@ -1,6 +1,6 @@
-/* guard_init refuses bad KEEL_ON_LIMIT and KEEL_REPORT
- * values with status 2 before it creates anything (keel then exits 2
- * before the child starts). */
+/* guard_init refuses a KEEL_REPORT it cannot write with status 2 before
+ * it creates anything (keel then exits 2 before the child starts); the
+ * option table alone checks the words (KEEL_ON_LIMIT comes typed). */
 #include <stdlib.h>
 #include <sys/stat.h>
 
@@ -14,15 +14,13 @@ TEST(guard_bad_values)
 		.root = "tests/guard/fixtures/v2",
 		.stats_dir = "/tmp/keel-unit-guard-must-not-exist",
 	};
-	struct keel_limit p85 = { 0, 8500 };
+	struct keel_limit p85 = { 0, 8500, "KEEL_RSS_LIMIT=85%" };
 	struct stat sb;
 	int fd, timeout, saved = log_verbosity;
 	short events;
 
 	log_verbosity = -1;
-	cfg.on_limit = "explode";
-	CHECK(guard_init(&cfg, &fd, &events, &timeout) == 2);
-	cfg.on_limit = "fail";
+	cfg.on_limit = KEEL_ON_LIMIT_FAIL;
 	cfg.rss_limit = &p85;
 	cfg.report = "syslog";
 	CHECK(guard_init(&cfg, &fd, &events, &timeout) == 2);

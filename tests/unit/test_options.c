@@ -2,6 +2,7 @@
  * tini > default), tini's flags, and every bad input refused with a message
  * naming the option, the value and what is accepted. */
 #include <signal.h>
+#include <stdio.h>
 #include <string.h>
 
 #include "check.h"
@@ -33,13 +34,14 @@ TEST(options_defaults)
 	CHECK(!keel_opts.subreaper && !keel_opts.group);
 	CHECK(keel_opts.grace == 5000);
 	CHECK(keel_opts.decay_ms == 500);
-	CHECK(!strcmp(keel_opts.malloc, "keel"));
-	CHECK(!strcmp(keel_opts.mode, "init"));
+	CHECK(keel_opts.malloc.word == KEEL_MALLOC_KEEL);
+	CHECK(keel_opts.mode.word == KEEL_MODE_INIT);
 	CHECK(keel_opts.rss_limit.centi_percent == 9000);
-	CHECK(!strcmp(keel_opts.report, "stderr"));
-	CHECK(!strcmp(keel_opts.on_limit, "trim"));
-	CHECK(!strcmp(keel_opts.seccomp, "off"));
-	CHECK(!strcmp(keel_opts.seccomp_action, "errno"));
+	CHECK(!strcmp(keel_opts.report.text, "stderr"));
+	CHECK(keel_opts.on_limit.word == KEEL_ON_LIMIT_TRIM);
+	CHECK(!strcmp(keel_opts.seccomp.text, "off"));
+	CHECK(!strcmp(keel_opts.seccomp_action.text, "errno"));
+	CHECK(!strcmp(keel_opts.rss_limit.given, "KEEL_RSS_LIMIT=90%"));
 	CHECK(keel_opts.seccomp_self);
 	CHECK(!keel_opts.stats && !keel_opts.stats_dir);
 	CHECK(!strcmp(keel_opts.argv[0], "true") && !keel_opts.argv[1]);
@@ -53,6 +55,15 @@ TEST(options_table_consistent)
 		CHECK(a->lng && *a->lng && a->help && *a->help);
 		CHECK(!a->env || !strncmp(a->env, "KEEL_", 5));
 		CHECK(a->type == KEEL_OPT_action || a->env);
+		/* a row libkeel.so reads: a variable, and a default of a
+		 * type the shared parser takes (the shim has no other) */
+		if (a->users & KEEL_USER_SHIM) {
+			_Alignas(16) char value[64];
+
+			CHECK(a->env && *a->def);
+			CHECK(optvalue_parse(a->type, a->def, a->min, a->max,
+					     a->range, value) == 0);
+		}
 		for (size_t j = i + 1; j < options_count; j++) {
 			const struct keel_opt_row *b = &options_rows[j];
 
@@ -96,17 +107,21 @@ TEST(options_precedence)
 	CHECK(keel_opts.grace == 2000);
 	CHECK(keel_opts.verbosity == 2);
 	CHECK(!keel_opts.group); /* KEEL_* wins over TINI_* */
-	CHECK(!strcmp(keel_opts.mode, "exec"));
+	CHECK(keel_opts.mode.word == KEEL_MODE_EXEC);
 	CHECK(options_rewrite(SIGUSR1) == SIGUSR2);
 	CHECK(options_rewrite(SIGHUP) == 0);
 	CHECK(options_rewrite(SIGTERM) == SIGTERM);
 	CHECK(keel_opts.rss_limit.bytes == 512ull << 20 &&
 	      !keel_opts.rss_limit.centi_percent);
-	CHECK(!strcmp(keel_opts.malloc, "keel")); /* empty is unset */
+	CHECK(keel_opts.malloc.word == KEEL_MALLOC_KEEL); /* empty is unset */
+	CHECK(!strcmp(keel_opts.rss_limit.given, "KEEL_RSS_LIMIT=512M"));
 	CHECK(PARSE(env, "--grace", "0", "-g", "--mode=init", "-v", "p") == 0);
 	CHECK(keel_opts.grace == 0 && keel_opts.group);
-	CHECK(!strcmp(keel_opts.mode, "init") && keel_opts.verbosity == 2);
-	CHECK(PARSE(env, "--exec", "p") == 0 && !strcmp(keel_opts.mode, "exec"));
+	CHECK(keel_opts.mode.word == KEEL_MODE_INIT && keel_opts.verbosity == 2);
+	CHECK(PARSE(env, "--exec", "p") == 0 &&
+	      keel_opts.mode.word == KEEL_MODE_EXEC);
+	CHECK(PARSE(env, "--rss-limit", "1G", "p") == 0);
+	CHECK(!strcmp(keel_opts.rss_limit.given, "--rss-limit 1G"));
 	CHECK(PARSE(env, "-r", "TERM:INT", "p") == 0);
 	CHECK(options_rewrite(SIGTERM) == SIGINT);
 	CHECK(options_rewrite(SIGUSR1) == SIGUSR1); /* flag replaced the list */
@@ -120,11 +135,71 @@ TEST(options_values)
 		       "KEEL_SECCOMP_SELF=false", NULL };
 
 	CHECK(PARSE(e1, "p") == 0);
-	CHECK(!strcmp(keel_opts.malloc, "/opt/lib/jemalloc.so"));
+	CHECK(keel_opts.malloc.word == KEEL_MALLOC_PATH &&
+	      !strcmp(keel_opts.malloc.text, "/opt/lib/jemalloc.so"));
+	CHECK(!strcmp(options_given(&keel_opts.malloc),
+		      "KEEL_MALLOC=/opt/lib/jemalloc.so"));
 	CHECK(keel_opts.decay_ms == 0 && keel_opts.stats);
 	CHECK(!strcmp(keel_opts.stats_dir, "/run/k"));
 	CHECK(!strcmp(keel_opts.seccomp_deny, "ptrace,mount"));
 	CHECK(keel_opts.grace == 500 && !keel_opts.seccomp_self);
+}
+
+/* The words code acts on are numbered as the table lists them. */
+static int word_is(const void *field, const char *word)
+{
+	size_t off = (size_t)((const char *)field - (const char *)&keel_opts);
+
+	for (size_t i = 0; i < options_count; i++)
+		if (options_rows[i].offset == off)
+			return optvalue_word(word, options_rows[i].range);
+	return -1;
+}
+
+TEST(options_words_match_table)
+{
+	CHECK(word_is(&keel_opts.mode, "init") == KEEL_MODE_INIT);
+	CHECK(word_is(&keel_opts.mode, "exec") == KEEL_MODE_EXEC);
+	CHECK(word_is(&keel_opts.on_limit, "trim") == KEEL_ON_LIMIT_TRIM);
+	CHECK(word_is(&keel_opts.on_limit, "fail") == KEEL_ON_LIMIT_FAIL);
+	CHECK(word_is(&keel_opts.malloc, "keel") == KEEL_MALLOC_KEEL);
+	CHECK(word_is(&keel_opts.malloc, "off") == KEEL_MALLOC_OFF);
+	CHECK(word_is(&keel_opts.malloc, "none") == KEEL_MALLOC_NONE);
+	CHECK(word_is(&keel_opts.malloc, "/x.so") == KEEL_MALLOC_PATH);
+	CHECK(word_is(&keel_opts.malloc, "libjemalloc.so.2") ==
+	      KEEL_MALLOC_SONAME);
+}
+
+/* KEEL_MALLOC takes what people copy from LD_PRELOAD. */
+TEST(options_malloc_values)
+{
+	static const struct {
+		const char *value;
+		int word;
+	} ok[] = {
+		{ "NONE", KEEL_MALLOC_NONE },
+		{ "Off", KEEL_MALLOC_OFF },
+		{ "libjemalloc.so.2", KEEL_MALLOC_SONAME },
+		{ "libmimalloc.so.2", KEEL_MALLOC_SONAME },
+		{ "libtcmalloc_minimal.so.4", KEEL_MALLOC_SONAME },
+		{ "libfoo.so", KEEL_MALLOC_SONAME },
+		{ "/usr/lib/x86_64-linux-gnu/libjemalloc.so.2", KEEL_MALLOC_PATH },
+	};
+	static const char *const bad[] = { "jemalloc", "lib/x.so", ".so",
+					   "libx.sox", "x.so/" };
+	char var[128];
+
+	for (size_t i = 0; i < sizeof(ok) / sizeof(ok[0]); i++) {
+		snprintf(var, sizeof(var), "KEEL_MALLOC=%s", ok[i].value);
+		CHECK(PARSE(((char *[]){ var, NULL }), "p") == 0);
+		CHECK(keel_opts.malloc.word == ok[i].word);
+		CHECK(!strcmp(keel_opts.malloc.text, ok[i].value));
+	}
+	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		snprintf(var, sizeof(var), "KEEL_MALLOC=%s", bad[i]);
+		CHECK(PARSE(((char *[]){ var, NULL }), "p") == -1);
+		CHECK(strstr(options_error, "not an accepted value"));
+	}
 }
 
 /* Refused, and the message starts with what names the input. */

@@ -1,12 +1,18 @@
-/* The purger: a thread that returns pages free for KEEL_DECAY_MS to the OS,
- * so an idle process shrinks without calling the allocator, and that serves
- * keel's trim requests (a shared futex in the control file). Started lazily,
- * with no lock held, once there is something to purge or, under keel's
- * memory guard, once the heap passes one segment: the many small processes
- * of a container (shells, forks about to exec) never pay for a thread or a
- * statistics file, and a thread created before a program changes its user
- * (setpriv, gosu) cannot make glibc's setxid fail. */
-#include "kl.h"
+/* The decay policy: when free memory goes back to the OS. After every
+ * page-level free (kl_page_after_free), at malloc_trim or keel's trim
+ * request (kl_trim), and in the purger: a thread that returns pages free
+ * for KEEL_DECAY_MS to the OS, so an idle process shrinks without calling
+ * the allocator, and that serves keel's trim requests (a shared futex in
+ * the control file). Started lazily, with no lock held, once there is
+ * something to purge or, under keel's memory guard, once the heap passes
+ * one segment: the many small processes of a container (shells, forks
+ * about to exec) never pay for a thread or a statistics file, and a thread
+ * created before a program changes its user (setpriv, gosu) cannot make
+ * glibc's setxid fail. */
+#include "kl_decay.h"
+#include "kl_guard.h"
+#include "kl_stats.h"
+#include "kl_config.h"
 #include "common/heapstats.h"
 
 #include <linux/futex.h>
@@ -28,7 +34,8 @@ extern int *__errno_location(void) __attribute__((weak));
 #define KL_PURGER_MIN_HEAP KL_SEG_SIZE
 
 KL_HIDDEN bool kl_ctor_done;
-KL_HIDDEN bool kl_heap_grown;
+KL_HIDDEN bool kl_purger_running;
+KL_HIDDEN bool kl_heap_grew_pending;
 KL_HIDDEN uint64_t kl_trims;
 static uint32_t purger_state;	/* 0 not started, 1 starting/running, 2 failed */
 
@@ -138,10 +145,10 @@ void kl_purger_kick(void)
  * a post-mortem after an OOM kill is close to what the process held. */
 void kl_heap_grew(void)
 {
-	__atomic_store_n(&kl_heap_grown, false, __ATOMIC_RELAXED);
+	__atomic_store_n(&kl_heap_grew_pending, false, __ATOMIC_RELAXED);
 	if (!__atomic_load_n(&purger_state, __ATOMIC_RELAXED))
 		kl_purger_kick();
-	kl_stats_grew();
+	kl_stats_heap_grew();
 }
 
 /* The child of fork has no purger; a later free or growth starts one. */
@@ -149,4 +156,48 @@ void kl_purger_fork_child(void)
 {
 	purger_state = 0;
 	kl_purger_running = false;
+}
+
+/* After every page-level free: purge at once when the decay is 0, purge
+ * the oldest when dirty memory passes its cap, and start the purger (or,
+ * without one, purge what has aged). Over the cap, runs freed in the last
+ * KL_KEEP_MS stay: a busy program takes them again at once (purging them
+ * made the seed pattern and the mixed benchmark fault most of their pages
+ * in again), and an idle one gives them back at the decay time. */
+void kl_page_after_free(uint64_t now)
+{
+	size_t dirty = __atomic_load_n(&kl_pages.dirty, __ATOMIC_RELAXED);
+	size_t cached = __atomic_load_n(&kl_huge_cached, __ATOMIC_RELAXED);
+	if (!dirty && !cached)
+		return;
+	if (kl_cfg.decay_ms == 0) {
+		kl_purge(UINT64_MAX, SIZE_MAX);
+		return;
+	}
+	size_t cap = kl_dirty_cap();
+	if (dirty > cap && now >= KL_KEEP_MS)
+		kl_purge(now - KL_KEEP_MS, dirty - cap / 2);
+	if (!kl_purger_running) {
+		kl_purger_kick();
+		if (!kl_purger_running && now >= kl_cfg.decay_ms) {
+			kl_purge(now - kl_cfg.decay_ms, SIZE_MAX);
+			kl_huge_purge(now - kl_cfg.decay_ms, SIZE_MAX);
+		}
+	}
+}
+
+/* Return every free byte that can go: the caller's cache, then all dirty
+ * pages. Reports whether anything was released (malloc_trim's result). */
+int kl_trim(void)
+{
+	size_t before = kl_pages.small_spans + kl_pages.dirty;
+	struct kl_tcache *tc = kl_tc;
+	if (tc && tc != KL_TCACHE_DEAD)
+		kl_tcache_flush(tc);
+	size_t done = kl_purge(UINT64_MAX, SIZE_MAX);
+	done += kl_huge_purge(UINT64_MAX, SIZE_MAX);
+	size_t after = kl_pages.small_spans + kl_pages.dirty;
+	__atomic_fetch_add(&kl_trims, 1, __ATOMIC_RELAXED);
+	kl_stats_publish();
+	return done > 0 || after < before;
 }

@@ -1,0 +1,41 @@
+/* The decay policy's interface (decay.c): when free memory goes back to
+ * the OS. The dirty cap, the hook after every page-level free, the purger
+ * thread, the full trim, and the heap-growth event that may start it. */
+#ifndef KL_DECAY_H
+#define KL_DECAY_H
+
+#include "kl_heap.h"
+
+/* Free resident memory (dirty runs and cached huge mappings) may reach
+ * max(8 MiB, 1/8 of the bytes in use in segments) before the oldest is
+ * purged early, once older than KL_KEEP_MS (dirty runs, page.c) or
+ * KL_HUGE_KEEP_MS (huge mappings, huge.c): what a busy program frees and
+ * takes again at once is not faulted in again. On the seed pattern a 2 ms
+ * grace cut page faults by a quarter for 5% more RSS; huge mappings, each
+ * many pages, wait longer. */
+#define KL_DIRTY_MIN (8ul << 20)
+#define KL_KEEP_MS 2
+#define KL_HUGE_KEEP_MS 50
+static inline size_t kl_dirty_cap(void)
+{
+	size_t in_use = __atomic_load_n(&kl_pages.large_in_use,
+					__ATOMIC_RELAXED) +
+			__atomic_load_n(&kl_pages.small_spans, __ATOMIC_RELAXED);
+	return in_use / 8 > KL_DIRTY_MIN ? in_use / 8 : KL_DIRTY_MIN;
+}
+
+void kl_page_after_free(uint64_t now);
+void kl_purger_kick(void);
+void kl_purger_fork_child(void);
+extern KL_HIDDEN bool kl_purger_running;
+/* The heap-growth event, one name in every part: segment.c marks a new
+ * segment kl_heap_grew_pending; kl_heap_grew_check (kl_fast.h, no lock
+ * held) hands it to the guard, kl_guard_heap_grew, which ends in
+ * kl_heap_grew: the purger, then kl_stats_heap_grew. huge.c, which the
+ * guard checked before it mapped, calls kl_heap_grew itself. */
+void kl_heap_grew(void);
+extern KL_HIDDEN bool kl_heap_grew_pending;	/* a new segment since the last check */
+int kl_trim(void);
+extern KL_HIDDEN uint64_t kl_trims;
+
+#endif

@@ -1,0 +1,30 @@
+/* The exec and spawn wrappers' interface (preload.c, next.c): keeping a
+ * memfd preload alive across exec, and the libc functions they call on. */
+#ifndef KL_EXEC_H
+#define KL_EXEC_H
+
+#include "kl_os.h"
+
+enum kl_exec_op {
+	KL_EXECVE, KL_EXECVPE, KL_FEXECVE, KL_SPAWN, KL_SPAWNP, KL_SYSTEM,
+	KL_POPEN, KL_EXEC_OPS
+};
+/* One exec or spawn: what api.c's wrappers pass on. */
+struct kl_exec {
+	enum kl_exec_op op;
+	const char *path;	/* or the file execvpe searches */
+	int fd;			/* fexecve */
+	char *const *argv, *const *envp;
+	int *pid;		/* posix_spawn */
+	const void *actions, *attr;
+};
+void kl_preload_init(void);
+int kl_exec(const struct kl_exec *x);
+void kl_exec_mend(void);
+void *kl_exec_next(enum kl_exec_op op);
+void kl_exec_resolve(void);
+char **kl_environ(void);
+/* dlsym(RTLD_NEXT, name) without libdl; 0 when not found */
+void *kl_next(const char *name);
+
+#endif

@@ -1,0 +1,66 @@
+/* The inline fast paths: malloc and free as a thread-cache pop or push,
+ * and the check for a heap that grew, where no lock is held. Anything more
+ * goes to the heap's functions. */
+#ifndef KL_FAST_H
+#define KL_FAST_H
+
+#include "kl_heap.h"
+#include "kl_decay.h"
+#include "kl_guard.h"
+
+/* The fast paths, inlined into the API: a thread-cache pop or push and
+ * nothing else; anything more goes to kl_alloc/kl_free. */
+static inline void *kl_alloc_fast(size_t n)
+{
+	struct kl_tcache *tc = kl_tc;
+	if (KL_LIKELY(n <= KL_SMALL_MAX && (uintptr_t)tc > 1)) {
+		unsigned cls = kl_class_of(n);
+		struct kl_tbin *b = &tc->bin[cls];
+		void *p = b->head;
+		if (KL_LIKELY(p)) {
+			b->head = *(void **)p;
+			b->count--;
+			tc->bytes -= kl_class_size[cls];
+			return p;
+		}
+	}
+	return kl_alloc(n);
+}
+
+/* free(NULL) maps to a boundary past the registry, so it fails the
+ * registry test; a huge block reads a zero class byte from its header
+ * page (the header is smaller than the bytes before pcls): both fall
+ * through to kl_free without extra tests here. */
+_Static_assert(sizeof(struct kl_huge) <= offsetof(struct kl_segment, pcls),
+	       "the huge header must leave the class bytes zero");
+
+static inline void kl_free_fast(void *p)
+{
+	uintptr_t h = kl_seg_of(p);
+	struct kl_tcache *tc = kl_tc;
+	if (KL_LIKELY((uintptr_t)tc > 1 && kl_registry_has(h))) {
+		struct kl_segment *seg = (struct kl_segment *)h;
+		unsigned c = seg->pcls[((uintptr_t)p - h) >> KL_PAGE_SHIFT];
+		if (KL_LIKELY(c)) {
+			struct kl_tbin *b = &tc->bin[c - 1];
+			*(void **)p = b->head;
+			b->head = p;
+			tc->bytes += kl_class_size[c - 1];
+			if (KL_UNLIKELY(++b->count > b->max ||
+					tc->bytes > KL_TCACHE_BYTES_MAX))
+				kl_tcache_overflow(tc, c - 1);
+			return;
+		}
+	}
+	kl_free(p);
+}
+
+/* Where no lock is held after taking pages: act on a new segment. */
+static inline void kl_heap_grew_check(void)
+{
+	if (KL_UNLIKELY(__atomic_load_n(&kl_heap_grew_pending,
+					 __ATOMIC_RELAXED)))
+		kl_guard_heap_grew();
+}
+
+#endif

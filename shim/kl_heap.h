@@ -1,0 +1,216 @@
+/* The heap's interface: size classes (class.c), segments, spans and page
+ * runs (segment.c, page.c), small blocks (small.c), thread caches
+ * (tcache.c), huge mappings (huge.c) and the allocation core (alloc.c). */
+#ifndef KL_HEAP_H
+#define KL_HEAP_H
+
+#include "kl_os.h"
+
+/* --- size classes (class.c) ---------------------------------------------- */
+/* 16..128 in steps of 16, then 8 classes per doubling up to 32 KiB: a block
+ * above 128 bytes wastes at most 1/9 of itself (the request is more than
+ * the previous class, which is 8/9 of this one or more); up to 128 bytes the
+ * 16-byte alignment malloc owes sets the step, at most 15 bytes. */
+#define KL_NCLASS 72
+#define KL_SMALL_MAX 32768ul
+#define KL_LARGE_MAX (1ul << 20)	/* above this: huge, mapped directly */
+
+static inline unsigned kl_class_of(size_t n)
+{
+	if (n <= 128)
+		return n ? (unsigned)((n - 1) >> 4) : 0;
+	size_t m = n - 1;
+	unsigned k = 63 - (unsigned)__builtin_clzl(m);
+	return 8 + (k - 7) * 8 + (unsigned)((m >> (k - 3)) & 7);
+}
+
+extern KL_HIDDEN uint32_t kl_class_size[KL_NCLASS];
+extern KL_HIDDEN uint16_t kl_class_pages[KL_NCLASS];
+extern KL_HIDDEN uint16_t kl_class_blocks[KL_NCLASS];
+extern KL_HIDDEN uint16_t kl_class_cache_max[KL_NCLASS];
+void kl_class_init(void);
+
+/* --- segments and spans (segment.c, page.c) ------------------------------ */
+/* A segment is a 4 MiB aligned region; its first pages hold the page map,
+ * so free(p) finds its span from p & ~(4 MiB - 1) and the page index. */
+#define KL_SEG_SHIFT 22
+#define KL_SEG_SIZE (1ul << KL_SEG_SHIFT)
+#define KL_SEG_PAGES (KL_SEG_SIZE >> KL_PAGE_SHIFT)
+#define KL_SEG_MAGIC 0x6b65656c5345474dull
+#define KL_HUGE_MAGIC 0x6b65656c48554745ull
+
+enum kl_span_kind { KL_FREE_RUN = 1, KL_SMALL, KL_LARGE, KL_BUSY };
+
+struct kl_span {
+	uintptr_t base;
+	uint32_t npages;
+	uint8_t kind;
+	uint8_t dirty;		/* free run still resident */
+	uint16_t cls;
+	struct kl_span *next, *prev;	/* class list or free bin */
+	struct kl_span *dnext, *dprev;	/* dirty FIFO */
+	uint64_t freed_ms;	/* when a free run became dirty */
+	/* small spans */
+	void *free;		/* intrusive list of free blocks */
+	uintptr_t bump;		/* blocks never handed out start here */
+	uint32_t used;		/* blocks out of the span (incl. caches) */
+	uint32_t listed;	/* on its class's non-full list */
+};
+
+struct kl_segment {
+	uint64_t magic;
+	uint64_t pad[7];
+	/* small class + 1 per page, 0 = other. One more: a huge block aligned
+	 * to 4 MiB starts right after its header's segment, and free's class
+	 * lookup (kl_seg_of rounds p - 1 down) indexes one past the pages;
+	 * that byte is zero, as every byte of a huge header page is. */
+	uint8_t pcls[KL_SEG_PAGES + 1];
+	/* per free page, who used it last: small class + 1, 0 = large; set
+	 * when the page is freed, read when it is purged (stats per class) */
+	uint8_t origin[KL_SEG_PAGES];
+	struct kl_span *map[KL_SEG_PAGES];
+};
+
+#define KL_SEG_HDR_PAGES \
+	((sizeof(struct kl_segment) + KL_PAGE - 1) >> KL_PAGE_SHIFT)
+
+/* A huge block: one mapping with this header at a 4 MiB boundary. */
+struct kl_huge {
+	uint64_t magic;
+	size_t map_len;		/* from the header to the end */
+	size_t offset;		/* user pointer - header */
+	size_t size;		/* bytes usable */
+	struct kl_huge *next;	/* free-mapping cache (huge.c) */
+	uint64_t freed_ms;
+};
+#define KL_HUGE_FREE_MAGIC 0x6b65656c48465245ull
+
+#define KL_REG_BITS (1ul << 26)	/* 2^48 bytes of address space / 4 MiB */
+extern KL_HIDDEN uint64_t *kl_registry;
+
+/* Does the heap own the 4 MiB boundary seg (a segment or huge header)? */
+static inline bool kl_registry_has(uintptr_t seg)
+{
+	uint64_t *r = __atomic_load_n(&kl_registry, __ATOMIC_ACQUIRE);
+	uintptr_t i = seg >> 22;
+	if (KL_UNLIKELY(!r || i >= KL_REG_BITS))
+		return false;
+	return (__atomic_load_n(&r[i / 64], __ATOMIC_RELAXED) >> (i % 64)) & 1;
+}
+
+void kl_registry_set(uintptr_t seg, size_t len, bool on);
+
+static inline uintptr_t kl_seg_of(const void *p)
+{
+	return ((uintptr_t)p - 1) & ~(KL_SEG_SIZE - 1);
+}
+
+extern KL_HIDDEN struct kl_lock kl_heap_lock;
+/* _room: the caller holds no lock (the guard may check before a new
+ * segment); kl_page_alloc: a class's span, under the class's lock */
+struct kl_span *kl_page_alloc(size_t npages);
+struct kl_span *kl_page_alloc_room(size_t npages, size_t room);
+void kl_page_free(struct kl_span *s);
+bool kl_page_grow(struct kl_span *s, size_t npages);
+void kl_page_shrink(struct kl_span *s, size_t npages);
+void kl_page_carve(struct kl_span *s, size_t off, size_t npages);
+void kl_page_set_map(struct kl_span *s, unsigned pcls);
+size_t kl_purge(uint64_t older_than_ms, size_t max_bytes);
+
+struct kl_span *kl_span_new(void);
+void kl_span_delete(struct kl_span *s);
+void *kl_meta_alloc(size_t size);
+void *kl_map_aligned(size_t len, size_t align);
+
+/* page-level statistics, under kl_heap_lock */
+struct kl_page_stats {
+	size_t mapped;		/* segment bytes mapped */
+	size_t dirty;		/* free runs still resident */
+	size_t clean;		/* free runs returned */
+	size_t large_in_use;
+	size_t small_spans;	/* bytes in small spans */
+	size_t segments;
+	/* bytes purged, cumulative, by origin (0 large, class + 1 small) */
+	size_t returned[KL_NCLASS + 1];
+};
+extern KL_HIDDEN struct kl_page_stats kl_pages;
+
+/* --- small blocks (small.c) ---------------------------------------------- */
+struct kl_class {
+	struct kl_lock lock;
+	struct kl_span *nonfull, *nonfull_tail;	/* spans with free blocks */
+	size_t spans;
+	size_t used;		/* blocks out of spans */
+	size_t nblocks;		/* capacity of all spans */
+} __attribute__((aligned(64)));
+extern KL_HIDDEN struct kl_class kl_classes[KL_NCLASS];
+unsigned kl_small_take(unsigned cls, void **head, unsigned want);
+void kl_small_give(unsigned cls, void *list, unsigned n);
+void *kl_small_alloc_locked(unsigned cls);
+void kl_small_free_one(unsigned cls, void *p);
+
+/* --- thread caches (tcache.c) -------------------------------------------- */
+struct kl_tbin {
+	void *head;
+	uint32_t count;
+	uint32_t max;
+};
+
+struct kl_tcache {
+	struct kl_tbin bin[KL_NCLASS];
+	size_t bytes;
+	struct kl_tcache *next, *prev;	/* registry of live caches */
+	bool dead;
+};
+
+#define KL_TCACHE_DEAD ((struct kl_tcache *)1)
+#define KL_TCACHE_BYTES_MAX (256u << 10)
+extern KL_HIDDEN __thread struct kl_tcache *kl_tc;
+extern KL_HIDDEN struct kl_lock kl_threads_lock;
+extern KL_HIDDEN struct kl_tcache *kl_threads;
+extern KL_HIDDEN uint32_t kl_nthreads;
+struct kl_tcache *kl_tcache_init(void);
+void *kl_tcache_refill(struct kl_tcache *tc, unsigned cls);
+void kl_tcache_overflow(struct kl_tcache *tc, unsigned cls);
+void kl_tcache_flush(struct kl_tcache *tc);
+void kl_tcache_ctor(void);
+void kl_tcache_fork_child(void);
+
+/* --- allocation core (alloc.c) ------------------------------------------- */
+/* No size, nor alignment, above 2^46 can be met in a 47-bit user address
+ * space: refused first, they leave no sum of a size, an alignment and a
+ * header that could wrap. */
+#define KL_REQUEST_MAX ((size_t)1 << 46)
+
+void *kl_alloc(size_t n);
+void *kl_calloc(size_t n);
+void *kl_alloc_aligned(size_t align, size_t n);
+void kl_free(void *p);
+void *kl_realloc(void *p, size_t n);
+size_t kl_usable(const void *p);
+void kl_set_errno(int e);
+
+/* --- huge blocks (huge.c) ------------------------------------------------ */
+#define KL_HUGE_ZERO 1u	/* calloc: clear a reused mapping */
+#define KL_HUGE_GROW 2u	/* realloc growth: keep a bigger cached mapping */
+void *kl_huge_alloc(size_t n, size_t align, unsigned flags);
+void kl_huge_free(struct kl_huge *h);
+void *kl_huge_realloc(struct kl_huge *h, size_t n);
+size_t kl_huge_purge(uint64_t older_than_ms, size_t max_bytes);
+void kl_huge_fork_lock(bool lock);
+void kl_huge_fork_child(void);
+extern KL_HIDDEN size_t kl_huge_bytes;	/* atomic */
+extern KL_HIDDEN size_t kl_huge_count;
+extern KL_HIDDEN size_t kl_huge_cached;	/* free mappings kept resident */
+extern KL_HIDDEN size_t kl_huge_returned;
+
+/* fork support, one pair per lock owner (life.c calls them in order) */
+void kl_meta_fork_lock(bool lock);
+void kl_meta_fork_child(void);
+void kl_small_fork_lock(bool lock);
+void kl_small_fork_child(void);
+void kl_page_fork_child(void);
+struct kl_segment *kl_segment_new(void);
+void kl_segment_delete(struct kl_segment *seg);
+
+#endif
