@@ -306,8 +306,11 @@ bench-quick: all bench-programs
 docs: all
 	$(Q)if [ -x tests/docs/generate ]; then tests/docs/generate; fi
 
+# the generated docs match the option table, and what README.md and docs/
+# quote of keel is what the binary prints (tests/docs/quoted)
 check-docs: all
 	$(Q)if [ -x tests/docs/generate ]; then tests/docs/generate --check; fi
+	$(Q)tests/docs/quoted
 
 install: all
 	install -D -m 0755 $(BUILD)/keel $(DESTDIR)$(PREFIX)/bin/keel

@@ -1,0 +1,25 @@
+#!/usr/bin/env bash
+# Every command transcript and keel message quoted in README.md and docs/
+# is what the real build/keel prints (tests/docs/quoted), and the check
+# notices a doc that says otherwise.
+. "$TESTS/lib.sh"
+tmpdir
+root=$(cd "$TESTS/.." && pwd)
+case $KEEL_BIN in /*) ;; *) KEEL_BIN=$root/$KEEL_BIN ;; esac
+export KEEL_BIN
+out=$("$root/tests/docs/quoted" "$root" 2>&1) || fail "$out"
+expect_match "checked" "^docs: [1-9][0-9]* quoted commands and messages checked, 0 differ" "$out"
+# a copy with one quoted message, one transcript output and one format
+# string changed: each is caught, by file and line
+cp "$root/README.md" "$T/"
+mkdir "$T/docs"
+cp "$root"/docs/*.md "$T/docs/"
+sed -i 's/not an accepted value (accepted: off|default|strict)/not a seccomp mode (accepted: off, default, strict)/' "$T/docs/seccomp.md"
+sed -i 's/^keel: fatal: KEEL_RSS_LIMIT=12Q: not a size/keel: fatal: KEEL_RSS_LIMIT=12Q: no size/' "$T/README.md"
+sed -i 's/defines its own malloc: not injecting/defines its own malloc: not preloading/' "$T/docs/troubleshooting.md"
+out=$("$root/tests/docs/quoted" "$T" 2>&1) && fail "changed docs passed: $out"
+expect_match "seccomp.md caught" "docs/seccomp.md:[0-9]+: " "$out"
+expect_match "README.md caught" "README.md:[0-9]+: " "$out"
+expect_match "troubleshooting.md caught" "docs/troubleshooting.md:[0-9]+: " "$out"
+expect_match "count" "3 differ from the binary" "$out"
+exit 0
