@@ -15,6 +15,7 @@ MUSL_CC   ?= musl-gcc
 CC        ?= cc
 OBJCOPY   ?= objcopy
 PREFIX    ?= /usr/local
+MANDIR    ?= $(PREFIX)/share/man
 BUILD     := build
 
 Q := $(if $(V),,@)
@@ -312,9 +313,12 @@ check-docs: all
 	$(Q)if [ -x tests/docs/generate ]; then tests/docs/generate --check; fi
 	$(Q)tests/docs/quoted
 
+# keel finds the library at ../lib/keel/ from its own folder
+# (init/inject_file.c); the man page is docs/keel.1 as generated.
 install: all
 	install -D -m 0755 $(BUILD)/keel $(DESTDIR)$(PREFIX)/bin/keel
 	install -D -m 0644 $(BUILD)/libkeel.so $(DESTDIR)$(PREFIX)/lib/keel/libkeel.so
+	install -D -m 0644 docs/keel.1 $(DESTDIR)$(MANDIR)/man1/keel.1
 
 clean:
 	rm -rf $(BUILD)
