@@ -320,12 +320,25 @@ install: all
 	install -D -m 0644 $(BUILD)/libkeel.so $(DESTDIR)$(PREFIX)/lib/keel/libkeel.so
 	install -D -m 0644 docs/keel.1 $(DESTDIR)$(MANDIR)/man1/keel.1
 
+# A Debian package (packaging/deb/build: dpkg-deb, no debhelper) and a
+# source tarball of the committed tree with its sha256.
+VERSION   = $(shell $(BUILD)/keel --version 2>/dev/null | awk '{ print $$NF }')
+deb: all
+	$(Q)packaging/deb/build $(BUILD)/keel $(BUILD)/libkeel.so \
+		$(BUILD)/keel_$(VERSION)_$(shell dpkg --print-architecture).deb
+
+dist: all
+	$(Q)git -c tar.umask=0022 archive --format=tar.gz --prefix=keel-$(VERSION)/ \
+		-o $(BUILD)/keel-$(VERSION).tar.gz HEAD
+	$(Q)cd $(BUILD) && sha256sum keel-$(VERSION).tar.gz > keel-$(VERSION).tar.gz.sha256
+	@echo $(BUILD)/keel-$(VERSION).tar.gz
+
 clean:
 	rm -rf $(BUILD)
 
 .PHONY: all test test-programs test-unit test-fuzz test-pid1 test-shim \
         test-guard test-vm test-images fuzz bench bench-quick docs check-docs \
-        install clean
+        install deb dist clean
 
 -include $(shell find $(BUILD) -name '*.d' 2>/dev/null)
 
