@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Every command transcript and keel message quoted in README.md and docs/
 # is what the real build/keel prints (tests/docs/quoted), and the check
-# notices a doc that says otherwise.
+# notices a doc that says otherwise; README's Dockerfile lines are those of
+# the example image the image tests build.
 . "$TESTS/lib.sh"
 tmpdir
 root=$(cd "$TESTS/.." && pwd)
@@ -9,6 +10,19 @@ case $KEEL_BIN in /*) ;; *) KEEL_BIN=$root/$KEEL_BIN ;; esac
 export KEEL_BIN
 out=$("$root/tests/docs/quoted" "$root" 2>&1) || fail "$out"
 expect_match "checked" "^docs: [1-9][0-9]* quoted commands and messages checked, 0 differ" "$out"
+# README's Dockerfile lines are the ones images/python/Dockerfile uses
+# (which the image tests build and run), and its docker build command is
+# one an images/ Dockerfile's header gives (which tests/images/engine runs)
+lines=$(awk '/^```dockerfile$/ { on = 1; next } /^```$/ { on = 0 } on' "$root/README.md")
+[ -n "$lines" ] || fail "README.md has no dockerfile block"
+while IFS= read -r line; do
+	case $line in COPY*|ENTRYPOINT*) ;; *) continue ;; esac
+	grep -qxF -- "$line" "$root/images/python/Dockerfile" ||
+		fail "README's '$line' is not in images/python/Dockerfile"
+done <<<"$lines"
+build=$(grep -m1 '^docker build ' "$root/README.md") || fail "README.md has no docker build line"
+grep -qxF -- "#   $build" "$root"/images/*/Dockerfile ||
+	fail "README's '$build' is not an images/ Dockerfile's build command"
 # a copy with one quoted message, one transcript output and one format
 # string changed: each is caught, by file and line
 cp "$root/README.md" "$T/"
