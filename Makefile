@@ -3,6 +3,9 @@
 #   make test       every test suite; ends with "N passed, M failed"
 #   make bench      the side-by-side benchmarks; writes docs/BENCHMARKS.md
 #   make fuzz       each libFuzzer harness in tests/fuzz for FUZZ_SECONDS (60)
+#   make install    PREFIX (/usr/local), DESTDIR, MANDIR (PREFIX/share/man)
+#   make deb        build/keel_VERSION_ARCH.deb; make dist: a source tarball
+#   make check-docs the docs match the option table and the binary
 #   V=1             show full commands
 #   SANITIZER=address,undefined  for tests: the unit runner and the fuzz
 #                   replays on glibc under both, keel, libkeel.so and the
