@@ -23,8 +23,9 @@ done <<<"$lines"
 build=$(grep -m1 '^docker build ' "$root/README.md") || fail "README.md has no docker build line"
 grep -qxF -- "#   $build" "$root"/images/*/Dockerfile ||
 	fail "README's '$build' is not an images/ Dockerfile's build command"
-# a copy with one quoted message, one transcript output, one format string
-# and one keel stats argument changed: each is caught, by file and line
+# a copy with one quoted message, one transcript output, one format string,
+# one keel stats argument and one stats header changed: each is caught, by
+# file and line
 cp "$root/README.md" "$T/"
 mkdir "$T/docs"
 cp "$root"/docs/*.md "$T/docs/"
@@ -32,10 +33,12 @@ sed -i 's/not an accepted value (accepted: off|default|strict)/not a seccomp mod
 sed -i 's/^keel: fatal: KEEL_RSS_LIMIT=12Q: not a size/keel: fatal: KEEL_RSS_LIMIT=12Q: no size/' "$T/README.md"
 sed -i 's/defines its own malloc: not injecting/defines its own malloc: not preloading/' "$T/docs/troubleshooting.md"
 sed -i 's/keel stats --json/keel stats --jsn/' "$T/docs/kubernetes.md"
+sed -i 's/^    PID COMMAND    /    PID COMMAND   /' "$T/docs/memory-guard.md"
 out=$("$root/tests/docs/quoted" "$T" 2>&1) && fail "changed docs passed: $out"
 expect_match "kubernetes.md caught" "docs/kubernetes.md:[0-9]+: .keel stats --jsn. exits 2" "$out"
 expect_match "seccomp.md caught" "docs/seccomp.md:[0-9]+: " "$out"
 expect_match "README.md caught" "README.md:[0-9]+: " "$out"
 expect_match "troubleshooting.md caught" "docs/troubleshooting.md:[0-9]+: " "$out"
-expect_match "count" "4 differ from the binary" "$out"
+expect_match "memory-guard.md's stats table caught" "docs/memory-guard.md:[0-9]+: keel stats prints the header" "$out"
+expect_match "count" "5 differ from the binary" "$out"
 exit 0
