@@ -39,6 +39,6 @@ expect_match "kubernetes.md caught" "docs/kubernetes.md:[0-9]+: .keel stats --js
 expect_match "seccomp.md caught" "docs/seccomp.md:[0-9]+: " "$out"
 expect_match "README.md caught" "README.md:[0-9]+: " "$out"
 expect_match "troubleshooting.md caught" "docs/troubleshooting.md:[0-9]+: " "$out"
-expect_match "memory-guard.md's stats table caught" "docs/memory-guard.md:[0-9]+: keel stats prints the header" "$out"
+expect_match "memory-guard.md's stats table caught" "docs/memory-guard.md:[0-9]+: PID COMMAND .*"$'\n'"  keel stats prints the header" "$out"
 expect_match "count" "5 differ from the binary" "$out"
 exit 0
