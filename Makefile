@@ -3,6 +3,9 @@
 #   make test       every test suite; ends with "N passed, M failed"
 #   make bench      the side-by-side benchmarks; writes docs/BENCHMARKS.md
 #   make fuzz       each libFuzzer harness in tests/fuzz for FUZZ_SECONDS (60)
+#   make install    PREFIX (/usr/local), DESTDIR, MANDIR (PREFIX/share/man)
+#   make deb        build/keel_VERSION_ARCH.deb; make dist: a source tarball
+#   make check-docs the docs match the option table and the binary
 #   V=1             show full commands
 #   SANITIZER=address,undefined  for tests: the unit runner and the fuzz
 #                   replays on glibc under both, keel, libkeel.so and the
@@ -15,6 +18,7 @@ MUSL_CC   ?= musl-gcc
 CC        ?= cc
 OBJCOPY   ?= objcopy
 PREFIX    ?= /usr/local
+MANDIR    ?= $(PREFIX)/share/man
 BUILD     := build
 
 Q := $(if $(V),,@)
@@ -306,19 +310,38 @@ bench-quick: all bench-programs
 docs: all
 	$(Q)if [ -x tests/docs/generate ]; then tests/docs/generate; fi
 
+# the generated docs match the option table, and what README.md and docs/
+# quote of keel is what the binary prints (tests/docs/quoted)
 check-docs: all
 	$(Q)if [ -x tests/docs/generate ]; then tests/docs/generate --check; fi
+	$(Q)tests/docs/quoted
 
+# keel finds the library at ../lib/keel/ from its own folder
+# (init/inject_file.c); the man page is docs/keel.1 as generated.
 install: all
 	install -D -m 0755 $(BUILD)/keel $(DESTDIR)$(PREFIX)/bin/keel
 	install -D -m 0644 $(BUILD)/libkeel.so $(DESTDIR)$(PREFIX)/lib/keel/libkeel.so
+	install -D -m 0644 docs/keel.1 $(DESTDIR)$(MANDIR)/man1/keel.1
+
+# A Debian package (packaging/deb/build: dpkg-deb, no debhelper) and a
+# source tarball of the committed tree with its sha256.
+VERSION   = $(shell $(BUILD)/keel --version 2>/dev/null | awk '{ print $$NF }')
+deb: all
+	$(Q)packaging/deb/build $(BUILD)/keel $(BUILD)/libkeel.so \
+		$(BUILD)/keel_$(VERSION)_$(shell dpkg --print-architecture).deb
+
+dist: all
+	$(Q)git -c tar.umask=0022 archive --format=tar.gz --prefix=keel-$(VERSION)/ \
+		-o $(BUILD)/keel-$(VERSION).tar.gz HEAD
+	$(Q)cd $(BUILD) && sha256sum keel-$(VERSION).tar.gz > keel-$(VERSION).tar.gz.sha256
+	@echo $(BUILD)/keel-$(VERSION).tar.gz
 
 clean:
 	rm -rf $(BUILD)
 
 .PHONY: all test test-programs test-unit test-fuzz test-pid1 test-shim \
         test-guard test-vm test-images fuzz bench bench-quick docs check-docs \
-        install clean
+        install deb dist clean
 
 -include $(shell find $(BUILD) -name '*.d' 2>/dev/null)
 

@@ -6,20 +6,46 @@
 #include "init/log.h"
 #include "init/options_table.h"
 
+/* The word --help and the man page put after a flag that takes a value. */
+static const char *options_arg_name(const struct keel_opt_row *row)
+{
+	switch (row->type) {
+	case KEEL_OPT_action:
+	case KEEL_OPT_count:
+	case KEEL_OPT_bool:
+		return "";
+	case KEEL_OPT_signal:
+		return "SIG";
+	case KEEL_OPT_exit_list:
+		return "CODE";
+	case KEEL_OPT_rewrite_list:
+		return "FROM:TO";
+	case KEEL_OPT_duration:
+		return "TIME";
+	case KEEL_OPT_duration_ms:
+		return "MS";
+	case KEEL_OPT_size_or_percent:
+		return "LIMIT";
+	case KEEL_OPT_path:
+		return "DIR";
+	case KEEL_OPT_string_list:
+		return "NAMES";
+	default:
+		return "VALUE";
+	}
+}
+
 static void options_flag_text(const struct keel_opt_row *row, char *buf,
 			      size_t len)
 {
-	const char *arg = "";
+	const char *arg = options_arg_name(row);
 
-	if (row->type != KEEL_OPT_action && row->type != KEEL_OPT_count &&
-	    row->type != KEEL_OPT_bool)
-		arg = row->type == KEEL_OPT_signal ? " SIG" :
-		      row->type == KEEL_OPT_exit_list ? " CODE" :
-		      row->type == KEEL_OPT_rewrite_list ? " FROM:TO" : " VALUE";
 	if (row->shrt)
-		snprintf(buf, len, "-%c, --%s%s", row->shrt, row->lng, arg);
+		snprintf(buf, len, "-%c, --%s%s%s", row->shrt, row->lng,
+			 *arg ? " " : "", arg);
 	else
-		snprintf(buf, len, "    --%s%s", row->lng, arg);
+		snprintf(buf, len, "    --%s%s%s", row->lng, *arg ? " " : "",
+			 arg);
 }
 
 void options_help(FILE *out)
@@ -51,11 +77,14 @@ void options_dump(FILE *out)
 	for (size_t i = 0; i < options_count; i++) {
 		const struct keel_opt_row *row = &options_rows[i];
 
-		fprintf(out, "%s\t%c\t%s\t%s\t%s\t%s\t%s\t%s\n", row->lng,
+		const char *arg = options_arg_name(row);
+
+		fprintf(out, "%s\t%c\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n", row->lng,
 			row->shrt ? row->shrt : '-', row->env ? row->env : "-",
 			row->tini ? row->tini : "-", row->type_name,
 			*row->def ? row->def : "-",
-			*row->range ? row->range : "-", row->help);
+			*row->range ? row->range : "-", row->help,
+			*arg ? arg : "-");
 	}
 }
 

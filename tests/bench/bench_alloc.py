@@ -58,7 +58,8 @@ def allocators(libkeel):
         else:
             note("%s (%s) not found: its column is left out" % (name, soname))
     if os.path.exists(libkeel):
-        remark = libkeel
+        # no machine path in the report: the library is the commit's build
+        remark = "libkeel.so built from the keel commit measured"
         if not exports_malloc(libkeel):
             remark += " (exports no malloc yet: the program runs on glibc)"
         found.append(("keel", libkeel, remark))

@@ -100,9 +100,9 @@ def seed_reading(seed, label):
                  % (k["rss_live_final"]["median"], best,
                     a[best]["rss_live_final"]["median"]))
     if "keel" in a and fast != "keel" and a["keel"].get("ops_s_vs_glibc"):
-        s.append("  keel loses on speed: %.2f x glibc's operations per second "
-                 "(%s: %.2f x)." % (a["keel"]["ops_s_vs_glibc"], fast,
-                                    a[fast].get("ops_s_vs_glibc") or 0))
+        s.append("  keel is not the fastest: %.2f x glibc's operations per "
+                 "second (%s: %.2f x)." % (a["keel"]["ops_s_vs_glibc"], fast,
+                                          a[fast].get("ops_s_vs_glibc") or 0))
     return s
 
 
@@ -255,14 +255,22 @@ def write(res, out_dir, quick):
          "## Machine", "",
          "- CPU: %s, %d cores" % (m["cpu"], m["cores"]),
          "- kernel: %s" % m["kernel"],
-         "- keel commit: %s" % m["commit"]]
+         "- keel commit measured: %s%s" % (
+             m["commit"], " (%s)" % m["commit_date"]
+             if m.get("commit_date") else "")]
     for part, date in sorted(res.get("part_dates", {}).items()):
         L.append("- %s measured on %s" % (part, date))
     for pkg, ver in sorted(m["versions"].items()):
         L.append("- %s: %s" % (pkg, ver))
     L += ["", "Allocators (same binary, same seed, `LD_PRELOAD`):", ""]
     for a in res["allocators"]:
-        L.append("- %s: %s" % (a["name"], a["note"]))
+        note = a["note"]
+        if a["name"] == "keel" and note.startswith("/"):
+            # results written before the report stopped naming the path
+            rest = note.partition(" ")[2]
+            note = "libkeel.so built from the keel commit measured" + \
+                (" " + rest if rest else "")
+        L.append("- %s: %s" % (a["name"], note))
     for key, label, png in (("seed_c", "C", "seed-rss.png"),
                             ("seed_py", "Python", "seed-py-rss.png")):
         seed = res.get(key)

@@ -8,7 +8,7 @@ case $KEEL_BIN in /*) ;; *) KEEL_BIN=$root/$KEEL_BIN ;; esac
 KEEL_BIN=$KEEL_BIN "$root/tests/docs/generate" --check || fail "docs drift"
 # Drift is caught: a copy of the tree with one doc line changed.
 mkdir -p "$T/tests/docs" "$T/docs"
-cp "$root/tests/docs/generate" "$T/tests/docs/"
+cp "$root/tests/docs/generate" "$root/tests/docs/keel.1.in" "$T/tests/docs/"
 cp "$root/docs/configuration.md" "$root/docs/keel.1" "$T/docs/"
 sed -i 's/KEEL_GRACE/KEEL_GRACEFUL/' "$T/docs/configuration.md"
 KEEL_BIN=$KEEL_BIN "$T/tests/docs/generate" --check 2>/dev/null &&
