@@ -37,11 +37,10 @@ static int main_seccomp(struct keel_seccomp_config *sc)
 	char why[256];
 	const void *field;
 
-	if (seccomp_parse_mode(keel_opts.seccomp.text, sc, why, sizeof(why)))
+	sc->action = (enum keel_seccomp_action)keel_opts.seccomp_action.word;
+	if (seccomp_set_mode((enum keel_seccomp_mode)keel_opts.seccomp.word, sc,
+			     why, sizeof(why)))
 		field = &keel_opts.seccomp;
-	else if (seccomp_parse_action(keel_opts.seccomp_action.text, sc, why,
-				      sizeof(why)))
-		field = &keel_opts.seccomp_action;
 	else if (seccomp_parse_deny_list(keel_opts.seccomp_deny, sc, why,
 					 sizeof(why)))
 		field = &keel_opts.seccomp_deny;

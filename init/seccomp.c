@@ -16,50 +16,22 @@
 
 #define SECCOMP_NAME_MAX 64
 
-static const char *const seccomp_mode_names[] = { "off", "default", "strict" };
-static const char *const seccomp_action_names[] = { "errno", "kill", "log" };
-
-int seccomp_parse_mode(const char *text, struct keel_seccomp_config *cfg,
-		       char *why, size_t why_size)
+int seccomp_set_mode(enum keel_seccomp_mode mode,
+		     struct keel_seccomp_config *cfg, char *why,
+		     size_t why_size)
 {
-	if (!text || !*text) {
-		cfg->mode = KEEL_SECCOMP_OFF;
-		return 0;
-	}
-	for (unsigned i = 0; i < 3; i++) {
-		if (!parse_equal_nocase(text, seccomp_mode_names[i]))
-			continue;
 #if !KEEL_HAVE_SECCOMP
-		if (i != KEEL_SECCOMP_OFF) {
-			snprintf(why, why_size,
-				 "keel was built without seccomp (accepted: off)");
-			return -1;
-		}
+	if (mode != KEEL_SECCOMP_OFF) {
+		snprintf(why, why_size,
+			 "keel was built without seccomp (accepted: off)");
+		return -1;
+	}
+#else
+	(void)why;
+	(void)why_size;
 #endif
-		cfg->mode = (enum keel_seccomp_mode)i;
-		return 0;
-	}
-	snprintf(why, why_size,
-		 "not a seccomp mode (accepted: off, default, strict)");
-	return -1;
-}
-
-int seccomp_parse_action(const char *text, struct keel_seccomp_config *cfg,
-			 char *why, size_t why_size)
-{
-	if (!text || !*text) {
-		cfg->action = KEEL_SECCOMP_ERRNO;
-		return 0;
-	}
-	for (unsigned i = 0; i < 3; i++) {
-		if (parse_equal_nocase(text, seccomp_action_names[i])) {
-			cfg->action = (enum keel_seccomp_action)i;
-			return 0;
-		}
-	}
-	snprintf(why, why_size,
-		 "not a seccomp action (accepted: errno, kill, log)");
-	return -1;
+	cfg->mode = mode;
+	return 0;
 }
 
 /* Resolves one name for the native architecture; a name the native

@@ -31,14 +31,15 @@ struct keel_seccomp_config {
 	int deny[KEEL_SECCOMP_DENY_MAX];	/* native syscall numbers */
 };
 
-/* The option parser's validators. Each returns 0 and stores into cfg, or -1
- * and writes into why[] the reason, which the init prints as
- *   fatal("%s=%s: %s", "KEEL_SECCOMP_DENY", text, why); exit(2);
- * e.g. `unknown system call "nosuchcall"`. An empty text counts as unset. */
-int seccomp_parse_mode(const char *text, struct keel_seccomp_config *cfg,
-		       char *why, size_t why_size);
-int seccomp_parse_action(const char *text, struct keel_seccomp_config *cfg,
-			 char *why, size_t why_size);
+/* The option table accepts the mode and action words (their order is the
+ * enums'); what is left to check returns 0 and stores into cfg, or -1 and
+ * writes into why[] the reason, which the init prints after the setting
+ * as the user gave it, e.g. `KEEL_SECCOMP_DENY=x: unknown system call
+ * "x"`. A mode other than off is refused by a keel built without
+ * libseccomp; an empty deny list counts as unset. */
+int seccomp_set_mode(enum keel_seccomp_mode mode,
+		     struct keel_seccomp_config *cfg, char *why,
+		     size_t why_size);
 int seccomp_parse_deny_list(const char *text, struct keel_seccomp_config *cfg,
 			    char *why, size_t why_size);
 

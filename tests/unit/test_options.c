@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "check.h"
+#include "init/seccomp.h"
 #include "init/options.h"
 #include "init/options_table.h"
 
@@ -162,6 +163,12 @@ TEST(options_words_match_table)
 	CHECK(word_is(&keel_opts.mode, "exec") == KEEL_MODE_EXEC);
 	CHECK(word_is(&keel_opts.on_limit, "trim") == KEEL_ON_LIMIT_TRIM);
 	CHECK(word_is(&keel_opts.on_limit, "fail") == KEEL_ON_LIMIT_FAIL);
+	CHECK(word_is(&keel_opts.seccomp, "off") == KEEL_SECCOMP_OFF);
+	CHECK(word_is(&keel_opts.seccomp, "default") == KEEL_SECCOMP_DEFAULT);
+	CHECK(word_is(&keel_opts.seccomp, "strict") == KEEL_SECCOMP_STRICT);
+	CHECK(word_is(&keel_opts.seccomp_action, "errno") == KEEL_SECCOMP_ERRNO);
+	CHECK(word_is(&keel_opts.seccomp_action, "kill") == KEEL_SECCOMP_KILL);
+	CHECK(word_is(&keel_opts.seccomp_action, "log") == KEEL_SECCOMP_LOG);
 	CHECK(word_is(&keel_opts.malloc, "keel") == KEEL_MALLOC_KEEL);
 	CHECK(word_is(&keel_opts.malloc, "off") == KEEL_MALLOC_OFF);
 	CHECK(word_is(&keel_opts.malloc, "none") == KEEL_MALLOC_NONE);
