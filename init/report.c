@@ -148,7 +148,7 @@ static void report_last_heap(struct report_buf *rb, pid_t pid,
 	r.free_resident = st->free_resident;
 	r.fragmentation = st->in_use ? (double)st->resident /
 				       (double)st->in_use : 0;
-	TEXT("keel: report:     heap: %.1f MiB in use, %.1f MiB free-resident, %.1f MiB returned, fragmentation %.2f, %u threads, %llu trims\n",
+	TEXT("keel: report:     heap: %.1f MiB in use, %.1f MiB free-resident, %.1f MiB returned, fragmentation %.2f, %u threads on the heap, %llu trims\n",
 	     report_mib(r.in_use), report_mib(r.free_resident),
 	     report_mib(st->returned), r.fragmentation, st->threads,
 	     (unsigned long long)st->trims);
@@ -175,9 +175,9 @@ static void report_process(const struct keel_heap_stats *st, void *arg)
 	statstable_set_heap(&r, st);
 	TEXT("keel: report:   pid %u %s: rss %.1f MiB\n", r.pid, r.command,
 	     report_mib(r.rss));
-	TEXT("keel: report:     heap: %.1f MiB in use, %.1f MiB free-resident, %.1f MiB returned, fragmentation %.2f, %u threads, %llu trims",
+	TEXT("keel: report:     heap: %.1f MiB in use, %.1f MiB free-resident, %.1f MiB returned, fragmentation %.2f, %u threads on the heap, %llu trims",
 	     report_mib(r.in_use), report_mib(r.free_resident),
-	     report_mib(st->returned), r.fragmentation, r.threads,
+	     report_mib(st->returned), r.fragmentation, st->threads,
 	     (unsigned long long)st->trims);
 	if (r.not_resident)
 		TEXT("; %.1f MiB counted in use but not resident",
@@ -203,7 +203,7 @@ void report_memory(const struct keel_cgroup *cg, uint64_t soft_limit,
 	TEXT("keel: report: %s: usage %.1f MiB (%.1f MiB when it crossed), soft limit %.1f MiB, cgroup limit %.1f MiB\n",
 	     why, report_mib(usage), report_mib(trigger),
 	     report_mib(soft_limit), report_mib(cg->limit));
-	TEXT("keel: report:   cgroup memory: %.1f MiB anon, %.1f MiB file cache, %.1f MiB kernel\n",
+	TEXT("keel: report:   cgroup memory: %.1f MiB process memory, %.1f MiB page cache, %.1f MiB kernel\n",
 	     report_mib(ms.anon), report_mib(ms.file), report_mib(ms.kernel));
 	JSON("{\"keel\":\"memory-report\",\"time\":%lld,\"reason\":\"%s\",\"trigger_usage\":%llu,\"usage\":%llu,\"soft_limit\":%llu,\"limit\":%llu,\"anon\":%llu,\"file\":%llu,\"kernel\":%llu,\"processes\":[",
 	     (long long)time(NULL), why, (unsigned long long)trigger,
