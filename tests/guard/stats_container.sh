@@ -140,33 +140,15 @@ grep -q "size classes:" "$T/classes" && grep -qE "^ +1024 +[0-9]{5,} " "$T/class
 
 # Prometheus: every line is a comment (HELP or TYPE) or a sample, each
 # family's TYPE comes once and before its samples
-python3 - "$T/prom" <<'EOF' || fail "prometheus format: $(head -n 20 "$T/prom")"
-import re, sys
-name = r"[a-zA-Z_:][a-zA-Z0-9_:]*"
-label = r'[a-zA-Z_][a-zA-Z0-9_]*="(?:[^"\\\n]|\\[\\"n])*"'
-value = r"(?:[+-]?(?:[0-9]*\.?[0-9]+(?:[eE][+-]?[0-9]+)?|Inf)|NaN)"
-sample = re.compile(r"^(%s)(\{(?:%s(?:,%s)*,?)?\})? %s( -?[0-9]+)?$" % (name, label, label, value))
-help_ = re.compile(r"^# HELP (%s) .*$" % name)
-type_ = re.compile(r"^# TYPE (%s) (counter|gauge|histogram|summary|untyped)$" % name)
-typed, seen, families = {}, set(), []
-for line in open(sys.argv[1]).read().split("\n")[:-1]:
-    if m := help_.match(line):
-        continue
-    if m := type_.match(line):
-        assert m.group(1) not in typed, ("TYPE twice", line)
-        typed[m.group(1)] = m.group(2)
-        families.append(m.group(1))
-        continue
-    m = sample.match(line)
-    assert m, ("not a sample", line)
-    assert m.group(1) == families[-1], ("sample outside its family", line)
-    seen.add(m.group(1))
-for f in ("keel_cgroup_memory_usage_bytes", "keel_cgroup_memory_limit_bytes",
-          "keel_process_rss_bytes", "keel_heap_in_use_bytes",
-          "keel_guard_trims_total", "keel_process_heap_published"):
-    assert f in seen, ("no samples of", f)
-assert open(sys.argv[1]).read().endswith("\n")
-EOF
+"$TESTS/promtext.py" "$T/prom" keel_cgroup_memory_usage_bytes \
+	keel_cgroup_memory_limit_bytes keel_process_rss_bytes \
+	keel_heap_in_use_bytes keel_guard_trims_total keel_process_heap_published ||
+	fail "prometheus format: $(head -n 20 "$T/prom")"
+# ...and the checker itself refuses what breaks the grammar
+printf 'keel_x{pid="1} 3\n' > "$T/bad.prom"
+"$TESTS/promtext.py" "$T/bad.prom" 2>/dev/null && fail "promtext.py took a broken label"
+printf '# TYPE a gauge\na 1\n# TYPE b gauge\nb 1\na 2\n' > "$T/bad.prom"
+"$TESTS/promtext.py" "$T/bad.prom" 2>/dev/null && fail "promtext.py took a family split in two"
 
 # --watch: JSON lines, one per refresh, growth from the second on; the
 # text form with a timestamp per refresh and the trend columns
