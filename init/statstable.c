@@ -4,6 +4,8 @@
  * without a heap gets the reason, from what /proc says of it. */
 #include <dirent.h>
 #include <fcntl.h>
+#include <setjmp.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -14,9 +16,10 @@
 #include "init/procinfo.h"
 #include "init/statstable.h"
 
-/* A namespace holds at most this many processes for keel stats: past it
- * the rest are left out rather than let a fork bomb take all memory. */
-#define STATS_MAX_ROWS 65536
+/* A namespace holds at most this many processes for keel stats (a row
+ * is 2.5 KB): past it the rest are left out rather than let a fork bomb
+ * take all memory. */
+#define STATS_MAX_ROWS 16384
 
 static int statstable_by_pid(const void *a, const void *b)
 {
@@ -184,6 +187,35 @@ static uint32_t statstable_ancestor_keel(struct stats_table *t,
 	return 0;
 }
 
+static sigjmp_buf statstable_bus_jmp;
+
+static void statstable_on_bus(int sig)
+{
+	(void)sig;
+	siglongjmp(statstable_bus_jmp, 1);
+}
+
+/* Whether the program defines malloc itself. inject_inspect maps the
+ * file, and a running executable can be truncated by another process
+ * (Linux 6.11 stopped denying writes to it): a read past its new end is
+ * SIGBUS, which here means "unknown" (the mapping is left behind: keel
+ * stats is short-lived, PID 1 never comes here). */
+static int statstable_own_malloc(uint32_t pid)
+{
+	struct sigaction sa = { .sa_handler = statstable_on_bus }, old;
+	volatile int own = 0;
+	char exe[64];
+
+	snprintf(exe, sizeof(exe), "/proc/%u/exe", pid);
+	sigemptyset(&sa.sa_mask);
+	if (sigaction(SIGBUS, &sa, &old) < 0)
+		return 0;
+	if (!sigsetjmp(statstable_bus_jmp, 1))
+		own = inject_inspect(exe) == INJECT_TARGET_OWN_MALLOC;
+	sigaction(SIGBUS, &old, NULL);
+	return own;
+}
+
 /* Why a process has no published heap, from what /proc tells this user. */
 static const char *statstable_reason(const struct stats_table *t,
 				     const struct stats_row *r)
@@ -191,7 +223,6 @@ static const char *statstable_reason(const struct stats_table *t,
 	static const char *const allocators[] = {
 		"libjemalloc", "libtcmalloc", "libmimalloc",
 	};
-	char exe[64];
 	int shim;
 
 	if (statstable_keel(t, r->pid))
@@ -203,17 +234,17 @@ static const char *statstable_reason(const struct stats_table *t,
 	shim = proc_maps_has((pid_t)r->pid, "libkeel.so");
 	if (shim < 0)
 		return "not readable by this user";
+	if (proc_is_static((pid_t)r->pid) == 1)
+		return "static binary";
+	/* the program's own malloc comes before any preloaded one */
+	if (statstable_own_malloc(r->pid))
+		return "own allocator";
 	if (shim)
 		return t->nkeels ? "heap below the publishing threshold" :
 		       "no keel statistics folder found";
-	if (proc_is_static((pid_t)r->pid) == 1)
-		return "static binary";
 	for (size_t i = 0; i < sizeof(allocators) / sizeof(allocators[0]); i++)
 		if (proc_maps_has((pid_t)r->pid, allocators[i]) == 1)
 			return "own allocator";
-	snprintf(exe, sizeof(exe), "/proc/%u/exe", r->pid);
-	if (inject_inspect(exe) == INJECT_TARGET_OWN_MALLOC)
-		return "own allocator";
 	if (!r->keel_pid)
 		return "not started by keel";
 	return "not shimmed (KEEL_MALLOC=off or LD_PRELOAD changed)";

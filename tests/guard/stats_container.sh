@@ -2,9 +2,10 @@
 # `keel stats` shows the whole container: the real keel as PID 1 of a PID
 # namespace in a real cgroup v1 child (512 MiB, soft limit 120 MiB) starts
 # a static program holding 50 MiB, a shimmed Python holding 80 MB, small
-# shimmed processes (sh, sleep), a Python with the shim taken away, and a
-# process joins from outside (as docker exec does). keel stats, run in the
-# container's cgroup and namespaces, must give every process a row with
+# shimmed processes (sh, sleep), a Python with the shim taken away, a
+# program with its own malloc, and a process joins from outside (as docker
+# exec does). keel stats, run in the container's cgroup and namespaces,
+# must give every process a row with
 # the right reason when it has no heap, sort by RSS, keep in use +
 # free-resident within RSS, show the guard's trims, and have a header that
 # adds up to the cgroup's usage; --json parses, --format prometheus obeys
@@ -15,16 +16,18 @@
 need python3
 need nsenter
 need setpriv
-HOLD=$BUILD/tests/guard/hold_static
-[ -x "$HOLD" ] || fail "$HOLD missing: run make test-programs"
+HOLD=$BUILD/tests/guard/hold_static OWN=$BUILD/tests/pid1/ownmalloc
+[ -x "$HOLD" ] && [ -x "$OWN" ] || fail "$HOLD or $OWN missing: run make test-programs"
 tmpdir
 chmod 755 "$T"
 trap 'cg_cleanup; [ -n "${KEEP:-}" ] || rm -rf "$T"' EXIT
 cg_make "keel-test-statsall-$$" "" 512M
 
 cg_keel "$CG" KEEL_RSS_LIMIT=120M KEEL_STATS_DIR="$T/stats" -- sh -c '
-T=$1 HOLD=$2
+T=$1 HOLD=$2 OWN=$3
 "$HOLD" 50 > "$T/static" &
+"$OWN" 120 > /dev/null &
+echo $! > "$T/own"
 /usr/bin/python3 -c "
 import time
 l = [bytearray(1000) for i in range(80000)]
@@ -35,7 +38,7 @@ echo $! > "$T/bare"
 sleep 120 &
 echo $! > "$T/sleep"
 echo $$ > "$T/sh"
-wait' sh "$T" "$HOLD" >"$T/out" 2>"$T/err" &
+wait' sh "$T" "$HOLD" "$OWN" >"$T/out" 2>"$T/err" &
 upid=$!
 # keel, seen from outside: the process of the cgroup that is PID 1 of
 # its namespace
@@ -105,6 +108,7 @@ assert rows[static_pid]["rss"] >= 50 * MiB, rows[static_pid]
 assert why(pid("sh")) == "heap below the publishing threshold", rows[pid("sh")]
 assert why(pid("sleep")) == "heap below the publishing threshold"
 assert why(pid("bare")).startswith("not shimmed"), rows[pid("bare")]
+assert why(pid("own")) == "own allocator", rows[pid("own")]
 outsiders = [r for r in rows.values() if r["command"] == "sleep" and r["ppid"] == 0]
 assert outsiders and outsiders[0]["no_heap"] == "not started by keel", outsiders
 assert outsiders[0]["keel_pid"] == 0, outsiders
