@@ -97,6 +97,8 @@ size_t statsjson_process(char *buf, size_t len, const struct stats_row *r,
 	else
 		statsjson_add(&b, ",\"no_heap\":\"%s\"",
 			      r->no_heap ? r->no_heap : "");
+	if (!r->have_heap && r->rejected)
+		statsjson_add(&b, ",\"rejected\":\"%s\"", r->rejected);
 	statsjson_add(&b, "}");
 	return b.used;
 }

@@ -65,6 +65,7 @@ void statstable_set_heap(struct stats_row *r, const struct keel_heap_stats *st)
 	r->have_heap = 1;
 	r->heap = *st;
 	r->no_heap = NULL;
+	r->rejected = NULL;
 	/* the shim counts blocks, the kernel pages: a block never written
 	 * is in use but not resident, and the figures may be older than
 	 * RSS. What the kernel does not count is shown apart, so that in
@@ -147,9 +148,10 @@ static void statstable_on_reject(pid_t pid, const char *why, void *arg)
 {
 	struct stats_row *r = statstable_find(arg, (uint32_t)pid);
 
-	(void)why;
-	if (r && !r->have_heap)
+	if (r && !r->have_heap) {
 		r->no_heap = "statistics rejected";
+		r->rejected = why;	/* a literal of heapfile.c */
+	}
 }
 
 static void statstable_on_keel(uint32_t keel_pid, int dirfd,

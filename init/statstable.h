@@ -38,6 +38,7 @@ struct stats_row {
 	uint64_t in_use, free_resident, not_resident;
 	double fragmentation;	/* (in_use + free_resident) / in_use, 0 */
 	const char *no_heap;	/* why there is none (static text) */
+	const char *rejected;	/* heapfile_why of its rejected file, or NULL */
 	/* --watch only (statshist.c): RSS growth, and the last samples */
 	int have_growth;
 	double growth_per_min;	/* bytes */

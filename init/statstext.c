@@ -166,7 +166,8 @@ static void statstext_row(FILE *f, const struct stats_table *t,
 		statstext_spark(f, r);
 	}
 	if (!r->have_heap)
-		fprintf(f, "  %s", r->no_heap ? r->no_heap : "");
+		fprintf(f, "  %s%s%s", r->no_heap ? r->no_heap : "",
+			r->rejected ? ": " : "", r->rejected ? r->rejected : "");
 	else if (r->not_resident)
 		fprintf(f, "  %s counted in use but not resident",
 			stats_size(r->not_resident, a, sizeof(a)));

@@ -61,6 +61,11 @@ grep -q ready "$T/py" || fail "the Python did not start: $(cat "$T/err")"
 ( cg_run "$CG" nsenter -t "$kpid" -p -m sleep 120 & )
 # the shim publishes on its purger's tick; the guard trims over 120 MiB
 sleep 2
+# a file that is no statistics file (zeros of the right size: a Python's
+# file's), under the name of sh's pid
+inst=$T/stats/$(ls "$T/stats")
+size=$(stat -c %s "$(ls -d "$inst"/[0-9]*.* | head -n 1)")
+head -c "$size" /dev/zero > "$inst/$(cat "$T/sh").0123abcd"
 
 # in the container: its cgroup, its PID and mount namespaces
 inside() { cg_run "$CG" nsenter -t "$kpid" -p -m env KEEL_STATS_DIR="$T/stats" "$@"; }
@@ -105,7 +110,8 @@ def why(p): return rows[p].get("no_heap")
 assert why(1) == "keel itself", rows[1]
 assert why(static_pid) == "static binary", rows[static_pid]
 assert rows[static_pid]["rss"] >= 50 * MiB, rows[static_pid]
-assert why(pid("sh")) == "heap below the publishing threshold", rows[pid("sh")]
+assert why(pid("sh")) == "statistics rejected", rows[pid("sh")]
+assert rows[pid("sh")]["rejected"] == "not a statistics file of this keel", rows[pid("sh")]
 assert why(pid("sleep")) == "heap below the publishing threshold"
 assert why(pid("bare")).startswith("not shimmed"), rows[pid("bare")]
 assert why(pid("own")) == "own allocator", rows[pid("own")]
