@@ -142,12 +142,7 @@ static void report_last_heap(struct report_buf *rb, pid_t pid,
 	r.pid = (uint32_t)pid;
 	r.keel_pid = (uint32_t)getpid();
 	snprintf(r.command, sizeof(r.command), "%s", name);
-	r.have_heap = 1;
-	r.heap = *st;
-	r.in_use = st->in_use;
-	r.free_resident = st->free_resident;
-	r.fragmentation = st->in_use ? (double)st->resident /
-				       (double)st->in_use : 0;
+	statstable_set_heap(&r, st);	/* no RSS: as published */
 	TEXT("keel: report:     heap: %.1f MiB in use, %.1f MiB free-resident, %.1f MiB returned, fragmentation %.2f, %u threads on the heap, %llu trims\n",
 	     report_mib(r.in_use), report_mib(r.free_resident),
 	     report_mib(st->returned), r.fragmentation, st->threads,
@@ -166,7 +161,7 @@ static void report_process(const struct keel_heap_stats *st, void *arg)
 	struct report_buf *rb = arg;
 
 	if (statstable_row(&r, st->pid, 0) < 0) {
-		/* gone since the scan: its heap, without RSS */
+		/* gone since the scan: its heap as published */
 		memset(&r, 0, sizeof(r));
 		r.pid = st->pid;
 		proc_comm((pid_t)st->pid, r.command, sizeof(r.command));

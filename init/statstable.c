@@ -59,8 +59,10 @@ const struct stats_keel *statstable_keel(const struct stats_table *t,
 
 void statstable_set_heap(struct stats_row *r, const struct keel_heap_stats *st)
 {
-	/* the heap is anonymous memory; kernels before 4.5 have no RssAnon */
-	uint64_t res = r->rss_anon ? r->rss_anon : r->rss;
+	/* the heap is anonymous memory; kernels before 4.5 have no RssAnon;
+	 * no RSS at all: a process that is gone, taken as published */
+	uint64_t res = r->rss_anon ? r->rss_anon : r->rss ? r->rss :
+		       st->in_use + st->free_resident;
 
 	r->have_heap = 1;
 	r->heap = *st;

@@ -76,7 +76,8 @@ const struct stats_keel *statstable_keel(const struct stats_table *t,
 int statstable_row(struct stats_row *r, uint32_t pid, int with_pss);
 
 /* A row's heap figures from a published file and the process's RSS:
- * in_use + free_resident never exceed rss_anon (statstable.c). */
+ * in_use + free_resident never exceed rss_anon (statstable.c). A row
+ * without RSS (a process that is gone) takes the figures as published. */
 void statstable_set_heap(struct stats_row *r, const struct keel_heap_stats *st);
 
 /* Finds every live keel instance of this PID namespace (KEEL_STATS_DIR or
