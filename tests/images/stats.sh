@@ -37,7 +37,7 @@ for user in 1000 0; do
 	# RSS, PSS, in use...; threads: 8 connections, 2 workers, main, the
 	# shim's purger
 	expect_match "the python3 row (uid $user)" \
-		"^ *$pid python3 +[0-9.]+ [KMG]iB +[0-9.]+ [KMG]iB +[0-9.]+ [KMG]iB .* 1[0-3]$" "$row"
+		"^ *$pid python3 +[0-9.]+ [KMG]iB +[0-9.]+ [KMG]iB +[0-9.]+ [KMG]iB .* 1[0-3](  [0-9.]+ [KMG]?i?B counted in use but not resident)?$" "$row"
 	expect_match "keel's row (uid $user)" "^ +1 keel .* keel itself$" "$(grep -E '^ +1 keel ' <<<"$table")"
 	expect_match "the exec'd sleep (uid $user)" "sleep .* not started by keel$" "$table"
 
