@@ -235,6 +235,9 @@ static const char *statstable_reason(const struct stats_table *t,
 		return "this keel stats";
 	if (r->no_heap)
 		return r->no_heap;
+	/* known from /proc/<pid>/stat, which anyone may read */
+	if (t->nkeels && !r->keel_pid)
+		return "not started by keel";
 	shim = proc_maps_has((pid_t)r->pid, "libkeel.so");
 	if (shim < 0)
 		return "not readable by this user";
@@ -249,8 +252,6 @@ static const char *statstable_reason(const struct stats_table *t,
 	for (size_t i = 0; i < sizeof(allocators) / sizeof(allocators[0]); i++)
 		if (proc_maps_has((pid_t)r->pid, allocators[i]) == 1)
 			return "own allocator";
-	if (!r->keel_pid)
-		return "not started by keel";
 	return "not shimmed (KEEL_MALLOC=off or LD_PRELOAD changed)";
 }
 
