@@ -103,8 +103,9 @@ static void statstext_header(FILE *f, const struct stats_table *t)
 		stats_size(t->free_resident, e, sizeof(e)));
 }
 
-/* RSS samples as a line of block characters, lowest to highest. */
-static void statstext_spark(FILE *f, const struct stats_row *r)
+/* RSS samples as a line of block characters, lowest to highest; padded
+ * to its column when a note follows. */
+static void statstext_spark(FILE *f, const struct stats_row *r, int pad)
 {
 	static const char *const bars[] = { "▁", "▂", "▃", "▄", "▅", "▆", "▇", "█" };
 	uint64_t lo = UINT64_MAX, hi = 0;
@@ -115,7 +116,8 @@ static void statstext_spark(FILE *f, const struct stats_row *r)
 	}
 	for (int i = 0; i < STATS_TREND; i++) {
 		if (i >= r->ntrend) {
-			fputc(' ', f);
+			if (pad)
+				fputc(' ', f);
 			continue;
 		}
 		int k = hi > lo ? (int)((r->trend[i] - lo) * 7 / (hi - lo)) : 0;
@@ -163,7 +165,7 @@ static void statstext_row(FILE *f, const struct stats_table *t,
 	if (fmt->watch) {
 		statstext_growth(f, r);
 		fputc(' ', f);
-		statstext_spark(f, r);
+		statstext_spark(f, r, !r->have_heap || r->not_resident);
 	}
 	if (!r->have_heap)
 		fprintf(f, "  %s%s%s", r->no_heap ? r->no_heap : "",
