@@ -263,6 +263,12 @@ $(BUILD)/tests/vm/vmctr: tests/vm/vmctr.c
 	@mkdir -p $(@D)
 	$(call msg,CC,$@)$(MUSL_CC) -static -O2 -Wall -Wextra -Werror -o $@ $<
 
+# keel stats shows why a static program has no heap: the guard suite
+# needs one that holds memory.
+$(BUILD)/tests/guard/hold_static: tests/guard/hold_static.c
+	@mkdir -p $(@D)
+	$(call msg,CC,$@)$(MUSL_CC) -static -O2 -Wall -Wextra -Werror -o $@ $<
+
 # The same filter built with libseccomp's whole system call table and with
 # keel's cut one (tests/pid1/seccomp_table.sh compares their BPF).
 SECCOMP_EQ := $(if $(SECCOMP_A),$(BUILD)/tests/seccomp/table_eq_full \

@@ -95,6 +95,13 @@ struct keel_control {
 	 * answered the wake-ups written before: looked at usage, and if
 	 * that trimmed, written the report. */
 	uint32_t wake_served;
+	/* The guard's state for `keel stats` (written by keel, only read
+	 * by others): trims and reports so far, and when the last of each
+	 * happened (CLOCK_REALTIME seconds, 0 = never). */
+	uint32_t trims;
+	uint32_t reports;
+	uint64_t last_trim_time;
+	uint64_t last_report_time;
 };
 
 #endif

@@ -80,3 +80,28 @@ int procstat_parse_uids(const char *buf, size_t len, uint32_t uids[4])
 	}
 	return -1;
 }
+
+int procstat_field(const char *buf, size_t len, const char *key,
+		   uint64_t *out)
+{
+	const char *end = buf + len;
+	size_t klen = 0;
+
+	while (key[klen])
+		klen++;
+	for (const char *p = buf; p < end; p++) {
+		if ((p != buf && p[-1] != '\n') || (size_t)(end - p) < klen)
+			continue;
+		size_t i = 0;
+
+		while (i < klen && p[i] == key[i])
+			i++;
+		if (i < klen)
+			continue;
+		p += i;
+		while (p < end && (*p == '\t' || *p == ' '))
+			p++;
+		return procstat_number(&p, end, out);
+	}
+	return -1;
+}

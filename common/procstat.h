@@ -24,4 +24,11 @@ int procstat_parse(const char *buf, size_t len, struct keel_proc_stat *out);
  * saved, filesystem. Returns 0, or -1 when there is no such line. */
 int procstat_parse_uids(const char *buf, size_t len, uint32_t uids[4]);
 
+/* The number after "Key:" on a line of status-like text (smaps_rollup,
+ * /proc/<pid>/status), key given with its colon: "VmRSS:". Lines start at
+ * the buffer's start or after a newline (the kernel escapes newlines in a
+ * command name), so a process cannot forge one. 0, or -1 when absent. */
+int procstat_field(const char *buf, size_t len, const char *key,
+		   uint64_t *out);
+
 #endif

@@ -201,6 +201,9 @@ static void guard_trim(uint64_t usage)
 	__atomic_store_n(&guard.ctl->trim_usage, usage, __ATOMIC_RELAXED);
 	__atomic_store_n(&guard.ctl->report_pending, !!guard.report_due_ms,
 			 __ATOMIC_RELAXED);
+	__atomic_add_fetch(&guard.ctl->trims, 1, __ATOMIC_RELAXED);
+	__atomic_store_n(&guard.ctl->last_trim_time, (uint64_t)time(NULL),
+			 __ATOMIC_RELAXED);
 	__atomic_add_fetch(&guard.ctl->trim_epoch, 1, __ATOMIC_SEQ_CST);
 	/* shared (not private) futex: the waiters are other processes that
 	 * map the same file */
@@ -310,9 +313,14 @@ static int guard_check(void)
 			      usage, statsdir_fd(),
 			      guard.above ? "over the soft limit after trimming" :
 			      "soft limit crossed, trimmed");
-		if (guard.ctl)
+		if (guard.ctl) {
+			__atomic_add_fetch(&guard.ctl->reports, 1,
+					   __ATOMIC_RELAXED);
+			__atomic_store_n(&guard.ctl->last_report_time,
+					 (uint64_t)time(NULL), __ATOMIC_RELAXED);
 			__atomic_store_n(&guard.ctl->report_pending, 0,
 					 __ATOMIC_RELAXED);
+		}
 	}
 	/* a shim that woke keel waits until usage was looked at and, if
 	 * that trimmed, the report is out: it comes before the OOM kill

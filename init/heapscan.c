@@ -28,6 +28,8 @@ struct heapscan {
 	int dirfd;
 	unsigned flags;
 	pid_t only;			/* heapscan_find's pid, or 0 */
+	heapscan_reject_fn reject;
+	void *arg;
 	struct heapscan_pid *slot;
 	size_t cap, used;		/* cap: a power of two */
 	struct heapscan_result res;
@@ -154,6 +156,8 @@ static void heapscan_entry(struct heapscan *hs, const char *name)
 		else
 			heapscan_junk(hs, name);
 		hs->res.rejected++;
+		if (hs->reject)
+			hs->reject(pid, heapfile_why, hs->arg);
 		return;
 	}
 	/* of one process's files (one per program it exec'd into) the one
@@ -210,7 +214,15 @@ static void heapscan_free(struct heapscan *hs)
 int heapscan_each(int dirfd, unsigned flags, heapscan_fn fn, void *arg,
 		  struct heapscan_result *res)
 {
-	struct heapscan hs = { .dirfd = dirfd, .flags = flags };
+	return heapscan_each_reject(dirfd, flags, fn, NULL, arg, res);
+}
+
+int heapscan_each_reject(int dirfd, unsigned flags, heapscan_fn fn,
+			 heapscan_reject_fn reject, void *arg,
+			 struct heapscan_result *res)
+{
+	struct heapscan hs = { .dirfd = dirfd, .flags = flags,
+			       .reject = reject, .arg = arg };
 	char needle[40];
 	size_t n = 0;
 

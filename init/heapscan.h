@@ -35,6 +35,13 @@ typedef void (*heapscan_fn)(const struct keel_heap_stats *st, void *arg);
 int heapscan_each(int dirfd, unsigned flags, heapscan_fn fn, void *arg,
 		  struct heapscan_result *res);
 
+/* heapscan_each, and reject for each live process whose file failed a
+ * check (why as heapfile_why says it), for `keel stats` to say so. */
+typedef void (*heapscan_reject_fn)(pid_t pid, const char *why, void *arg);
+int heapscan_each_reject(int dirfd, unsigned flags, heapscan_fn fn,
+			 heapscan_reject_fn reject, void *arg,
+			 struct heapscan_result *res);
+
 /* The freshest valid statistics of pid, a zombie too (the post-mortem
  * reads them before it reaps). 0, or -1. */
 int heapscan_find(int dirfd, pid_t pid, struct keel_heap_stats *out);

@@ -70,6 +70,10 @@ void options_help(FILE *out)
 	}
 	fputs("\nFlags win over variables; an empty variable counts as unset.\n",
 	      out);
+	/* the subcommand has its own arguments: one line points to them */
+	fputs("\nkeel stats [--json | --format FORMAT] [--classes] [--watch [SECONDS]]\n"
+	      "  where the container's memory is, per process (keel stats --help)\n",
+	      out);
 }
 
 void options_dump(FILE *out)

@@ -1,5 +1,6 @@
 /* procinfo: /proc/<pid> readers (see procinfo.h). Every read is one
  * bounded read(2) into the caller's stack, parsed by common/procstat.c. */
+#include <elf.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <stdio.h>
@@ -69,6 +70,62 @@ int proc_statm(pid_t pid, uint64_t *size, uint64_t *rss)
 	*size = v[0] * (uint64_t)getpagesize();	/* not sysconf: 1 KB */
 	*rss = v[1] * (uint64_t)getpagesize();
 	return 0;
+}
+
+int proc_memory(pid_t pid, struct proc_memory *out)
+{
+	/* the memory lines come after Groups:, which a root process can
+	 * make long; past this, the process is shown without figures */
+	char buf[8192];
+	uint64_t v = 0;
+	ssize_t n = proc_read(pid, "status", buf, sizeof(buf));
+
+	if (n <= 0 || procstat_field(buf, (size_t)n, "VmRSS:", &v) < 0)
+		return -1;
+	out->rss = v << 10;
+	v = 0;
+	procstat_field(buf, (size_t)n, "RssAnon:", &v);
+	out->rss_anon = v << 10;
+	v = 0;
+	procstat_field(buf, (size_t)n, "RssFile:", &v);
+	out->rss_file = v << 10;
+	v = 0;
+	procstat_field(buf, (size_t)n, "RssShmem:", &v);
+	out->rss_shmem = v << 10;
+	v = 0;
+	procstat_field(buf, (size_t)n, "Threads:", &v);
+	out->threads = v > UINT32_MAX ? UINT32_MAX : (uint32_t)v;
+	return 0;
+}
+
+int proc_pss(pid_t pid, uint64_t *pss)
+{
+	char buf[2048];
+	uint64_t v;
+	ssize_t n = proc_read(pid, "smaps_rollup", buf, sizeof(buf));
+
+	if (n <= 0 || procstat_field(buf, (size_t)n, "Pss:", &v) < 0)
+		return -1;
+	*pss = v << 10;
+	return 0;
+}
+
+int proc_is_static(pid_t pid)
+{
+	/* pairs of (type, value); AT_BASE is where the interpreter was
+	 * loaded, 0 when there is none */
+	unsigned long aux[128];
+	ssize_t n = proc_read(pid, "auxv", (char *)aux, sizeof(aux));
+
+	if (n < (ssize_t)(2 * sizeof(aux[0])))
+		return -1;
+	for (size_t i = 0; i + 1 < (size_t)n / sizeof(aux[0]); i += 2) {
+		if (aux[i] == AT_NULL)
+			break;
+		if (aux[i] == AT_BASE)
+			return aux[i + 1] == 0;
+	}
+	return -1;
 }
 
 int proc_comm(pid_t pid, char *buf, size_t len)

@@ -21,6 +21,23 @@ int proc_uids(pid_t pid, uint32_t uids[4]);
 /* /proc/<pid>/statm: the address space and the resident size, in bytes. */
 int proc_statm(pid_t pid, uint64_t *size, uint64_t *rss);
 
+/* What /proc/<pid>/status says of a process's memory, in bytes. */
+struct proc_memory {
+	uint64_t rss, rss_anon, rss_file, rss_shmem;
+	uint32_t threads;
+};
+
+/* 0, or -1 when the process is gone or has no memory (a kernel thread). */
+int proc_memory(pid_t pid, struct proc_memory *out);
+
+/* The proportional set size from /proc/<pid>/smaps_rollup: 0, or -1 when
+ * it is not ours to read (another user's process, without ptrace rights). */
+int proc_pss(pid_t pid, uint64_t *pss);
+
+/* Whether the process runs a static executable (no program interpreter:
+ * AT_BASE is 0 in /proc/<pid>/auxv): 1 yes, 0 no, -1 unknown. */
+int proc_is_static(pid_t pid);
+
 /* /proc/<pid>/comm with quotes, backslashes, spaces and control
  * characters made '_' (it goes into columns and JSON); "?" when gone. */
 int proc_comm(pid_t pid, char *buf, size_t len);

@@ -16,6 +16,8 @@
 #include "init/heapscan.h"
 #include "init/procinfo.h"
 #include "init/heapfile.h"
+#include "init/statsformat.h"
+#include "init/statstable.h"
 
 #define REPORT_MAX 32768
 #define REPORT_TOP_CLASSES 3
@@ -107,60 +109,79 @@ static double report_mib(uint64_t bytes)
 	return (double)bytes / (1024.0 * 1024.0);
 }
 
-/* One process's heap, for both forms. */
-static void report_heap(struct report_buf *rb, const struct keel_heap_stats *st,
-			const char *indent)
+/* The largest size classes, in words. */
+static void report_top_classes(struct report_buf *rb,
+			       const struct keel_heap_stats *st,
+			       const char *indent)
 {
 	int top[REPORT_TOP_CLASSES], n;
-	double frag = st->in_use ?
-		      (double)st->resident / (double)st->in_use : 0;
 
-	TEXT("%sheap: %.1f MiB in use, %.1f MiB free-resident, %.1f MiB returned, fragmentation %.2f, %u threads, %llu trims\n",
-	     indent, report_mib(st->in_use), report_mib(st->free_resident),
-	     report_mib(st->returned), frag, st->threads,
-	     (unsigned long long)st->trims);
-	JSON("\"in_use\":%llu,\"free_resident\":%llu,\"returned\":%llu,\"resident\":%llu,\"fragmentation\":%.2f,\"threads\":%u,\"trims\":%llu,\"classes\":[",
-	     (unsigned long long)st->in_use,
-	     (unsigned long long)st->free_resident,
-	     (unsigned long long)st->returned,
-	     (unsigned long long)st->resident, frag, st->threads,
-	     (unsigned long long)st->trims);
 	n = heapfile_top_classes(st, top, REPORT_TOP_CLASSES);
 	if (n)
 		TEXT("%slargest size classes:", indent);
 	for (int i = 0; i < n; i++) {
 		const struct keel_class_stats *c = &st->classes[top[i]];
-		uint64_t bytes = c->block_size * c->blocks_in_use;
+
 		TEXT(" %llu B x %llu = %.1f MiB%s",
 		     (unsigned long long)c->block_size,
-		     (unsigned long long)c->blocks_in_use, report_mib(bytes),
-		     i + 1 < n ? "," : "\n");
-		JSON("%s{\"size\":%llu,\"blocks\":%llu,\"free_resident\":%llu}",
-		     i ? "," : "", (unsigned long long)c->block_size,
 		     (unsigned long long)c->blocks_in_use,
-		     (unsigned long long)c->bytes_free_resident);
+		     report_mib(c->block_size * c->blocks_in_use),
+		     i + 1 < n ? "," : "\n");
 	}
-	JSON("]");
 }
 
+/* The last heap a dead process published, for both forms (the
+ * post-mortem): as published, since it has no RSS left to weigh it by. */
+static void report_last_heap(struct report_buf *rb, pid_t pid,
+			     const char *name, const struct keel_heap_stats *st)
+{
+	static char obj[8192];
+	static struct stats_row r;
+
+	memset(&r, 0, sizeof(r));
+	r.pid = (uint32_t)pid;
+	r.keel_pid = (uint32_t)getpid();
+	snprintf(r.command, sizeof(r.command), "%s", name);
+	statstable_set_heap(&r, st);	/* no RSS: as published */
+	TEXT("keel: report:     heap: %.1f MiB in use, %.1f MiB free-resident, %.1f MiB returned, fragmentation %.2f, %u threads on the heap, %llu trims\n",
+	     report_mib(r.in_use), report_mib(r.free_resident),
+	     report_mib(st->returned), r.fragmentation, st->threads,
+	     (unsigned long long)st->trims);
+	report_top_classes(rb, st, "keel: report:     ");
+	statsjson_heap(obj, sizeof(obj), &r, REPORT_TOP_CLASSES);
+	JSON("%s", obj);
+}
+
+/* One process of the report: the row `keel stats` would print for it
+ * (statstable.h), so that both say the same in the same terms. */
 static void report_process(const struct keel_heap_stats *st, void *arg)
 {
+	static char obj[8192];
+	static struct stats_row r;
 	struct report_buf *rb = arg;
-	char comm[32];
-	uint64_t rss = 0;
 
-	uint64_t vsize;
-
-	proc_comm((pid_t)st->pid, comm, sizeof(comm));
-	proc_statm((pid_t)st->pid, &vsize, &rss);
-	TEXT("keel: report:   pid %u %s: rss %.1f MiB\n", st->pid, comm,
-	     report_mib(rss));
+	if (statstable_row(&r, st->pid, 0) < 0) {
+		/* gone since the scan: its heap as published */
+		memset(&r, 0, sizeof(r));
+		r.pid = st->pid;
+		proc_comm((pid_t)st->pid, r.command, sizeof(r.command));
+	}
+	r.keel_pid = (uint32_t)getpid();
+	statstable_set_heap(&r, st);
+	TEXT("keel: report:   pid %u %s: rss %.1f MiB\n", r.pid, r.command,
+	     report_mib(r.rss));
+	TEXT("keel: report:     heap: %.1f MiB in use, %.1f MiB free-resident, %.1f MiB returned, fragmentation %.2f, %u threads on the heap, %llu trims",
+	     report_mib(r.in_use), report_mib(r.free_resident),
+	     report_mib(st->returned), r.fragmentation, st->threads,
+	     (unsigned long long)st->trims);
+	if (r.not_resident)
+		TEXT("; %.1f MiB counted in use but not resident",
+		     report_mib(r.not_resident));
+	TEXT("\n");
+	report_top_classes(rb, st, "keel: report:     ");
+	statsjson_process(obj, sizeof(obj), &r, REPORT_TOP_CLASSES);
 	/* the JSON array is opened by report_memory; commas between items */
-	JSON("%s{\"pid\":%u,\"command\":\"%s\",\"rss\":%llu,",
-	     rb->json[rb->jlen - 1] == '[' ? "" : ",", st->pid, comm,
-	     (unsigned long long)rss);
-	report_heap(rb, st, "keel: report:     ");
-	JSON("}");
+	JSON("%s%s", rb->json[rb->jlen - 1] == '[' ? "" : ",", obj);
 }
 
 void report_memory(const struct keel_cgroup *cg, uint64_t soft_limit,
@@ -180,7 +201,7 @@ void report_memory(const struct keel_cgroup *cg, uint64_t soft_limit,
 	if (cg->high)
 		TEXT(", memory.high %.1f MiB", report_mib(cg->high));
 	TEXT("\n");
-	TEXT("keel: report:   cgroup memory: %.1f MiB anon, %.1f MiB file cache, %.1f MiB kernel\n",
+	TEXT("keel: report:   cgroup memory: %.1f MiB process memory, %.1f MiB page cache, %.1f MiB kernel\n",
 	     report_mib(ms.anon), report_mib(ms.file), report_mib(ms.kernel));
 	JSON("{\"keel\":\"memory-report\",\"time\":%lld,\"reason\":\"%s\",\"trigger_usage\":%llu,\"usage\":%llu,\"soft_limit\":%llu,\"limit\":%llu,\"high\":%llu,\"anon\":%llu,\"file\":%llu,\"kernel\":%llu,\"processes\":[",
 	     (long long)time(NULL), why, (unsigned long long)trigger,
@@ -216,10 +237,10 @@ void report_oom_kill(const char *name, pid_t pid, uint64_t limit,
 	      report_mib(st->free_resident));
 	rb->tlen = rb->jlen = 0;
 	TEXT("keel: report:   last heap statistics of pid %d:\n", (int)pid);
-	JSON("{\"keel\":\"oom-kill\",\"time\":%lld,\"pid\":%d,\"command\":\"%s\",\"limit\":%llu,",
+	JSON("{\"keel\":\"oom-kill\",\"time\":%lld,\"pid\":%d,\"command\":\"%s\",\"limit\":%llu",
 	     (long long)time(NULL), (int)pid, name,
 	     (unsigned long long)limit);
-	report_heap(rb, st, "keel: report:     ");
+	report_last_heap(rb, pid, name, st);
 	JSON("}\n");
 	report_flush(rb);
 }

@@ -75,10 +75,12 @@ static void stats_row(const char *name, size_t blocks, size_t in_use,
 	kl_write(2, line, (size_t)n);
 }
 
-/* The per-class table and the totals, to stderr. "returned" is
+/* The per-class table and the totals, to stderr. "released" is
  * cumulative: every purge counts each page to the class that used it last
  * (a per-page origin byte in the segment header), so the rows add up to
- * the total. Purges are whole pages: the KiB add up too. */
+ * the total. Purges are whole pages: the KiB add up too. "returned" means
+ * what it means in keel stats and the guard's report: free and not
+ * resident now. */
 void kl_stats_print(void)
 {
 	struct kl_snapshot s;
@@ -86,7 +88,7 @@ void kl_stats_print(void)
 	kl_stats_take(&s);
 	kl_write(2, line, (size_t)kl_snprintf(line, sizeof(line),
 		 "libkeel: %8s %12s %12s %12s %12s\n", "class", "blocks",
-		 "in use KiB", "free KiB", "returned KiB"));
+		 "in use KiB", "free KiB", "released KiB"));
 	size_t returned = s.huge_returned;
 	for (unsigned c = 0; c < KL_NCLASS; c++) {
 		returned += s.returned[c + 1];
@@ -103,7 +105,7 @@ void kl_stats_print(void)
 	stats_row("huge", s.huge_count, s.huge, s.huge_cached,
 		  s.huge_returned);
 	int n = kl_snprintf(line, sizeof(line),
-			    "libkeel: total KiB: mapped %zu, in use %zu, free resident %zu, free not resident %zu, returned %zu\n",
+			    "libkeel: total KiB: mapped %zu, in use %zu, free resident %zu, returned %zu, released %zu\n",
 			    kib(s.mapped + s.huge),
 			    kib(s.small_in_use + s.large_in_use + s.huge),
 			    kib(s.small_free + s.dirty), kib(s.clean),

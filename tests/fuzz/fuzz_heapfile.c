@@ -148,6 +148,14 @@ static void fuzz_procstat(const uint8_t *data, size_t size)
 		/* the state is the second byte after the last ")" */
 		FUZZ_ASSERT(last && ps.state == last[2]);
 	procstat_parse_uids((const char *)data, size, uids);
+	/* keel stats' status and smaps_rollup fields: a key found is at the
+	 * start of a line */
+	for (const char *const *k = (const char *const[]){ "VmRSS:",
+		"Threads:", "Pss:", NULL }; *k; k++) {
+		uint64_t v;
+
+		procstat_field((const char *)data, size, *k, &v);
+	}
 }
 
 /* The name check, on a NUL-terminated copy of the input. */

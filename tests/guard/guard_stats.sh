@@ -2,8 +2,9 @@
 # `keel stats` inside a live container: the real keel as PID 1 in a real
 # cgroup v1 starts an app that runs a shimmed Python as root and another
 # as uid 1000 (gosu-style: setpriv, then exec python); `keel stats` run in
-# the container (as docker exec would) prints one row per shimmed process,
-# --json one object per line, and a bad argument exits 2 with one line.
+# the container (as docker exec would) prints a row per process, the
+# shimmed ones with their heaps, --json one object with every process, and
+# a bad argument exits 2 with one line.
 . "$TESTS/lib.sh"
 . "$TESTS/guard/cgroup-lib"
 need python3
@@ -44,21 +45,27 @@ cat "$T/table" "$T/ls"
 read -r rpid upid gpid < "$T/pids"
 expect_eq "keel stats status" 0 "$(cat "$T/table.rc")"
 expect_eq "keel stats --json status" 0 "$(cat "$T/json.rc")"
-expect_match "header" "PID +COMMAND +RSS +IN-USE +FREE-RESIDENT +RETURNED +FRAG +THREADS" "$(head -n1 "$T/table")"
+expect_match "header" "PID +COMMAND +RSS +PSS +IN-USE +FREE-RESIDENT +RETURNED +FRAG +THREADS" "$(grep PID "$T/table")"
+# RSS, PSS, in use, free-resident, returned, fragmentation, threads (the
+# main one and the shim's purger)
+heap_row() { echo "^ +$1 python3 +[0-9.]+ MiB +[0-9.]+ MiB +9[0-9.]+ MiB +[0-9.]+ [KM]?i?B +[0-9.]+ [KM]?i?B +1\.[0-9]{2} +2$"; }
 row=$(awk -v p="$rpid" '$1 == p' "$T/table")
-expect_match "root python row" "^ +$rpid python3 +[0-9.]+ MiB +9[0-9.]+ MiB .* 1$" "$row"
+expect_match "root python row" "$(heap_row "$rpid")" "$row"
 row=$(awk -v p="$upid" '$1 == p' "$T/table")
-expect_match "uid 1000 python row" "^ +$upid python3 +[0-9.]+ MiB +9[0-9.]+ MiB .* 1$" "$row"
+expect_match "uid 1000 python row" "$(heap_row "$upid")" "$row"
 expect_eq "owner of the uid 1000 app's file" 1000 "$(awk -v p="$upid" 'index($NF, p ".") == 1 { print $3 }' "$T/ls")"
 python3 -c '
 import json, sys
-rows = {r["pid"]: r for r in map(json.loads, open(sys.argv[1]))}
+lines = open(sys.argv[1]).read().splitlines()
+assert len(lines) == 1, lines
+rows = {r["pid"]: r for r in json.loads(lines[0])["processes"]}
 for pid in sys.argv[2:]:
     r = rows[int(pid)]
     assert r["command"] == "python3", r
     assert r["in_use"] >= 100000 * 1000, r
-    assert r["rss"] >= r["in_use"] and 1.0 <= r["fragmentation"] < 1.5, r
-    assert r["classes"] and r["threads"] == 1, r
+    assert r["rss"] >= r["in_use"] + r["free_resident"], r
+    assert 1.0 <= r["fragmentation"] < 1.5, r
+    assert r["classes"] and r["heap_threads"] == 1, r
 ' "$T/json" "$rpid" "$upid" || fail "--json content"
 # the bad argument: exit 2, one line
 expect_eq "bad argument status" 2 "$(cat "$T/bad.rc")"
@@ -72,6 +79,6 @@ grep -q "^ *$rpid python3 " "$T/table.user" && grep -q "^ *$upid python3 " "$T/t
 # grows (no purger thread, no file yet), then python publishes "<pid>"
 grep -q ready "$T/h3" || { cat "$T/h3.err"; fail "the shimmed setpriv did not start python"; }
 row=$(awk -v p="$gpid" '$1 == p' "$T/table")
-expect_match "gosu-style python row" "^ +$gpid python3 +[0-9.]+ MiB +9[0-9.]+ MiB .* 1$" "$row"
+expect_match "gosu-style python row" "$(heap_row "$gpid")" "$row"
 expect_eq "owner of the gosu-style app's file" 1000 "$(awk -v p="$gpid" 'index($NF, p ".") == 1 { print $3 }' "$T/ls")"
 exit 0

@@ -65,8 +65,13 @@ expect_eq "app B's pid in its namespace" 2 "$(cat "$T/b.ready")"
 sleep 0.5
 expect_eq "instance folders" 2 "$(ls "$base" | wc -l)"
 
-rows() { # KEELPID: keel stats --json from inside that keel's namespaces
-	KEEL_STATS_DIR=$base nsenter -t "$1" -p -m "$KEEL_BIN" stats --json
+rows() { # KEELPID: the processes with a heap, as keel stats --json from
+	# inside that keel's namespaces shows them, one JSON object a line
+	KEEL_STATS_DIR=$base nsenter -t "$1" -p -m "$KEEL_BIN" stats --json |
+		python3 -c 'import json, sys
+for r in json.loads(sys.stdin.read())["processes"]:
+    if "in_use" in r:
+        print(json.dumps(r))'
 }
 ra=$(rows "$ka")
 rb=$(rows "$kb")

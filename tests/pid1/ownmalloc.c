@@ -1,6 +1,7 @@
 /* Test helper: a program that brings its own malloc (as some browsers and
  * Rust programs do); keel must not preload an allocator into it. Prints
- * LD_PRELOAD as it found it. */
+ * LD_PRELOAD as it found it; with an argument, then sleeps that many
+ * seconds (keel stats must call it "own allocator"). */
 #include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -37,10 +38,13 @@ void *realloc(void *p, size_t n)
 	return malloc(n);
 }
 
-int main(void)
+int main(int argc, char **argv)
 {
 	const char *v = getenv("LD_PRELOAD");
 
 	printf("LD_PRELOAD=[%s]\n", v ? v : "");
+	fflush(stdout);
+	if (argc > 1)
+		sleep((unsigned)atoi(argv[1]));
 	return 0;
 }

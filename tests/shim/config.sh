@@ -25,12 +25,13 @@ err=$(cat "${TMPDIR:-/tmp}/keel-stats.$$"); rm -f "${TMPDIR:-/tmp}/keel-stats.$$
 expect_match "stdout" "^churn: 2 threads" "$out"
 expect_match "stats table" "libkeel: +class +blocks" "$err"
 expect_match "stats total" "libkeel: total KiB: mapped [0-9]+, in use [0-9]+" "$err"
-expect_match "returned column" "libkeel: +class +blocks +in use KiB +free KiB +returned KiB" "$err"
+expect_match "released column" "libkeel: +class +blocks +in use KiB +free KiB +released KiB" "$err"
+expect_match "returned and released totals" "libkeel: total KiB: .*, free resident [0-9]+, returned [0-9]+, released [0-9]+$" "$err"
 
 # stats_table SECTION TEXT: from the table after the line "--- SECTION"
 # (the whole text when SECTION is empty), "SUM TOTAL B U R L": the rows'
-# returned KiB summed, the total's, and the 208-byte class's blocks, in-use
-# KiB and returned KiB, and the large row's returned KiB.
+# released KiB summed, the total's, and the 208-byte class's blocks, in-use
+# KiB and released KiB, and the large row's released KiB.
 stats_table() {
 	awk -v want="$1" '
 		want == "" { sec = "" }
@@ -44,20 +45,20 @@ stats_table() {
 			    u == "" ? "none" : u, r + 0, l + 0 }' <<<"$2"
 }
 read -r sum total _ <<<"$(stats_table "" "$err")"
-expect_eq "exit table: rows add up to the returned total" "$total" "$sum"
+expect_eq "exit table: rows add up to the released total" "$total" "$sum"
 
 # 100k blocks of 200 bytes (the 208-byte class), freed and trimmed: that
-# class's row shows them returned; then large blocks, the large row.
+# class's row shows them released; then large blocks, the large row.
 err=$(LD_PRELOAD=$LIBKEEL "$BUILD/tests/shim/classstats" 2>&1)
 read -r sum total b u r l <<<"$(stats_table small "$err")"
 expect_eq "small phase: 208-byte blocks in use" 0 "$b"
 expect_eq "small phase: 208-byte KiB in use" 0 "$u"
 (( r >= 100000 * 208 / 1024 )) ||
-	fail "small phase: 208-byte class returned $r KiB: $err"
-expect_eq "small phase: rows add up to the returned total" "$total" "$sum"
+	fail "small phase: 208-byte class released $r KiB: $err"
+expect_eq "small phase: rows add up to the released total" "$total" "$sum"
 r_small=$r l_small=$l
 read -r sum total b u r l <<<"$(stats_table large "$err")"
 (( l - l_small >= 200 * 64 )) ||
-	fail "large phase: large row returned $l KiB (had $l_small): $err"
-expect_eq "large phase: 208-byte class returned (cumulative)" "$r_small" "$r"
-expect_eq "large phase: rows add up to the returned total" "$total" "$sum"
+	fail "large phase: large row released $l KiB (had $l_small): $err"
+expect_eq "large phase: 208-byte class released (cumulative)" "$r_small" "$r"
+expect_eq "large phase: rows add up to the released total" "$total" "$sum"

@@ -17,6 +17,9 @@
 #include "init/procinfo.h"
 #include "init/report.h"
 #include "init/statscmd.h"
+#include "init/statsformat.h"
+#include "init/statstable.h"
+#include "common/procstat.h"
 
 /* A valid file for this very process, which /proc describes. */
 static void heap_fill(struct keel_heap_stats *st, struct heapfile_proc *proc)
@@ -280,7 +283,60 @@ TEST(stats_main_arguments)
 	CHECK(stats_main(2, bad) == 2);
 	CHECK(stats_main(2, bad_watch) == 2);
 	CHECK(stats_main(2, bad_watch2) == 2);
+	char *bad_format[] = { "stats", "--format", "xml", NULL };
+	char *prom_watch[] = { "stats", "--format=prometheus", "-w", "1", NULL };
+	CHECK(stats_main(3, bad_format) == 2);
+	CHECK(stats_main(4, prom_watch) == 2);
 	log_verbosity = saved;
+}
+
+/* In use + free-resident never exceed what the kernel counts resident:
+ * the rest of the shim's count is "not resident", and nothing is lost. */
+TEST(stats_heap_within_rss)
+{
+	static struct keel_heap_stats st;
+	static struct stats_row r;
+	static const uint64_t rss_anon[] = { 4096, 50 << 20, 99 << 20,
+					     100 << 20, 1ull << 40 };
+
+	st.in_use = 80 << 20;
+	st.free_resident = 20 << 20;
+	for (size_t i = 0; i < sizeof(rss_anon) / sizeof(rss_anon[0]); i++) {
+		memset(&r, 0, sizeof(r));
+		r.rss_anon = rss_anon[i];
+		r.rss = rss_anon[i] + 4096;
+		statstable_set_heap(&r, &st);
+		CHECK(r.have_heap);
+		CHECK(r.in_use + r.free_resident <= r.rss_anon);
+		CHECK(r.in_use + r.free_resident + r.not_resident ==
+		      st.in_use + st.free_resident);
+	}
+	/* all resident: the figures as published */
+	CHECK(r.in_use == st.in_use && r.free_resident == st.free_resident &&
+	      r.not_resident == 0);
+	CHECK(r.fragmentation > 1.24 && r.fragmentation < 1.26);
+	/* no RSS known (a process that is gone): as published */
+	memset(&r, 0, sizeof(r));
+	statstable_set_heap(&r, &st);
+	CHECK(r.in_use == st.in_use && r.free_resident == st.free_resident &&
+	      r.not_resident == 0);
+}
+
+TEST(procstat_status_fields)
+{
+	static const char status[] =
+		"Name:\tVmRSS: 999 kB\nUmask:\t0022\nVmRSS:\t   51200 kB\n"
+		"RssAnon:\t  40000 kB\nThreads:\t3\n";
+	uint64_t v = 0;
+
+	CHECK(procstat_field(status, sizeof(status) - 1, "VmRSS:", &v) == 0 &&
+	      v == 51200);
+	CHECK(procstat_field(status, sizeof(status) - 1, "Threads:", &v) == 0 &&
+	      v == 3);
+	CHECK(procstat_field(status, sizeof(status) - 1, "RssFile:", &v) < 0);
+	/* the key at the very end, with no number: absent */
+	CHECK(procstat_field("Pss:", 4, "Pss:", &v) < 0);
+	CHECK(procstat_field("Pss: 12", 7, "Pss:", &v) == 0 && v == 12);
 }
 
 TEST(report_destinations)
