@@ -247,12 +247,12 @@ $(BUILD)/tests/unit/%.o: tests/unit/%.c $(KINC)/.stamp
 
 $(BUILD)/tests/%: tests/%.c $(SAN_STAMP)
 	@mkdir -p $(@D)
-	$(call msg,CC,$@)$(CC) $(TEST_CFLAGS) -o $@ $< -lm
+	$(call msg,CC,$@)$(CC) $(TEST_CFLAGS) $(DEPS) -o $@ $< -lm
 
 # The same shim test programs linked against musl: the shim must load there.
 $(BUILD)/tests/musl/%: tests/shim/%.c
 	@mkdir -p $(@D)
-	$(call msg,CC,$@)$(MUSL_CC) $(filter-out -fsanitize%,$(TEST_CFLAGS)) -o $@ $< -lm
+	$(call msg,CC,$@)$(MUSL_CC) $(filter-out -fsanitize%,$(TEST_CFLAGS)) $(DEPS) -o $@ $< -lm
 
 $(filter $(BUILD)/tests/shim/%,$(TEST_PROGS)) $(MUSL_PROGS): tests/shim/rss.h
 
@@ -302,7 +302,7 @@ BENCH_PROGS := $(patsubst tests/bench/%.c,$(BUILD)/tests/bench/%,$(wildcard test
 
 $(BUILD)/tests/bench/%: tests/bench/%.c tests/bench/bench.h $(SAN_STAMP)
 	@mkdir -p $(@D)
-	$(call msg,CC,$@)$(CC) $(TEST_CFLAGS) -O2 -o $@ $< -lm
+	$(call msg,CC,$@)$(CC) $(TEST_CFLAGS) -O2 $(DEPS) -o $@ $< -lm
 
 bench-programs: $(BENCH_PROGS)
 .PHONY: bench-programs

@@ -61,11 +61,12 @@ grep -q ready "$T/py" || fail "the Python did not start: $(cat "$T/err")"
 ( cg_run "$CG" nsenter -t "$kpid" -p -m sleep 120 & )
 # the shim publishes on its purger's tick; the guard trims over 120 MiB
 sleep 2
-# a file that is no statistics file (zeros of the right size: a Python's
-# file's), under the name of sh's pid
+# a file that is no statistics file (bytes 0x02 of the right size: a
+# Python's file's; all zeros would be a file a shim is still filling in),
+# under the name of sh's pid
 inst=$T/stats/$(ls "$T/stats")
 size=$(stat -c %s "$(ls -d "$inst"/[0-9]*.* | head -n 1)")
-head -c "$size" /dev/zero > "$inst/$(cat "$T/sh").0123abcd"
+head -c "$size" /dev/zero | tr '\0' '\002' > "$inst/$(cat "$T/sh").0123abcd"
 
 # in the container: its cgroup, its PID and mount namespaces
 inside() { cg_run "$CG" nsenter -t "$kpid" -p -m env KEEL_STATS_DIR="$T/stats" "$@"; }
