@@ -26,7 +26,7 @@ n_oom=$(grep -n '^keel: error: grow (pid 2) was killed by the OOM killer at 64 M
 json=$(sed -n "${n_report}p" /tmp/err)
 expect_eq "JSON limit" $((64 << 20)) "$(json_get "$json" limit)"
 expect_eq "JSON soft_limit" 60397977 "$(json_get "$json" soft_limit)"
-p=$(printf '%s\n' "$json" | sed 's/{"pid"/\n{"pid"/g' | grep '^{"pid":2,"command":"grow"')
+p=$(printf '%s\n' "$json" | sed 's/{"pid"/\n{"pid"/g' | grep '^{"pid":2,.*"command":"grow"')
 [ -n "$p" ] || fail "the report does not name grow (pid 2): $json"
 [ "$(json_get "$p" in_use)" -gt $((40 << 20)) ] || fail "grow's in_use in the report: $p"
 # the post-mortem: its own JSON line and the last heap statistics
