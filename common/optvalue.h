@@ -41,6 +41,7 @@ enum keel_malloc {
 	KEEL_MALLOC_PATH, KEEL_MALLOC_SONAME,
 };
 enum keel_on_limit { KEEL_ON_LIMIT_TRIM, KEEL_ON_LIMIT_FAIL };
+enum keel_report { KEEL_REPORT_STDERR, KEEL_REPORT_OFF, KEEL_REPORT_PATH };
 
 /* The C type of a field of each type (the table's lists and signals are
  * the init's own: init/options.h). */

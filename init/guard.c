@@ -407,7 +407,7 @@ int guard_init(const struct keel_guard_config *cfg, int *fd, short *events,
 	*events = 0;
 	*timeout_ms = -1;
 	guard.fail = cfg->on_limit == KEEL_ON_LIMIT_FAIL;
-	if (report_configure(cfg->report) < 0 ||
+	if (report_configure(cfg->report, cfg->report_given) < 0 ||
 	    statsdir_check_base(cfg->stats_dir))
 		return 2;
 	have_cg = cgroup_find(root, &guard.cg) == 0;

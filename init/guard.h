@@ -12,7 +12,8 @@ struct keel_guard_config {
 	const char *root;	/* "/" (fixture trees in tests) */
 	const struct keel_limit *rss_limit; /* KEEL_RSS_LIMIT as parsed */
 	enum keel_on_limit on_limit; /* KEEL_ON_LIMIT as parsed */
-	const char *report;	/* KEEL_REPORT: stderr, off or a path */
+	const struct keel_choice *report; /* KEEL_REPORT as parsed */
+	const char *report_given; /* KEEL_REPORT as the user gave it */
 	const char *stats_dir;	/* KEEL_STATS_DIR, NULL = defaults */
 };
 

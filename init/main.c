@@ -59,7 +59,8 @@ static int main_guard(struct supervise_guard *sg)
 		.root = "/",
 		.rss_limit = &keel_opts.rss_limit,
 		.on_limit = keel_opts.on_limit.word,
-		.report = keel_opts.report.text,
+		.report = &keel_opts.report,
+		.report_given = options_given(&keel_opts.report),
 		.stats_dir = keel_opts.stats_dir,
 	};
 

@@ -13,6 +13,7 @@
 #include "init/log.h"
 #include "init/options.h"
 #include "init/report.h"
+#include "init/seccomp.h"
 #include "init/heapscan.h"
 #include "init/procinfo.h"
 #include "init/heapfile.h"
@@ -54,28 +55,28 @@ static void report_add(char *buf, size_t *len, const char *fmt, ...)
 #define TEXT(...) report_add(rb->text, &rb->tlen, __VA_ARGS__)
 #define JSON(...) report_add(rb->json, &rb->jlen, __VA_ARGS__)
 
-int report_configure(const char *value)
+int report_configure(const struct keel_choice *dest, const char *given)
 {
-	if (!value || !*value || parse_equal_nocase(value, "stderr")) {
+	if (dest->word == KEEL_REPORT_STDERR) {
 		report_dest = REPORT_STDERR;
 		return 0;
 	}
-	if (parse_equal_nocase(value, "off")) {
+	if (dest->word == KEEL_REPORT_OFF) {
 		report_dest = REPORT_OFF;
 		return 0;
 	}
-	if (value[0] != '/' || strlen(value) >= sizeof(report_path)) {
-		fatal("KEEL_REPORT=%s: not a destination (accepted: stderr, off, or an absolute file path)",
-		      value);
+	if (strlen(dest->text) >= sizeof(report_path)) {
+		fatal("%s: a path too long (accepted: up to %zu bytes)", given,
+		      sizeof(report_path) - 1);
 		return -1;
 	}
-	snprintf(report_path, sizeof(report_path), "%s", value);
+	snprintf(report_path, sizeof(report_path), "%s", dest->text);
 	/* checked now, not when the guard fires and the report would be lost */
 	char *slash = strrchr(report_path, '/');
 	*slash = 0;
 	if (access(*report_path ? report_path : "/", W_OK | X_OK) < 0) {
-		fatal("KEEL_REPORT=%s: the folder %s cannot be written: %s (accepted: stderr, off, or a file in a folder keel can write)",
-		      value, *report_path ? report_path : "/", strerror(errno));
+		fatal("%s: the folder %s cannot be written: %s (accepted: stderr, off, or a file in a folder keel can write)",
+		      given, *report_path ? report_path : "/", strerror(errno));
 		return -1;
 	}
 	*slash = '/';
@@ -249,22 +250,19 @@ void report_oom_kill(const char *name, pid_t pid, uint64_t limit,
  * dies without a word of its own: name the setting that denied the call. */
 void report_seccomp_kill(const char *name, pid_t pid)
 {
-	const char *mode = keel_opts.seccomp.text, *deny = keel_opts.seccomp_deny;
-	int mode_on = mode && *mode && !parse_equal_nocase(mode, "off");
+	const char *deny = keel_opts.seccomp_deny;
+	int mode_on = keel_opts.seccomp.word != KEEL_SECCOMP_OFF;
+	int deny_on = deny && *deny;
 
-	if (!parse_equal_nocase(keel_opts.seccomp_action.text, "kill") ||
-	    (!mode_on && !(deny && *deny))) {
+	if (keel_opts.seccomp_action.word != KEEL_SECCOMP_KILL ||
+	    (!mode_on && !deny_on)) {
 		error("%s (pid %d) was killed by SIGSYS (bad system call)",
 		      name, (int)pid);
 		return;
 	}
-	if (mode_on && deny && *deny)
-		error("%s (pid %d) was killed by seccomp (SIGSYS): it made a system call KEEL_SECCOMP=%s or KEEL_SECCOMP_DENY=%s denies",
-		      name, (int)pid, mode, deny);
-	else if (mode_on)
-		error("%s (pid %d) was killed by seccomp (SIGSYS): it made a system call KEEL_SECCOMP=%s denies",
-		      name, (int)pid, mode);
-	else
-		error("%s (pid %d) was killed by seccomp (SIGSYS): it made a system call KEEL_SECCOMP_DENY=%s denies",
-		      name, (int)pid, deny);
+	/* as the user gave them: "KEEL_SECCOMP=strict" or "--seccomp strict" */
+	error("%s (pid %d) was killed by seccomp (SIGSYS): it made a system call %s%s%s denies",
+	      name, (int)pid, mode_on ? options_given(&keel_opts.seccomp) : "",
+	      mode_on && deny_on ? " or " : "",
+	      deny_on ? options_given(&keel_opts.seccomp_deny) : "");
 }

@@ -10,9 +10,11 @@
 #include "common/heapstats.h"
 #include "init/cgroup.h"
 
-/* KEEL_REPORT: NULL, "" or "stderr"; "off"; or an absolute path the
- * report is appended to. Returns 0, or -1 after a fatal message. */
-int report_configure(const char *value);
+/* KEEL_REPORT as the option table parsed it (stderr, off, or an absolute
+ * path the report is appended to); given is the setting as the user wrote
+ * it, for the message when the path cannot work (too long, or a folder
+ * keel cannot write). Returns 0, or -1 after a fatal message. */
+int report_configure(const struct keel_choice *dest, const char *given);
 
 /* Writes the report: one JSON line, then the readable form. why says what
  * set it off; trigger is the usage that set it off, usage is now. */

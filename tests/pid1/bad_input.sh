@@ -47,6 +47,7 @@ check "^keel: fatal: KEEL_STATS_DIR=$T/open: others can write in it and it is no
 ln -s /tmp "$T/link"
 check "^keel: fatal: KEEL_STATS_DIR=$T/link: a symbolic link" env KEEL_STATS_DIR="$T/link" "$KEEL" sh -c "$p"
 check '^keel: fatal: KEEL_REPORT=/nonexistent/dir/file: the folder /nonexistent/dir cannot be written' env KEEL_REPORT=/nonexistent/dir/file "$KEEL" sh -c "$p"
+check "^keel: fatal: --report /nonexistent/dir/file: the folder /nonexistent/dir cannot be written" "$KEEL" --report /nonexistent/dir/file sh -c "$p"
 # the same case rule for every word: any case
 out=$(KEEL_SECCOMP=DEFAULT KEEL_ON_LIMIT=Fail KEEL_MODE=INIT "$KEEL" -- true 2>&1); rc=$?
 expect_eq "words in any case" "0:" "$rc:$out"

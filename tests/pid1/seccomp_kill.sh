@@ -24,6 +24,12 @@ out=$(KEEL_SECCOMP_DENY=mount KEEL_SECCOMP_ACTION=kill as_pid1 "$KEEL" -- \
 expect_eq "status with KEEL_SECCOMP_DENY" 159 "$?"
 expect_match "message names KEEL_SECCOMP_DENY" "killed by seccomp \\(SIGSYS\\): it made a system call KEEL_SECCOMP_DENY=mount denies" "$out"
 
+# given as flags, the message quotes the flags
+out=$(as_pid1 "$KEEL" --seccomp strict --seccomp-deny mount --seccomp-action kill -- \
+	/usr/bin/python3 -c "$py" 2>&1)
+expect_eq "status with flags" 159 "$?"
+expect_match "message quotes the flags" "killed by seccomp \\(SIGSYS\\): it made a system call --seccomp strict or --seccomp-deny mount denies" "$out"
+
 # a child of the app is killed too (the filter is inherited) and named
 out=$(KEEL_SECCOMP=default KEEL_SECCOMP_ACTION=kill as_pid1 "$KEEL" -- \
 	sh -c '/usr/bin/python3 -c "$0"; echo "child status $?"' "$py" 2>&1)

@@ -15,6 +15,7 @@ TEST(guard_bad_values)
 		.stats_dir = "/tmp/keel-unit-guard-must-not-exist",
 	};
 	struct keel_limit p85 = { 0, 8500, "KEEL_RSS_LIMIT=85%" };
+	struct keel_choice nowhere = { KEEL_REPORT_PATH, "/nonexistent/keel/r" };
 	struct stat sb;
 	int fd, timeout, saved = log_verbosity;
 	short events;
@@ -22,7 +23,8 @@ TEST(guard_bad_values)
 	log_verbosity = -1;
 	cfg.on_limit = KEEL_ON_LIMIT_FAIL;
 	cfg.rss_limit = &p85;
-	cfg.report = "syslog";
+	cfg.report = &nowhere;
+	cfg.report_given = "KEEL_REPORT=/nonexistent/keel/r";
 	CHECK(guard_init(&cfg, &fd, &events, &timeout) == 2);
 	CHECK(fd == -1 && timeout == -1);
 	CHECK(stat(cfg.stats_dir, &sb) < 0);

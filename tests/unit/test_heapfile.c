@@ -344,14 +344,21 @@ TEST(report_destinations)
 	int saved = log_verbosity;
 
 	log_verbosity = -1;
-	CHECK(report_configure(NULL) == 0);
-	CHECK(report_configure("") == 0);
-	CHECK(report_configure("stderr") == 0);
-	CHECK(report_configure("OFF") == 0);
-	CHECK(report_configure("/var/log/keel.log") == 0);
-	CHECK(report_configure("relative/path") < 0);
-	CHECK(report_configure("syslog") < 0);
-	CHECK(report_configure(NULL) == 0);
+	static char long_path[5000];
+	struct keel_choice off = { KEEL_REPORT_OFF, "OFF" };
+	struct keel_choice err = { KEEL_REPORT_STDERR, "stderr" };
+	struct keel_choice log = { KEEL_REPORT_PATH, "/var/log/keel.log" };
+	struct keel_choice missing = { KEEL_REPORT_PATH, "/nonexistent/dir/r" };
+	struct keel_choice longp = { KEEL_REPORT_PATH, long_path };
+
+	memset(long_path, 'a', sizeof(long_path) - 1);
+	long_path[0] = '/';
+	CHECK(report_configure(&err, "KEEL_REPORT=stderr") == 0);
+	CHECK(report_configure(&off, "KEEL_REPORT=OFF") == 0);
+	CHECK(report_configure(&log, "--report /var/log/keel.log") == 0);
+	CHECK(report_configure(&missing, "KEEL_REPORT=/nonexistent/dir/r") < 0);
+	CHECK(report_configure(&longp, "KEEL_REPORT=/aaa...") < 0);
+	CHECK(report_configure(&err, "KEEL_REPORT=stderr") == 0);
 	log_verbosity = saved;
 }
 

@@ -169,6 +169,9 @@ TEST(options_words_match_table)
 	CHECK(word_is(&keel_opts.seccomp_action, "errno") == KEEL_SECCOMP_ERRNO);
 	CHECK(word_is(&keel_opts.seccomp_action, "kill") == KEEL_SECCOMP_KILL);
 	CHECK(word_is(&keel_opts.seccomp_action, "log") == KEEL_SECCOMP_LOG);
+	CHECK(word_is(&keel_opts.report, "stderr") == KEEL_REPORT_STDERR);
+	CHECK(word_is(&keel_opts.report, "off") == KEEL_REPORT_OFF);
+	CHECK(word_is(&keel_opts.report, "/x/y") == KEEL_REPORT_PATH);
 	CHECK(word_is(&keel_opts.malloc, "keel") == KEEL_MALLOC_KEEL);
 	CHECK(word_is(&keel_opts.malloc, "off") == KEEL_MALLOC_OFF);
 	CHECK(word_is(&keel_opts.malloc, "none") == KEEL_MALLOC_NONE);
