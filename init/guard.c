@@ -9,27 +9,19 @@
 #include <limits.h>
 #include <linux/futex.h>
 #include <poll.h>
-#include <signal.h>
-#include <stdio.h>
-#include <stdlib.h>
 #include <string.h>
-#include <sys/eventfd.h>
-#include <sys/mman.h>
-#include <sys/stat.h>
 #include <sys/syscall.h>
-#include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
 
 #include "common/heapstats.h"
-#include "common/parse.h"
 #include "init/cgroup.h"
 #include "init/guard.h"
 #include "init/log.h"
 #include "init/report.h"
-#include "init/heapscan.h"
-#include "init/procinfo.h"
+#include "init/postmortem.h"
 #include "init/statsdir.h"
+#include "init/usage_watch.h"
 
 /* v2 has no usage threshold event, so usage is polled: one pread of an
  * open fd every 50 ms keeps the trim inside 100 ms of the crossing. */
@@ -73,9 +65,7 @@ static struct {
 	uint64_t report_due_ms;
 	uint64_t last_report_ms;
 	uint64_t last_report_usage;
-	uint64_t oom_kills;
 	struct keel_control *ctl;
-	int killed_by_keel;	/* keel's own SIGKILL sweep ran */
 	int wake_fd;		/* the wake FIFO, or -1 */
 	int wake_pending;	/* a wake-up not yet answered (wake_served) */
 	uint64_t wake_quiet_until_ms;
@@ -87,51 +77,6 @@ static uint64_t guard_now_ms(void)
 
 	clock_gettime(CLOCK_MONOTONIC, &ts);
 	return (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
-}
-
-/* v1: the kernel signals an eventfd when usage crosses the threshold, in
- * either direction; nothing runs while usage stays below. */
-static int guard_watch_v1(void)
-{
-	char path[PATH_MAX + 32], line[64];
-	int efd, cfd, n;
-
-	efd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
-	if (efd < 0)
-		return -errno;
-	snprintf(path, sizeof(path), "%s/cgroup.event_control", guard.cg.dir);
-	cfd = open(path, O_WRONLY | O_CLOEXEC);
-	if (cfd < 0)
-		goto fail;
-	n = snprintf(line, sizeof(line), "%d %d %llu", efd, guard.usage_fd,
-		     (unsigned long long)guard.soft);
-	if (write(cfd, line, (size_t)n) != n) {
-		n = errno;
-		close(cfd);
-		errno = n;
-		goto fail;
-	}
-	close(cfd);
-	guard.notify_fd = efd;
-	guard.watch = GUARD_WATCH_EVENTFD;
-	return 0;
-fail:
-	n = errno;
-	close(efd);
-	return -n;
-}
-
-/* v2: usage is polled; memory.events still wakes us early (POLLPRI) on
- * high/max/oom events. keel does not set memory.high to get those: it
- * belongs to the user, and raising reclaim pressure silently would change
- * the application's performance. */
-static void guard_watch_v2(void)
-{
-	char path[PATH_MAX + 16];
-
-	snprintf(path, sizeof(path), "%s/memory.events", guard.cg.dir);
-	guard.notify_fd = open(path, O_RDONLY | O_CLOEXEC);
-	guard.watch = GUARD_WATCH_POLL;
 }
 
 static int guard_next_timeout(void)
@@ -223,26 +168,15 @@ static void guard_set_deny(int deny)
 				 __ATOMIC_SEQ_CST);
 }
 
-/* v1: the threshold event moves with the soft limit. The new eventfd
- * takes the old one's number, so the poll loop keeps its fd, and closing
- * the old one removes its threshold. */
+/* v1: the threshold event moves with the soft limit; where it cannot,
+ * the old threshold stays (a harmless early wake-up) and usage is polled. */
 static void guard_rearm_v1(void)
 {
-	int fd = guard.notify_fd, err;
+	int err = -usage_watch_move(guard.notify_fd, guard.cg.dir,
+				    guard.usage_fd, guard.soft);
 
-	guard.notify_fd = -1;
-	err = -guard_watch_v1();
-	if (err == 0 && dup3(guard.notify_fd, fd, O_CLOEXEC) >= 0) {
-		close(guard.notify_fd);
-		guard.notify_fd = fd;
+	if (!err)
 		return;
-	}
-	if (err == 0) {
-		err = errno;
-		close(guard.notify_fd);
-	}
-	/* the old threshold stays, a harmless early wake-up: poll instead */
-	guard.notify_fd = fd;
 	guard.watch = GUARD_WATCH_POLL;
 	warning("memory guard: unable to move the usage threshold event (%s); polling usage every 50 ms",
 		strerror(err));
@@ -332,20 +266,8 @@ static int guard_check(void)
 
 int guard_on_event(void)
 {
-	uint64_t v;
-	char buf[256];
-
 	debug("memory guard: notification");
-	if (guard.watch == GUARD_WATCH_EVENTFD) {
-		if (read(guard.notify_fd, &v, sizeof(v)) < 0 && errno != EAGAIN)
-			warning("unable to read the memory threshold event: %s",
-				strerror(errno));
-	} else if (guard.notify_fd >= 0) {
-		/* reading memory.events re-arms its notification */
-		if (pread(guard.notify_fd, buf, sizeof(buf), 0) < 0)
-			warning("unable to read memory.events: %s",
-				strerror(errno));
-	}
+	usage_watch_drain(guard.notify_fd, guard.watch == GUARD_WATCH_EVENTFD);
 	return guard_check();
 }
 
@@ -419,7 +341,7 @@ int guard_init(const struct keel_guard_config *cfg, int *fd, short *events,
 		warning("KEEL_RSS_LIMIT: no memory cgroup to watch usage in; the memory guard is off");
 		guard.soft = 0;
 	}
-	cgroup_oom_kills(&guard.cg, &guard.oom_kills);
+	postmortem_init(&guard.cg);
 	statsdir_setup(cfg->stats_dir, guard.soft);
 	guard.ctl = statsdir_control();
 	if (!guard.soft) {
@@ -434,13 +356,22 @@ int guard_init(const struct keel_guard_config *cfg, int *fd, short *events,
 		return 0;
 	}
 	growth_check = guard_growth_check(path);
-	if (guard.cg.version == KEEL_CGROUP_V1 &&
-	    (v1_error = -guard_watch_v1()) == 0) {
-		*events = POLLIN;
-	} else if (guard.cg.version == KEEL_CGROUP_V1) {
-		guard.watch = GUARD_WATCH_POLL;
+	guard.watch = GUARD_WATCH_POLL;
+	if (guard.cg.version == KEEL_CGROUP_V1) {
+		int efd = usage_watch_threshold(guard.cg.dir, guard.usage_fd,
+						guard.soft);
+		if (efd >= 0) {
+			guard.notify_fd = efd;
+			guard.watch = GUARD_WATCH_EVENTFD;
+			*events = POLLIN;
+		} else {
+			v1_error = -efd;
+		}
 	} else {
-		guard_watch_v2();
+		/* v2 has no usage threshold: usage is polled, and
+		 * memory.events wakes us early on high/max/oom events (keel
+		 * never sets memory.high to get them: it is the user's) */
+		guard.notify_fd = usage_watch_events(guard.cg.dir);
 		*events = POLLPRI;
 	}
 	*fd = guard.notify_fd;
@@ -470,35 +401,4 @@ int guard_init(const struct keel_guard_config *cfg, int *fd, short *events,
 	/* usage may be over already */
 	*timeout_ms = guard_check();
 	return 0;
-}
-
-void guard_killing_all(void)
-{
-	guard.killed_by_keel = 1;
-}
-
-void guard_process_dying(pid_t pid, int code, int sig)
-{
-	struct keel_heap_stats st;
-	char comm[32];
-	uint64_t kills;
-	int have;
-
-	/* the post-mortem reads the heap a process last published: only
-	 * for one the OOM killer took, before it is reaped, while its
-	 * /proc entry still says who it was */
-	if (code != CLD_KILLED || sig != SIGKILL ||
-	    cgroup_oom_kills(&guard.cg, &kills) < 0 || kills <= guard.oom_kills)
-		return;
-	guard.oom_kills = kills;
-	/* SIGKILL from keel's own sweep: the OOM killer's victim may be any
-	 * process, so no name is better than a wrong one */
-	if (guard.killed_by_keel) {
-		report_oom_kill(NULL, 0, guard.cg.limit, NULL);
-		return;
-	}
-	proc_comm(pid, comm, sizeof(comm));
-	have = statsdir_fd() >= 0 &&
-	       heapscan_find(statsdir_fd(), pid, &st) == 0;
-	report_oom_kill(comm, pid, guard.cg.limit, have ? &st : NULL);
 }

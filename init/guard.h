@@ -38,13 +38,4 @@ int guard_on_timeout(void);
 int guard_wake_fd(void);
 int guard_on_wake(void);
 
-/* keel sends SIGKILL to every process left (the end of the grace
- * period): from then on a SIGKILL death is not the OOM killer's doing. */
-void guard_killing_all(void);
-
-/* A process died (code and sig from waitid: CLD_KILLED and SIGKILL for
- * the OOM killer) and is not reaped yet: the OOM post-mortem, with the
- * name it had when it died and the heap it last published. */
-void guard_process_dying(pid_t pid, int code, int sig);
-
 #endif

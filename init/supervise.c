@@ -15,6 +15,7 @@
 #include <unistd.h>
 
 #include "init/guard.h"
+#include "init/postmortem.h"
 #include "init/log.h"
 #include "init/options.h"
 #include "init/procinfo.h"
@@ -96,7 +97,7 @@ static void supervise_dying(const siginfo_t *si)
 		proc_comm(si->si_pid, comm, sizeof(comm));
 		report_seccomp_kill(comm, si->si_pid);
 	}
-	guard_process_dying(si->si_pid, si->si_code, si->si_status);
+	postmortem_process_dying(si->si_pid, si->si_code, si->si_status);
 }
 
 static void supervise_reap(struct supervise_state *st)
@@ -175,7 +176,7 @@ static void supervise_signalfd(struct supervise_state *st)
 				supervise_forward(st, sig);
 			} else if (st->shutting && !st->killed &&
 				   (sig == SIGTERM || sig == SIGINT)) {
-				guard_killing_all();
+				postmortem_killing_all();
 				sweep_signal(SIGKILL);
 				st->killed = true;
 				st->deadline_ms = supervise_now_ms() + 2000;
@@ -194,7 +195,7 @@ static void supervise_shutdown(struct supervise_state *st)
 		st->shutting = true;
 		st->deadline_ms = now + (long long)keel_opts.grace;
 		if (keel_opts.grace == 0) {
-			guard_killing_all();
+			postmortem_killing_all();
 			sweep_signal(SIGKILL);
 			st->killed = true;
 			st->deadline_ms = now + 2000;
@@ -205,7 +206,7 @@ static void supervise_shutdown(struct supervise_state *st)
 		return;
 	}
 	if (!st->killed && now >= st->deadline_ms) {
-		guard_killing_all();
+		postmortem_killing_all();
 		if (sweep_signal(SIGKILL) > 0)
 			warning("grace period over: sent SIGKILL to what was left");
 		st->killed = true;
