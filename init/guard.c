@@ -17,6 +17,7 @@
 #include "common/heapstats.h"
 #include "init/cgroup.h"
 #include "init/guard.h"
+#include "init/heapscan.h"
 #include "init/log.h"
 #include "init/report.h"
 #include "init/postmortem.h"
@@ -35,6 +36,12 @@
  * long, so it shows the state after the trim (shims serve a trim in about
  * 5 ms here) and still comes out before a fast grower meets the OOM killer. */
 #define GUARD_REPORT_DELAY_MS 50
+/* ...unless a shimmed process has not served the trim yet (a slow
+ * machine, a busy process): then the report waits for it, looking again
+ * this often, up to this long after the trim. A shim that woke keel waits
+ * for the report for at most 250 ms (shim/guard.c). */
+#define GUARD_REPORT_RECHECK_MS 10
+#define GUARD_REPORT_WAIT_MAX_MS 200
 /* Reports at most this often, unless usage rose by a tenth since. */
 #define GUARD_REPORT_EVERY_MS 10000
 /* A wake-up through the FIFO is only a hint to look at usage now: keel
@@ -63,6 +70,7 @@ static struct {
 	uint64_t last_trim_usage;
 	uint64_t settle_due_ms;
 	uint64_t report_due_ms;
+	uint64_t report_trim_ms;	/* when the trim it reports on was asked */
 	uint64_t last_report_ms;
 	uint64_t last_report_usage;
 	struct keel_control *ctl;
@@ -137,8 +145,10 @@ static void guard_trim(uint64_t usage)
 	 * on every re-trim would let a fast grower reach the OOM killer */
 	if (guard.fail && !guard.settle_due_ms)
 		guard.settle_due_ms = now + GUARD_SETTLE_MS;
-	if (!guard.report_due_ms && guard_report_wanted(usage, now))
+	if (!guard.report_due_ms && guard_report_wanted(usage, now)) {
 		guard.report_due_ms = now + GUARD_REPORT_DELAY_MS;
+		guard.report_trim_ms = now;
+	}
 	if (!guard.ctl)
 		return;
 	/* what a shim compares with before it wakes keel, and whether it
@@ -213,6 +223,30 @@ static void guard_limit_recheck(uint64_t now)
 		guard_rearm_v1();
 }
 
+static void guard_count_unserved(const struct keel_heap_stats *st, void *arg)
+{
+	uint32_t *unserved = arg;
+
+	/* epochs wrap: compare their distance */
+	if ((int32_t)(unserved[0] - st->trim_epoch_done) > 0)
+		unserved[1]++;
+}
+
+/* Whether a process that published its heap has not yet served the last
+ * trim (it says so in its file: trim_epoch_done). */
+static int guard_trims_pending(void)
+{
+	uint32_t unserved[2] = { 0, 0 };	/* the epoch, the count */
+
+	if (!guard.ctl || statsdir_fd() < 0)
+		return 0;
+	unserved[0] = __atomic_load_n(&guard.ctl->trim_epoch, __ATOMIC_RELAXED);
+	heapscan_each(statsdir_fd(), 0, guard_count_unserved, unserved, NULL);
+	debug("memory guard: the report waits: %u processes have not served trim epoch %u",
+	      unserved[1], unserved[0]);
+	return unserved[1] > 0;
+}
+
 static int guard_check(void)
 {
 	uint64_t usage, now;
@@ -239,6 +273,10 @@ static int guard_check(void)
 		/* still above after the trim: the heap may not grow */
 		guard_set_deny(guard.above);
 	}
+	if (guard.report_due_ms && now >= guard.report_due_ms &&
+	    now < guard.report_trim_ms + GUARD_REPORT_WAIT_MAX_MS &&
+	    guard_trims_pending())
+		guard.report_due_ms = now + GUARD_REPORT_RECHECK_MS;
 	if (guard.report_due_ms && now >= guard.report_due_ms) {
 		guard.report_due_ms = 0;
 		guard.last_report_ms = now;

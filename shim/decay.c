@@ -54,6 +54,9 @@ static void *purger_main(void *arg)
 	(void)arg;
 	kl_block_signals();
 	uint32_t seen = kl_control ? kl_control->trim_epoch : 0;
+	/* trims asked before this process had a purger are not its to serve:
+	 * keel's report must not wait for them */
+	kl_stats_served(seen);
 	for (;;) {
 		uint64_t tick = purger_tick_ms();
 		struct keel_control *c = kl_control;
