@@ -119,6 +119,12 @@ def workloads(bench_bin, tests_dir, tmp, scale, cores):
     for n in sorted({1, cores, 2 * cores}):
         w.append(("threads-%d" % n, "%d thread%s, own churn each (false sharing)" % (n, "s" if n > 1 else ""),
                   [bench_bin + "/threads", str(scale), str(n)]))
+    w.append(("ownsizes-%d" % cores, "%d threads, own blocks 4 B-32 KiB "
+              "(glibc's bench-malloc-thread)" % cores,
+              [bench_bin + "/ownsizes", str(scale), str(cores)]))
+    w.append(("handoff", "%d threads, blocks to 16 KiB, a third freed by "
+              "another thread (rptest)" % cores,
+              [bench_bin + "/handoff", str(scale), str(cores)]))
     w.append(("tree", "binary tree build, walk and teardown",
               [bench_bin + "/tree", str(scale)]))
     w.append(("python", "CPython: objects, dicts, JSON in waves",
