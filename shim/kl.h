@@ -120,7 +120,8 @@ struct kl_span {
 	void *free;		/* intrusive list of free blocks */
 	uintptr_t bump;		/* blocks never handed out start here */
 	uint32_t used;		/* blocks out of the span (incl. caches) */
-	uint32_t listed;	/* on its class's non-full list */
+	uint16_t listed;	/* on its class's non-full list */
+	uint16_t arena;		/* whose class lists hold it (small.c) */
 };
 
 struct kl_segment {
@@ -204,6 +205,12 @@ struct kl_page_stats {
 extern KL_HIDDEN struct kl_page_stats kl_pages;
 
 /* --- small blocks (small.c) ---------------------------------------------- */
+/* Each thread takes blocks from the spans of one arena, its own while
+ * there are no more threads than arenas: two threads never carve one
+ * span, so their blocks never share a cache line (false sharing) and
+ * their refills never wait for one lock. A block freed by another thread
+ * goes back to its span's arena. */
+#define KL_NARENA 16
 struct kl_class {
 	struct kl_lock lock;
 	struct kl_span *nonfull, *nonfull_tail;	/* spans with free blocks */
@@ -211,9 +218,10 @@ struct kl_class {
 	size_t used;		/* blocks out of spans */
 	size_t nblocks;		/* capacity of all spans */
 } __attribute__((aligned(64)));
-extern KL_HIDDEN struct kl_class kl_classes[KL_NCLASS];
-unsigned kl_small_take(unsigned cls, void **head, unsigned want);
-void kl_small_give(unsigned cls, void *list, unsigned n);
+extern KL_HIDDEN struct kl_class kl_classes[KL_NARENA][KL_NCLASS];
+unsigned kl_small_take(unsigned arena, unsigned cls, void **head,
+		       unsigned want);
+void kl_small_give(unsigned cls, void *list);
 void *kl_small_alloc_locked(unsigned cls);
 void kl_small_free_one(unsigned cls, void *p);
 
@@ -228,6 +236,7 @@ struct kl_tcache {
 	struct kl_tbin bin[KL_NCLASS];
 	size_t bytes;
 	struct kl_tcache *next, *prev;	/* registry of live caches */
+	uint32_t arena;		/* the spans its refills come from */
 	bool dead;
 };
 
@@ -354,6 +363,7 @@ void kl_config_read(void);
 void kl_meta_fork_lock(bool lock);
 void kl_meta_fork_child(void);
 void kl_small_fork_lock(bool lock);
+
 void kl_small_fork_child(void);
 void kl_page_fork_child(void);
 struct kl_segment *kl_segment_new(void);

@@ -1,10 +1,11 @@
 /* Small blocks (up to 32 KiB): spans of a few pages per class with an
  * intrusive free list and a bump pointer (a fresh span faults in only what is
  * used). Allocation takes from the oldest non-full span and a span that regains
- * space joins at the tail, so emptier spans drain and go back whole. */
+ * space joins at the tail, so emptier spans drain and go back whole. Each
+ * arena (kl.h) has its own lists and locks. */
 #include "kl.h"
 
-KL_HIDDEN struct kl_class kl_classes[KL_NCLASS];
+KL_HIDDEN struct kl_class kl_classes[KL_NARENA][KL_NCLASS];
 
 static void class_list_append(struct kl_class *k, struct kl_span *s)
 {
@@ -31,15 +32,16 @@ static void class_list_remove(struct kl_class *k, struct kl_span *s)
 	s->listed = 0;
 }
 
-/* A new span for class cls, with the class lock held. */
-static struct kl_span *class_span_new(unsigned cls)
+/* A new span for class cls of an arena, with the class lock held. */
+static struct kl_span *class_span_new(unsigned arena, unsigned cls)
 {
-	struct kl_class *k = &kl_classes[cls];
+	struct kl_class *k = &kl_classes[arena][cls];
 	struct kl_span *s = kl_page_alloc(kl_class_pages[cls]);
 	if (!s)
 		return 0;
 	s->kind = KL_SMALL;
 	s->cls = (uint16_t)cls;
+	s->arena = (uint16_t)arena;
 	s->free = 0;
 	s->bump = s->base;
 	s->used = 0;
@@ -70,18 +72,19 @@ static inline bool span_full(const struct kl_span *s, unsigned cls)
 	return s->used == kl_class_blocks[cls];
 }
 
-/* Up to want blocks of class cls as a list linked through their first
- * word; returns how many (0 when out of memory). */
-unsigned kl_small_take(unsigned cls, void **head, unsigned want)
+/* Up to want blocks of class cls from an arena's spans, as a list linked
+ * through their first word; returns how many (0 when out of memory). */
+unsigned kl_small_take(unsigned arena, unsigned cls, void **head,
+		       unsigned want)
 {
-	struct kl_class *k = &kl_classes[cls];
+	struct kl_class *k = &kl_classes[arena][cls];
 	void *list = 0;
 	unsigned n = 0;
 
 	kl_lock(&k->lock);
 	while (n < want) {
 		struct kl_span *s = k->nonfull;
-		if (!s && !(s = class_span_new(cls)))
+		if (!s && !(s = class_span_new(arena, cls)))
 			break;
 		while (n < want && !span_full(s, cls)) {
 			void *p = span_pop(s, cls);
@@ -102,23 +105,37 @@ unsigned kl_small_take(unsigned cls, void **head, unsigned want)
 void *kl_small_alloc_locked(unsigned cls)
 {
 	void *p;
-	return kl_small_take(cls, &p, 1) ? p : 0;
+	return kl_small_take(0, cls, &p, 1) ? p : 0;
 }
 
-/* Give a list of n blocks of class cls back to their spans. Spans that
- * become empty go back to the page allocator after the lock is dropped. */
-void kl_small_give(unsigned cls, void *list, unsigned n)
+static inline struct kl_span *block_span(void *p)
 {
-	struct kl_class *k = &kl_classes[cls];
-	struct kl_span *empty = 0;
+	struct kl_segment *seg = (struct kl_segment *)kl_seg_of(p);
+	return seg->map[((uintptr_t)p - (uintptr_t)seg) >> KL_PAGE_SHIFT];
+}
+
+/* Give the blocks of list that belong to arena's spans back to them,
+ * under that arena's class lock; returns the others, still linked. A
+ * live block pins its span, so its arena can be read unlocked. Spans that
+ * become empty are pushed on *empty for the page allocator. */
+static void *give_arena(unsigned arena, unsigned cls, void *list,
+			struct kl_span **empty)
+{
+	struct kl_class *k = &kl_classes[arena][cls];
+	void *rest = 0;
+	size_t n = 0;
 
 	kl_lock(&k->lock);
 	while (list) {
 		void *p = list;
 		list = *(void **)p;
-		struct kl_segment *seg = (struct kl_segment *)kl_seg_of(p);
-		struct kl_span *s =
-			seg->map[((uintptr_t)p - (uintptr_t)seg) >> KL_PAGE_SHIFT];
+		struct kl_span *s = block_span(p);
+		if (s->arena != arena) {
+			*(void **)p = rest;
+			rest = p;
+			continue;
+		}
+		n++;
 		*(void **)p = s->free;
 		s->free = p;
 		s->used--;
@@ -127,14 +144,25 @@ void kl_small_give(unsigned cls, void *list, unsigned n)
 				class_list_remove(k, s);
 			k->spans--;
 			k->nblocks -= kl_class_blocks[cls];
-			s->next = empty;
-			empty = s;
+			s->next = *empty;
+			*empty = s;
 		} else if (!s->listed) {
 			class_list_append(k, s);
 		}
 	}
 	k->used -= n;
 	kl_unlock(&k->lock);
+	return rest;
+}
+
+/* Give a list of blocks of class cls back to their spans, one lock per
+ * arena the list holds blocks of. Spans that become empty go back to the
+ * page allocator after the lock is dropped. */
+void kl_small_give(unsigned cls, void *list)
+{
+	struct kl_span *empty = 0;
+	while (list)
+		list = give_arena(block_span(list)->arena, cls, list, &empty);
 	while (empty) {
 		struct kl_span *s = empty;
 		empty = s->next;
@@ -157,21 +185,23 @@ void kl_small_give(unsigned cls, void *list, unsigned n)
 void kl_small_free_one(unsigned cls, void *p)
 {
 	*(void **)p = 0;
-	kl_small_give(cls, p, 1);
+	kl_small_give(cls, p);
 }
 
 void kl_small_fork_lock(bool lock)
 {
-	for (unsigned c = 0; c < KL_NCLASS; c++) {
-		if (lock)
-			kl_lock(&kl_classes[c].lock);
-		else
-			kl_unlock(&kl_classes[c].lock);
-	}
+	for (unsigned a = 0; a < KL_NARENA; a++)
+		for (unsigned c = 0; c < KL_NCLASS; c++) {
+			if (lock)
+				kl_lock(&kl_classes[a][c].lock);
+			else
+				kl_unlock(&kl_classes[a][c].lock);
+		}
 }
 
 void kl_small_fork_child(void)
 {
-	for (unsigned c = 0; c < KL_NCLASS; c++)
-		kl_classes[c].lock.state = 0;
+	for (unsigned a = 0; a < KL_NARENA; a++)
+		for (unsigned c = 0; c < KL_NCLASS; c++)
+			kl_classes[a][c].lock.state = 0;
 }

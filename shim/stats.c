@@ -17,9 +17,12 @@ void kl_stats_take(struct kl_snapshot *s)
 	kl_unlock(&kl_threads_lock);
 	s->small_in_use = s->small_free = 0;
 	for (unsigned c = 0; c < KL_NCLASS; c++) {
-		struct kl_class *k = &kl_classes[c];
-		size_t used = __atomic_load_n(&k->used, __ATOMIC_RELAXED);
-		size_t cap = __atomic_load_n(&k->nblocks, __ATOMIC_RELAXED);
+		size_t used = 0, cap = 0;
+		for (unsigned a = 0; a < KL_NARENA; a++) {
+			struct kl_class *k = &kl_classes[a][c];
+			used += __atomic_load_n(&k->used, __ATOMIC_RELAXED);
+			cap += __atomic_load_n(&k->nblocks, __ATOMIC_RELAXED);
+		}
 		size_t u = used > cached[c] ? used - cached[c] : 0;
 		s->cls_used[c] = u;
 		s->cls_free[c] = (cap - u) * kl_class_size[c];
