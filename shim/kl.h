@@ -120,7 +120,8 @@ struct kl_span {
 	void *free;		/* intrusive list of free blocks */
 	uintptr_t bump;		/* blocks never handed out start here */
 	uint32_t used;		/* blocks out of the span (incl. caches) */
-	uint16_t listed;	/* on its class's non-full list */
+	uint8_t listed;		/* on its class's non-full list */
+	uint8_t holes;		/* free blocks with resident pages (holes.c) */
 	uint16_t arena;		/* whose class lists hold it (small.c) */
 };
 
@@ -217,6 +218,7 @@ struct kl_class {
 	size_t spans;
 	size_t used;		/* blocks out of spans */
 	size_t nblocks;		/* capacity of all spans */
+	size_t holes;		/* bytes of free blocks returned (holes.c) */
 } __attribute__((aligned(64)));
 extern KL_HIDDEN struct kl_class kl_classes[KL_NARENA][KL_NCLASS];
 unsigned kl_small_take(unsigned arena, unsigned cls, void **head,
@@ -224,6 +226,18 @@ unsigned kl_small_take(unsigned arena, unsigned cls, void **head,
 void kl_small_give(unsigned cls, void *list);
 void *kl_small_alloc_locked(unsigned cls);
 void kl_small_free_one(unsigned cls, void *p);
+
+/* --- holes (holes.c): the pages inside free blocks of partly used spans -- */
+/* A free block of a class above a page may have whole pages past its first
+ * 16 bytes (the list link and this mark): the purger returns them, and
+ * marks the block, so it is counted and returned once. */
+#define KL_HOLE_MAGIC 0x6b65656c484f4c45ull
+static inline bool kl_class_holes(unsigned cls)
+{
+	return kl_class_size[cls] > KL_PAGE;
+}
+size_t kl_hole_len(uintptr_t p, unsigned cls, uintptr_t *start);
+size_t kl_holes_purge(uint64_t older_than_ms);
 
 /* --- thread caches (tcache.c) -------------------------------------------- */
 struct kl_tbin {

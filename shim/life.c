@@ -53,7 +53,7 @@ static void life_child(void)
 }
 
 /* Return every free byte that can go: the caller's cache, then all dirty
- * pages. Reports whether anything was released (malloc_trim's result). */
+ * pages and the holes of partly used spans. Reports whether anything was released (malloc_trim's result). */
 int kl_trim(void)
 {
 	size_t before = kl_pages.small_spans + kl_pages.dirty;
@@ -62,6 +62,7 @@ int kl_trim(void)
 		kl_tcache_flush(tc);
 	size_t done = kl_purge(UINT64_MAX, SIZE_MAX);
 	done += kl_huge_purge(UINT64_MAX, SIZE_MAX);
+	done += kl_holes_purge(UINT64_MAX);
 	size_t after = kl_pages.small_spans + kl_pages.dirty;
 	__atomic_fetch_add(&kl_trims, 1, __ATOMIC_RELAXED);
 	kl_stats_publish();

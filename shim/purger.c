@@ -49,6 +49,7 @@ static void *purger_main(void *arg)
 		if (now >= kl_cfg.decay_ms) {
 			kl_purge(now - kl_cfg.decay_ms, SIZE_MAX);
 			kl_huge_purge(now - kl_cfg.decay_ms, SIZE_MAX);
+			kl_holes_purge(now - kl_cfg.decay_ms);
 		}
 		c = kl_control;
 		if (c) {
@@ -89,6 +90,10 @@ static bool purger_worth_it(void)
 	size_t heap = __atomic_load_n(&kl_pages.mapped, __ATOMIC_RELAXED) +
 		      __atomic_load_n(&kl_huge_bytes, __ATOMIC_RELAXED);
 	if (kl_cfg.decay_ms && dirty >= KL_PURGER_MIN_DIRTY)
+		return true;
+	/* spans of classes above a page, whose holes it returns */
+	if (kl_cfg.decay_ms && __atomic_load_n(&kl_pages.small_spans,
+			__ATOMIC_RELAXED) >= KL_PURGER_MIN_HEAP)
 		return true;
 	return kl_cfg.stats_dir && heap > KL_PURGER_MIN_HEAP;
 }

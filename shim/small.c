@@ -42,6 +42,7 @@ static struct kl_span *class_span_new(unsigned arena, unsigned cls)
 	s->kind = KL_SMALL;
 	s->cls = (uint16_t)cls;
 	s->arena = (uint16_t)arena;
+	s->holes = 0;
 	s->free = 0;
 	s->bump = s->base;
 	s->used = 0;
@@ -54,11 +55,20 @@ static struct kl_span *class_span_new(unsigned arena, unsigned cls)
 	return s;
 }
 
-static inline void *span_pop(struct kl_span *s, unsigned cls)
+/* A block leaves its span: a returned hole is resident again from here
+ * on (the application will write it), and its mark is cleared. */
+static inline void *span_pop(struct kl_class *k, struct kl_span *s,
+			     unsigned cls)
 {
 	void *p = s->free;
 	if (p) {
 		s->free = *(void **)p;
+		uint64_t *w = p;
+		if (kl_class_holes(cls) && w[1] == KL_HOLE_MAGIC) {
+			uintptr_t start;
+			k->holes -= kl_hole_len((uintptr_t)p, cls, &start);
+			w[1] = 0;
+		}
 	} else {
 		p = (void *)s->bump;
 		s->bump += kl_class_size[cls];
@@ -96,7 +106,8 @@ unsigned kl_small_take(unsigned arena, unsigned cls, void **head,
 		/* the span's whole free list at once, when the caller takes
 		 * that many: no walk over blocks another thread freed (each
 		 * a cache miss); they are touched when handed out */
-		unsigned f = list ? 0 : span_listed_free(s, cls);
+		unsigned f = list || kl_class_holes(cls) ? 0 :
+			     span_listed_free(s, cls);
 		if (f && f <= want) {
 			list = s->free;
 			s->free = 0;
@@ -104,7 +115,7 @@ unsigned kl_small_take(unsigned arena, unsigned cls, void **head,
 			n = f;
 		}
 		while (n < want && !span_full(s, cls)) {
-			void *p = span_pop(s, cls);
+			void *p = span_pop(k, s, cls);
 			*(void **)p = list;
 			list = p;
 			n++;
@@ -125,6 +136,18 @@ void *kl_small_alloc_locked(unsigned cls)
 	return kl_small_take(0, cls, &p, 1) ? p : 0;
 }
 
+/* An empty span goes back to the page allocator, its returned holes with
+ * it: they stop counting as the class's. */
+static void span_holes_forget(struct kl_class *k, struct kl_span *s,
+			      unsigned cls)
+{
+	for (void *p = s->free; p; p = *(void **)p) {
+		uintptr_t start;
+		if (((uint64_t *)p)[1] == KL_HOLE_MAGIC)
+			k->holes -= kl_hole_len((uintptr_t)p, cls, &start);
+	}
+}
+
 static inline struct kl_span *block_span(void *p)
 {
 	struct kl_segment *seg = (struct kl_segment *)kl_seg_of(p);
@@ -136,7 +159,7 @@ static inline struct kl_span *block_span(void *p)
  * live block pins its span, so its arena can be read unlocked. Spans that
  * become empty are pushed on *empty for the page allocator. */
 static void *give_arena(unsigned arena, unsigned cls, void *list,
-			struct kl_span **empty)
+			struct kl_span **empty, uint64_t now)
 {
 	struct kl_class *k = &kl_classes[arena][cls];
 	void *rest = 0;
@@ -156,9 +179,16 @@ static void *give_arena(unsigned arena, unsigned cls, void *list,
 		*(void **)p = s->free;
 		s->free = p;
 		s->used--;
+		if (kl_class_holes(cls)) {
+			((uint64_t *)p)[1] = 0;	/* not a returned hole */
+			s->holes = 1;
+			s->freed_ms = now;
+		}
 		if (s->used == 0) {
 			if (s->listed)
 				class_list_remove(k, s);
+			if (kl_class_holes(cls))
+				span_holes_forget(k, s, cls);
 			k->spans--;
 			k->nblocks -= kl_class_blocks[cls];
 			s->next = *empty;
@@ -178,8 +208,12 @@ static void *give_arena(unsigned arena, unsigned cls, void *list,
 void kl_small_give(unsigned cls, void *list)
 {
 	struct kl_span *empty = 0;
+	uint64_t now = kl_class_holes(cls) ? kl_now_ms() : 0;
 	while (list)
-		list = give_arena(block_span(list)->arena, cls, list, &empty);
+		list = give_arena(block_span(list)->arena, cls, list, &empty,
+				  now);
+	if (now)
+		kl_purger_kick();	/* holes to return */
 	while (empty) {
 		struct kl_span *s = empty;
 		empty = s->next;
