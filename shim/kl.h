@@ -255,7 +255,7 @@ struct kl_tcache {
 };
 
 #define KL_TCACHE_DEAD ((struct kl_tcache *)1)
-#define KL_TCACHE_BYTES_MAX (256u << 10)
+#define KL_TCACHE_BYTES_MAX (512u << 10)
 extern KL_HIDDEN __thread struct kl_tcache *kl_tc;
 extern KL_HIDDEN struct kl_lock kl_threads_lock;
 extern KL_HIDDEN struct kl_tcache *kl_threads;

@@ -128,7 +128,10 @@ void *kl_tcache_refill(struct kl_tcache *tc, unsigned cls)
 void kl_tcache_overflow(struct kl_tcache *tc, unsigned cls)
 {
 	if (tc->bytes > KL_TCACHE_BYTES_MAX) {
-		for (unsigned c = 0; c < KL_NCLASS; c++)
+		/* the biggest classes first: the fewest blocks to walk and
+		 * give back free the most bytes */
+		for (unsigned c = KL_NCLASS; c-- > 0 &&
+		     tc->bytes > KL_TCACHE_BYTES_MAX / 2;)
 			tcache_trim_bin(tc, c, tc->bin[c].count / 2);
 	} else {
 		tcache_trim_bin(tc, cls, tc->bin[cls].max / 2);
