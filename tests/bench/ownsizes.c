@@ -52,7 +52,7 @@ int main(int argc, char **argv)
 
 	if (n < 1 || n > OWN_MAX)
 		n = 1;
-	own_ops = (long)(40e6 * scale);	/* per thread */
+	own_ops = (long)(20e6 * scale);	/* per thread */
 	for (int t = 0; t < n; t++)
 		pthread_create(&tid[t], NULL, own_worker, (void *)(intptr_t)t);
 	for (int t = 0; t < n; t++) {
