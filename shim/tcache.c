@@ -114,7 +114,8 @@ void *kl_tcache_refill(struct kl_tcache *tc, unsigned cls)
 	struct kl_tbin *b = &tc->bin[cls];
 	void *list;
 	unsigned want = b->max / 2 ? b->max / 2 : 1;
-	unsigned n = kl_small_take(tc->arena, cls, &list, want);
+	unsigned arena = cls < KL_ARENA_CLASSES ? tc->arena : 0;
+	unsigned n = kl_small_take(arena, cls, &list, want);
 	if (!n)
 		return 0;
 	void *p = list;
