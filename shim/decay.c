@@ -68,6 +68,7 @@ static void *purger_main(void *arg)
 		if (now >= kl_cfg.decay_ms) {
 			kl_purge(now - kl_cfg.decay_ms, SIZE_MAX);
 			kl_huge_purge(now - kl_cfg.decay_ms, SIZE_MAX);
+			kl_holes_purge(now - kl_cfg.decay_ms);
 		}
 		c = kl_control;
 		if (c) {
@@ -130,6 +131,10 @@ static bool purger_worth_it(void)
 		      __atomic_load_n(&kl_huge_bytes, __ATOMIC_RELAXED);
 	if (kl_cfg.decay_ms && dirty >= KL_PURGER_MIN_DIRTY)
 		return true;
+	/* spans of classes above a page, whose holes it returns */
+	if (kl_cfg.decay_ms && __atomic_load_n(&kl_pages.small_spans,
+			__ATOMIC_RELAXED) >= KL_PURGER_MIN_HEAP)
+		return true;
 	return kl_cfg.stats_dir && heap > KL_PURGER_MIN_HEAP;
 }
 
@@ -190,7 +195,8 @@ void kl_page_after_free(uint64_t now)
 }
 
 /* Return every free byte that can go: the caller's cache, then all dirty
- * pages. Reports whether anything was released (malloc_trim's result). */
+ * pages and the holes of partly used spans. Reports whether anything was
+ * released (malloc_trim's result). */
 int kl_trim(void)
 {
 	size_t before = kl_pages.small_spans + kl_pages.dirty;
@@ -199,6 +205,7 @@ int kl_trim(void)
 		kl_tcache_flush(tc);
 	size_t done = kl_purge(UINT64_MAX, SIZE_MAX);
 	done += kl_huge_purge(UINT64_MAX, SIZE_MAX);
+	done += kl_holes_purge(UINT64_MAX);
 	size_t after = kl_pages.small_spans + kl_pages.dirty;
 	__atomic_fetch_add(&kl_trims, 1, __ATOMIC_RELAXED);
 	kl_stats_publish();

@@ -1,11 +1,12 @@
 /* Small blocks (up to 32 KiB): spans of a few pages per class with an
  * intrusive free list and a bump pointer (a fresh span faults in only what is
  * used). Allocation takes from the oldest non-full span and a span that regains
- * space joins at the tail, so emptier spans drain and go back whole. */
+ * space joins at the tail, so emptier spans drain and go back whole. Each
+ * arena (kl_heap.h) has its own lists and locks. */
 #include "kl_heap.h"
 #include "kl_fast.h"
 
-KL_HIDDEN struct kl_class kl_classes[KL_NCLASS];
+KL_HIDDEN struct kl_class kl_classes[KL_NARENA][KL_NCLASS];
 
 static void class_list_append(struct kl_class *k, struct kl_span *s)
 {
@@ -32,15 +33,17 @@ static void class_list_remove(struct kl_class *k, struct kl_span *s)
 	s->listed = 0;
 }
 
-/* A new span for class cls, with the class lock held. */
-static struct kl_span *class_span_new(unsigned cls)
+/* A new span for class cls of an arena, with the class lock held. */
+static struct kl_span *class_span_new(unsigned arena, unsigned cls)
 {
-	struct kl_class *k = &kl_classes[cls];
+	struct kl_class *k = &kl_classes[arena][cls];
 	struct kl_span *s = kl_page_alloc(kl_class_pages[cls]);
 	if (!s)
 		return 0;
 	s->kind = KL_SMALL;
 	s->cls = (uint16_t)cls;
+	s->arena = (uint16_t)arena;
+	s->holes = 0;
 	s->free = 0;
 	s->bump = s->base;
 	s->used = 0;
@@ -53,11 +56,20 @@ static struct kl_span *class_span_new(unsigned cls)
 	return s;
 }
 
-static inline void *span_pop(struct kl_span *s, unsigned cls)
+/* A block leaves its span: a returned hole is resident again from here
+ * on (the application will write it), and its mark is cleared. */
+static inline void *span_pop(struct kl_class *k, struct kl_span *s,
+			     unsigned cls)
 {
 	void *p = s->free;
 	if (p) {
 		s->free = *(void **)p;
+		uint64_t *w = p;
+		if (kl_class_holes(cls) && w[1] == KL_HOLE_MAGIC) {
+			uintptr_t start;
+			k->holes -= kl_hole_len((uintptr_t)p, cls, &start);
+			w[1] = 0;
+		}
 	} else {
 		p = (void *)s->bump;
 		s->bump += kl_class_size[cls];
@@ -71,21 +83,40 @@ static inline bool span_full(const struct kl_span *s, unsigned cls)
 	return s->used == kl_class_blocks[cls];
 }
 
-/* Up to want blocks of class cls as a list linked through their first
- * word; returns how many (0 when out of memory). */
-unsigned kl_small_take(unsigned cls, void **head, unsigned want)
+/* How many blocks the span's free list holds: those carved from the bump
+ * range and not out. */
+static inline unsigned span_listed_free(const struct kl_span *s, unsigned cls)
 {
-	struct kl_class *k = &kl_classes[cls];
+	return (unsigned)((s->bump - s->base) / kl_class_size[cls]) - s->used;
+}
+
+/* Up to want blocks of class cls from an arena's spans, as a list linked
+ * through their first word; returns how many (0 when out of memory). */
+unsigned kl_small_take(unsigned arena, unsigned cls, void **head,
+		       unsigned want)
+{
+	struct kl_class *k = &kl_classes[arena][cls];
 	void *list = 0;
 	unsigned n = 0;
 
 	kl_lock(&k->lock);
 	while (n < want) {
 		struct kl_span *s = k->nonfull;
-		if (!s && !(s = class_span_new(cls)))
+		if (!s && !(s = class_span_new(arena, cls)))
 			break;
+		/* the span's whole free list at once, when the caller takes
+		 * that many: no walk over blocks another thread freed (each
+		 * a cache miss); they are touched when handed out */
+		unsigned f = list || kl_class_holes(cls) ? 0 :
+			     span_listed_free(s, cls);
+		if (f && f <= want) {
+			list = s->free;
+			s->free = 0;
+			s->used += f;
+			n = f;
+		}
 		while (n < want && !span_full(s, cls)) {
-			void *p = span_pop(s, cls);
+			void *p = span_pop(k, s, cls);
 			*(void **)p = list;
 			list = p;
 			n++;
@@ -103,39 +134,87 @@ unsigned kl_small_take(unsigned cls, void **head, unsigned want)
 void *kl_small_alloc_locked(unsigned cls)
 {
 	void *p;
-	return kl_small_take(cls, &p, 1) ? p : 0;
+	return kl_small_take(0, cls, &p, 1) ? p : 0;
 }
 
-/* Give a list of n blocks of class cls back to their spans. Spans that
- * become empty go back to the page allocator after the lock is dropped. */
-void kl_small_give(unsigned cls, void *list, unsigned n)
+/* An empty span goes back to the page allocator, its returned holes with
+ * it: they stop counting as the class's. */
+static void span_holes_forget(struct kl_class *k, struct kl_span *s,
+			      unsigned cls)
 {
-	struct kl_class *k = &kl_classes[cls];
-	struct kl_span *empty = 0;
+	for (void *p = s->free; p; p = *(void **)p) {
+		uintptr_t start;
+		if (((uint64_t *)p)[1] == KL_HOLE_MAGIC)
+			k->holes -= kl_hole_len((uintptr_t)p, cls, &start);
+	}
+}
+
+static inline struct kl_span *block_span(void *p)
+{
+	struct kl_segment *seg = (struct kl_segment *)kl_seg_of(p);
+	return seg->map[((uintptr_t)p - (uintptr_t)seg) >> KL_PAGE_SHIFT];
+}
+
+/* Give the blocks of list that belong to arena's spans back to them,
+ * under that arena's class lock; returns the others, still linked. A
+ * live block pins its span, so its arena can be read unlocked. Spans that
+ * become empty are pushed on *empty for the page allocator. */
+static void *give_arena(unsigned arena, unsigned cls, void *list,
+			struct kl_span **empty, uint64_t now)
+{
+	struct kl_class *k = &kl_classes[arena][cls];
+	void *rest = 0;
+	size_t n = 0;
 
 	kl_lock(&k->lock);
 	while (list) {
 		void *p = list;
 		list = *(void **)p;
-		struct kl_segment *seg = (struct kl_segment *)kl_seg_of(p);
-		struct kl_span *s =
-			seg->map[((uintptr_t)p - (uintptr_t)seg) >> KL_PAGE_SHIFT];
+		struct kl_span *s = block_span(p);
+		if (s->arena != arena) {
+			*(void **)p = rest;
+			rest = p;
+			continue;
+		}
+		n++;
 		*(void **)p = s->free;
 		s->free = p;
 		s->used--;
+		if (kl_class_holes(cls)) {
+			((uint64_t *)p)[1] = 0;	/* not a returned hole */
+			s->holes = 1;
+			s->freed_ms = now;
+		}
 		if (s->used == 0) {
 			if (s->listed)
 				class_list_remove(k, s);
+			if (kl_class_holes(cls))
+				span_holes_forget(k, s, cls);
 			k->spans--;
 			k->nblocks -= kl_class_blocks[cls];
-			s->next = empty;
-			empty = s;
+			s->next = *empty;
+			*empty = s;
 		} else if (!s->listed) {
 			class_list_append(k, s);
 		}
 	}
 	k->used -= n;
 	kl_unlock(&k->lock);
+	return rest;
+}
+
+/* Give a list of blocks of class cls back to their spans, one lock per
+ * arena the list holds blocks of. Spans that become empty go back to the
+ * page allocator after the lock is dropped. */
+void kl_small_give(unsigned cls, void *list)
+{
+	struct kl_span *empty = 0;
+	uint64_t now = kl_class_holes(cls) ? kl_now_ms() : 0;
+	while (list)
+		list = give_arena(block_span(list)->arena, cls, list, &empty,
+				  now);
+	if (now)
+		kl_purger_kick();	/* holes to return */
 	while (empty) {
 		struct kl_span *s = empty;
 		empty = s->next;
@@ -158,21 +237,23 @@ void kl_small_give(unsigned cls, void *list, unsigned n)
 void kl_small_free_one(unsigned cls, void *p)
 {
 	*(void **)p = 0;
-	kl_small_give(cls, p, 1);
+	kl_small_give(cls, p);
 }
 
 void kl_small_fork_lock(bool lock)
 {
-	for (unsigned c = 0; c < KL_NCLASS; c++) {
-		if (lock)
-			kl_lock(&kl_classes[c].lock);
-		else
-			kl_unlock(&kl_classes[c].lock);
-	}
+	for (unsigned a = 0; a < KL_NARENA; a++)
+		for (unsigned c = 0; c < KL_NCLASS; c++) {
+			if (lock)
+				kl_lock(&kl_classes[a][c].lock);
+			else
+				kl_unlock(&kl_classes[a][c].lock);
+		}
 }
 
 void kl_small_fork_child(void)
 {
-	for (unsigned c = 0; c < KL_NCLASS; c++)
-		kl_classes[c].lock.state = 0;
+	for (unsigned a = 0; a < KL_NARENA; a++)
+		for (unsigned c = 0; c < KL_NCLASS; c++)
+			kl_classes[a][c].lock.state = 0;
 }

@@ -15,14 +15,23 @@ void kl_stats_take(struct kl_snapshot *s)
 			cached[c] += __atomic_load_n(&tc->bin[c].count,
 						     __ATOMIC_RELAXED);
 	kl_unlock(&kl_threads_lock);
+	size_t holes_all = 0;
 	s->small_in_use = s->small_free = 0;
 	for (unsigned c = 0; c < KL_NCLASS; c++) {
-		struct kl_class *k = &kl_classes[c];
-		size_t used = __atomic_load_n(&k->used, __ATOMIC_RELAXED);
-		size_t cap = __atomic_load_n(&k->nblocks, __ATOMIC_RELAXED);
+		size_t used = 0, cap = 0, holes = 0;
+		for (unsigned a = 0; a < KL_NARENA; a++) {
+			struct kl_class *k = &kl_classes[a][c];
+			used += __atomic_load_n(&k->used, __ATOMIC_RELAXED);
+			cap += __atomic_load_n(&k->nblocks, __ATOMIC_RELAXED);
+			holes += __atomic_load_n(&k->holes, __ATOMIC_RELAXED);
+		}
 		size_t u = used > cached[c] ? used - cached[c] : 0;
+		size_t avail = (cap - u) * kl_class_size[c];
+		/* returned holes are free but not resident */
+		holes = holes < avail ? holes : avail;
 		s->cls_used[c] = u;
-		s->cls_free[c] = (cap - u) * kl_class_size[c];
+		s->cls_free[c] = avail - holes;
+		holes_all += holes;
 		s->small_in_use += u * kl_class_size[c];
 		s->small_free += s->cls_free[c];
 	}
@@ -33,7 +42,8 @@ void kl_stats_take(struct kl_snapshot *s)
 	s->huge_cached = __atomic_load_n(&kl_huge_cached, __ATOMIC_RELAXED);
 	s->dirty = __atomic_load_n(&kl_pages.dirty, __ATOMIC_RELAXED) +
 		   s->huge_cached;
-	s->clean = __atomic_load_n(&kl_pages.clean, __ATOMIC_RELAXED);
+	s->clean = __atomic_load_n(&kl_pages.clean, __ATOMIC_RELAXED) +
+		   holes_all;
 	for (unsigned c = 0; c <= KL_NCLASS; c++)
 		s->returned[c] = __atomic_load_n(&kl_pages.returned[c],
 						 __ATOMIC_RELAXED);

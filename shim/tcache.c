@@ -1,7 +1,8 @@
 /* Per-thread caches: per class a short list of free blocks, bounded in count
  * and bytes, so most malloc/free pairs take no lock; a block freed by another
  * thread enters the freeing thread's cache. A pthread key flushes a cache at
- * thread exit; then the thread uses the locked path (glibc frees after that). */
+ * thread exit; then the thread uses the locked path (glibc frees after that).
+ * Each cache refills from the arena with the fewest threads (kl_heap.h). */
 #include "kl_heap.h"
 
 extern int pthread_key_create(unsigned *key, void (*dtor)(void *))
@@ -15,6 +16,7 @@ KL_HIDDEN struct kl_lock kl_threads_lock;
 KL_HIDDEN struct kl_tcache *kl_threads;
 KL_HIDDEN uint32_t kl_nthreads;
 static struct kl_tcache *tcache_pool;	/* caches of exited threads */
+static uint32_t arena_threads[KL_NARENA];	/* live caches per arena */
 static unsigned tcache_key;
 static bool tcache_key_ok;
 
@@ -32,7 +34,7 @@ static void tcache_trim_bin(struct kl_tcache *tc, unsigned cls, uint32_t keep)
 	*(void **)p = 0;
 	b->count = keep;
 	tc->bytes -= (size_t)n * kl_class_size[cls];
-	kl_small_give(cls, list, n);
+	kl_small_give(cls, list);
 }
 
 void kl_tcache_flush(struct kl_tcache *tc)
@@ -56,6 +58,7 @@ static void tcache_destroy(void *arg)
 	if (tc->next)
 		tc->next->prev = tc->prev;
 	kl_nthreads--;
+	arena_threads[tc->arena]--;
 	tc->next = tcache_pool;
 	tcache_pool = tc;
 	kl_unlock(&kl_threads_lock);
@@ -65,6 +68,17 @@ static void tcache_attach(struct kl_tcache *tc)
 {
 	if (tcache_key_ok && pthread_setspecific)
 		pthread_setspecific(tcache_key, tc);
+}
+
+/* The arena with the fewest live caches, lowest first; under the lock. */
+static uint32_t arena_pick(void)
+{
+	uint32_t best = 0;
+	for (uint32_t a = 1; a < KL_NARENA; a++)
+		if (arena_threads[a] < arena_threads[best])
+			best = a;
+	arena_threads[best]++;
+	return best;
 }
 
 struct kl_tcache *kl_tcache_init(void)
@@ -82,6 +96,7 @@ struct kl_tcache *kl_tcache_init(void)
 	for (unsigned c = 0; c < KL_NCLASS; c++)
 		tc->bin[c].max = kl_class_cache_max[c];
 	kl_lock(&kl_threads_lock);
+	tc->arena = arena_pick();
 	tc->next = kl_threads;
 	if (kl_threads)
 		kl_threads->prev = tc;
@@ -99,7 +114,8 @@ void *kl_tcache_refill(struct kl_tcache *tc, unsigned cls)
 	struct kl_tbin *b = &tc->bin[cls];
 	void *list;
 	unsigned want = b->max / 2 ? b->max / 2 : 1;
-	unsigned n = kl_small_take(cls, &list, want);
+	unsigned arena = cls < KL_ARENA_CLASSES ? tc->arena : 0;
+	unsigned n = kl_small_take(arena, cls, &list, want);
 	if (!n)
 		return 0;
 	void *p = list;
@@ -113,7 +129,10 @@ void *kl_tcache_refill(struct kl_tcache *tc, unsigned cls)
 void kl_tcache_overflow(struct kl_tcache *tc, unsigned cls)
 {
 	if (tc->bytes > KL_TCACHE_BYTES_MAX) {
-		for (unsigned c = 0; c < KL_NCLASS; c++)
+		/* the biggest classes first: the fewest blocks to walk and
+		 * give back free the most bytes */
+		for (unsigned c = KL_NCLASS; c-- > 0 &&
+		     tc->bytes > KL_TCACHE_BYTES_MAX / 2;)
 			tcache_trim_bin(tc, c, tc->bin[c].count / 2);
 	} else {
 		tcache_trim_bin(tc, cls, tc->bin[cls].max / 2);
@@ -137,11 +156,13 @@ void kl_tcache_ctor(void)
 void kl_tcache_fork_child(void)
 {
 	kl_threads_lock.state = 0;
+	memset(arena_threads, 0, sizeof(arena_threads));
 	struct kl_tcache *me = kl_tc;
 	if (me && me != KL_TCACHE_DEAD) {
 		me->next = me->prev = 0;
 		kl_threads = me;
 		kl_nthreads = 1;
+		arena_threads[me->arena] = 1;
 	} else {
 		kl_threads = 0;
 		kl_nthreads = 0;

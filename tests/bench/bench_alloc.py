@@ -120,6 +120,12 @@ def workloads(bench_bin, tests_dir, tmp, scale, cores):
     for n in sorted({1, cores, 2 * cores}):
         w.append(("threads-%d" % n, "%d thread%s, own churn each (false sharing)" % (n, "s" if n > 1 else ""),
                   [bench_bin + "/threads", str(scale), str(n)]))
+    w.append(("ownsizes-%d" % cores, "%d threads, own blocks 4 B-32 KiB "
+              "(glibc's bench-malloc-thread)" % cores,
+              [bench_bin + "/ownsizes", str(scale), str(cores)]))
+    w.append(("handoff", "%d threads, blocks to 16 KiB, a third freed by "
+              "another thread (rptest)" % cores,
+              [bench_bin + "/handoff", str(scale), str(cores)]))
     w.append(("tree", "binary tree build, walk and teardown",
               [bench_bin + "/tree", str(scale)]))
     w.append(("python", "CPython: objects, dicts, JSON in waves",
@@ -252,3 +258,44 @@ def seed_stats(pts, r):
         "ops_s": ops / secs if ops and secs else None,
         "samples": [[p[0], p[1], p[2]] for p in pts],
     }
+
+
+def idle(allocs, bench_bin, scale, reps):
+    """RSS of a process that goes idle after a burst (tests/bench/idle.c):
+    right after the frees, 1 s later and at the end, over live + the RSS
+    before the burst."""
+    res = {a[0]: [] for a in allocs}
+    for rep, (aname, path, _) in rotations(allocs, reps):
+        note("idle: %s, repetition %d" % (aname, rep + 1))
+        r = run([bench_bin + "/idle", str(scale)], env=preload(path),
+                timeout=120)
+        if not r.ok:
+            note("idle under %s failed (exit %d): %s" %
+                 (aname, r.rc, r.err.strip()[-200:]))
+            continue
+        base = live = None
+        pts = []
+        for line in r.out.splitlines():
+            f = line.split()
+            if f[:1] == ["idle:"]:
+                base, live = int(f[2]), int(f[4])
+            elif f[:1] == ["sample"]:
+                pts.append((float(f[1]), int(f[2])))
+        if not pts or not live:
+            continue
+        floor = live + base
+        at = {round(t, 1): v for t, v in pts}
+        res[aname].append({"rss_0": pts[0][1], "rss_1s": at.get(1.0),
+                           "ratio_1s": at.get(1.0, 0) / floor,
+                           "ratio_end": pts[-1][1] / floor,
+                           "samples": [[t, v, floor] for t, v in pts]})
+    out = {}
+    for aname, _, _ in allocs:
+        runs = res[aname]
+        out[aname] = {k: summary([x[k] for x in runs])
+                      for k in ("rss_0", "rss_1s", "ratio_1s", "ratio_end")}
+        if runs:
+            runs.sort(key=lambda x: x["ratio_1s"])
+            out[aname]["samples"] = runs[len(runs) // 2]["samples"]
+    return {"reps": reps, "seconds": 3, "mib": int(400 * scale),
+            "alloc": out}

@@ -106,21 +106,51 @@ def seed_reading(seed, label):
     return s
 
 
+def over_peer(row, key, peer):
+    """keel's median ratio over a peer's, in the same run, or None."""
+    k, p = row["alloc"].get("keel"), row["alloc"].get(peer)
+    if not k or not p or not k[key] or not p[key]:
+        return None
+    return k[key]["median"] / p[key]["median"]
+
+
 def throughput_table(tp, allocs, key):
-    out = ["| workload | " + " | ".join(allocs) + " |",
-           "| --- |" + " --- |" * len(allocs)]
+    peers = [p for p in ("mimalloc", "jemalloc")
+             if p in allocs and "keel" in allocs]
+    out = ["| workload | " + " | ".join(allocs) +
+           "".join(" | keel / %s" % p for p in peers) + " |",
+           "| --- |" + " --- |" * (len(allocs) + len(peers))]
     for row in tp["rows"]:
         cells = []
         for n in allocs:
             a = row["alloc"].get(n)
             cells.append(ratio(a[key]) if a else "-")
+        cells += [fx(over_peer(row, key, p)) for p in peers]
         name = row["name"] + ("" if row["checksums_agree"] else
                               " (checksums differ!)")
         out.append("| %s | %s |" % (name, " | ".join(cells)))
     geo = tp["geomean"]
+    g = "time" if key == "time_ratio" else "rss"
     out.append("| **geometric mean** | %s |" % " | ".join(
-        "**%s**" % fx(geo[n]["time" if key == "time_ratio" else "rss"])
-        for n in allocs))
+        ["**%s**" % fx(geo[n][g]) for n in allocs] +
+        ["**%s**" % fx(geo["keel"][g] / geo[p][g]
+                       if geo["keel"][g] and geo[p][g] else None)
+         for p in peers]))
+    return out
+
+
+def idle_table(idle, allocs):
+    out = ["| allocator | RSS after the frees | RSS 1 s later | "
+           "/ (live + baseline) at 1 s | at %.0f s |" % idle["seconds"],
+           "| --- | --- | --- | --- | --- |"]
+    for name in allocs:
+        a = idle["alloc"].get(name)
+        if not a or a["ratio_1s"]["median"] is None:
+            out.append("| %s | failed | | | |" % name)
+            continue
+        out.append("| %s | %s | %s | %s | %s |" % (
+            name, mib(a["rss_0"]["median"]), mib(a["rss_1s"]["median"]),
+            ratio(a["ratio_1s"]), ratio(a["ratio_end"])))
     return out
 
 
@@ -296,6 +326,17 @@ def write(res, out_dir, quick):
         L += ["- %s: %s (glibc: %s s)" % (r["name"], r["desc"],
                                           fx(r["alloc"]["glibc"]["time_s"]["median"]))
               for r in tp["rows"]]
+    idle = res.get("idle")
+    if idle:
+        L += ["", "## Idle after a burst (%d repetitions)" % idle["reps"], ""]
+        L += ["Four threads allocate %d MiB of 1-256 KiB blocks, free 90%%, "
+              "then make no allocator call; VmRSS every 100 ms against live "
+              "bytes plus the RSS before the burst (tests/bench/idle.c)."
+              % idle["mib"], ""]
+        L += idle_table(idle, allocs)
+        if plot(idle, os.path.join(out_dir, "idle-rss.png"),
+                "idle after a burst: VmRSS over time"):
+            L += ["", "![RSS over time, idle](idle-rss.png)"]
     ib = res.get("init")
     if ib:
         L += ["", "## The init as PID 1", ""]

@@ -1,0 +1,93 @@
+/* idle: four threads burst about 400 MiB of 1-256 KiB blocks, free 90% of
+ * them, then sleep without another allocator call while the main thread
+ * samples VmRSS every 100 ms for 3 s. An allocator that holds nothing when
+ * idle falls to live + baseline on its own. Prints the samples and the
+ * ratio RSS / (live + baseline) at 1 s and at the end. */
+#include "bench.h"
+
+#include <fcntl.h>
+
+#define IDLE_THREADS 4
+#define IDLE_SAMPLES 30
+
+static size_t idle_bytes;	/* per thread */
+static size_t idle_live[IDLE_THREADS];
+static pthread_barrier_t idle_done, idle_end;
+
+/* VmRSS in bytes, read with plain system calls: no allocator call */
+static size_t idle_rss(void)
+{
+	char buf[128];
+	int fd = open("/proc/self/statm", O_RDONLY);
+	ssize_t n = fd >= 0 ? read(fd, buf, sizeof(buf) - 1) : -1;
+	if (fd >= 0)
+		close(fd);
+	if (n <= 0)
+		return 0;
+	buf[n] = 0;
+	char *p = buf;
+	while (*p && *p != ' ')
+		p++;
+	return strtoull(p, NULL, 10) * (size_t)sysconf(_SC_PAGESIZE);
+}
+
+static void *idle_worker(void *arg)
+{
+	int t = (int)(intptr_t)arg;
+	uint64_t s = bench_seed(1100 + t);
+	size_t cap = idle_bytes / 1024 + 1, n = 0, total = 0, live = 0;
+	unsigned char **p = bench_xmalloc(cap * sizeof(*p));
+	size_t *len = bench_xmalloc(cap * sizeof(*len));
+
+	while (total < idle_bytes && n < cap) {
+		len[n] = bench_size_log(&s, 1024, 262144);
+		p[n] = bench_xmalloc(len[n]);
+		memset(p[n], (int)n, len[n]);
+		total += len[n++];
+	}
+	for (size_t i = 0; i < n; i++) {
+		if (bench_rand(&s) % 10) {
+			free(p[i]);
+		} else {
+			live += len[i];
+		}
+	}
+	idle_live[t] = live + cap * (sizeof(*p) + sizeof(*len));
+	pthread_barrier_wait(&idle_done);
+	pthread_barrier_wait(&idle_end);	/* idle: no allocator call */
+	return NULL;
+}
+
+int main(int argc, char **argv)
+{
+	double scale = bench_scale(argc, argv);
+	pthread_t tid[IDLE_THREADS];
+	size_t rss[IDLE_SAMPLES + 1], live = 0;
+
+	idle_bytes = (size_t)(100.0 * scale * (1 << 20));
+	pthread_barrier_init(&idle_done, NULL, IDLE_THREADS + 1);
+	pthread_barrier_init(&idle_end, NULL, IDLE_THREADS + 1);
+	/* baseline: the program with its threads started, before the burst */
+	size_t base = idle_rss();
+	for (int t = 0; t < IDLE_THREADS; t++)
+		pthread_create(&tid[t], NULL, idle_worker, (void *)(intptr_t)t);
+	pthread_barrier_wait(&idle_done);
+	for (int t = 0; t < IDLE_THREADS; t++)
+		live += idle_live[t];
+	rss[0] = idle_rss();
+	for (int i = 1; i <= IDLE_SAMPLES; i++) {
+		usleep(100000);
+		rss[i] = idle_rss();
+	}
+	pthread_barrier_wait(&idle_end);
+	for (int t = 0; t < IDLE_THREADS; t++)
+		pthread_join(tid[t], NULL);
+	printf("idle: baseline %zu live %zu\n", base, live);
+	for (int i = 0; i <= IDLE_SAMPLES; i++)
+		printf("sample %.1f %zu\n", i / 10.0, rss[i]);
+	printf("ratio 1s %.2f end %.2f\n",
+	       (double)rss[10] / (double)(live + base),
+	       (double)rss[IDLE_SAMPLES] / (double)(live + base));
+	bench_result(live);
+	return 0;
+}

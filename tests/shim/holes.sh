@@ -1,0 +1,23 @@
+#!/usr/bin/env bash
+# The pages inside free blocks of partly used spans go back to the OS: by
+# the purger once idle for KEEL_DECAY_MS, and by malloc_trim(0) at once
+# (with a 60 s decay, only the trim can have done it), in a glibc and a
+# musl program. 2000 blocks of 20 KiB, 7 in 8 freed, one live per span:
+# before, RSS kept all 39 MiB; now it keeps the live blocks and the first
+# page of each free one (about 5 + 7 MiB). The program checks that live
+# blocks kept their bytes and that the returned blocks serve again.
+. "$TESTS/lib.sh"
+check() {	# check PROG MODE DECAY
+	out=$(KEEL_DECAY_MS=$3 LD_PRELOAD=$LIBKEEL timeout 30 "$1" "$2") ||
+		fail "${1##*/} $2: exit $?: $out"
+	echo "${1#$BUILD/tests/} $2: $out"
+	read -r _ _ base _ full _ freed _ after _ live <<<"$out"
+	[ "$freed" -ge $((base + 30000)) ] ||
+		fail "${1##*/} $2: the free blocks were not resident ($freed KiB)"
+	[ "$after" -le $((base + live + 12000)) ] ||
+		fail "${1##*/} $2: RSS $after KiB after the frees, base $base + live $live KiB: holes were not returned"
+}
+for prog in "$BUILD/tests/shim/holes" "$BUILD/tests/musl/holes"; do
+	check "$prog" idle 200
+	check "$prog" trim 60000
+done
