@@ -25,6 +25,13 @@
 /* A sweep lists the whole folder: at most once a second, however fast
  * processes come and go or files appear. */
 #define STATSDIR_SWEEP_EVERY_MS 1000
+/* The inotify watch that starts sweeps as files appear is made this long
+ * after keel starts, not at once: closing an inotify instance waits for
+ * the kernel's mark reaper (an SRCU grace period, 5-20 ms here), which a
+ * keel that lives under a second would pay at exit, three times the cost
+ * of `keel -- true`. A sweep when the watch is made catches the files of
+ * the first second. */
+#define STATSDIR_WATCH_AFTER_MS 1000
 
 static struct {
 	int fd;			/* the instance folder; -1 = none */
@@ -33,8 +40,10 @@ static struct {
 	char path[KEEL_STATS_PATH_MAX];
 	struct keel_control *ctl;
 	long long last_sweep_ms;
+	long long watch_due_ms;	/* when to make the watch; -1 = made or none */
 	long long sweep_due_ms;	/* -1: none */
-} sd = { .fd = -1, .watch_fd = -1, .wake_fd = -1, .sweep_due_ms = -1 };
+} sd = { .fd = -1, .watch_fd = -1, .wake_fd = -1, .sweep_due_ms = -1,
+	 .watch_due_ms = -1 };
 
 static long long statsdir_now_ms(void)
 {
@@ -232,13 +241,7 @@ int statsdir_setup(const char *wanted, uint64_t soft_limit)
 		sd.ctl = NULL;
 		return -1;
 	}
-	sd.watch_fd = inotify_init1(IN_NONBLOCK | IN_CLOEXEC);
-	if (sd.watch_fd >= 0 &&
-	    inotify_add_watch(sd.watch_fd, sd.path, IN_CREATE | IN_ONLYDIR |
-			      IN_DONT_FOLLOW) < 0) {
-		close(sd.watch_fd);
-		sd.watch_fd = -1;
-	}
+	sd.watch_due_ms = statsdir_now_ms() + STATSDIR_WATCH_AFTER_MS;
 	if (setenv(KEEL_STATS_DIR_ENV, sd.path, 1) < 0)
 		warning("unable to set KEEL_STATS_DIR: %s", strerror(errno));
 	info("statistics folder: %s", sd.path);
@@ -290,13 +293,32 @@ void statsdir_on_event(void)
 
 long long statsdir_due_ms(void)
 {
+	if (sd.watch_due_ms >= 0 &&
+	    (sd.sweep_due_ms < 0 || sd.watch_due_ms < sd.sweep_due_ms))
+		return sd.watch_due_ms;
 	return sd.sweep_due_ms;
+}
+
+static void statsdir_watch(void)
+{
+	sd.watch_due_ms = -1;
+	sd.watch_fd = inotify_init1(IN_NONBLOCK | IN_CLOEXEC);
+	if (sd.watch_fd >= 0 &&
+	    inotify_add_watch(sd.watch_fd, sd.path, IN_CREATE | IN_ONLYDIR |
+			      IN_DONT_FOLLOW) < 0) {
+		close(sd.watch_fd);
+		sd.watch_fd = -1;
+	}
+	statsdir_sweep_soon();
 }
 
 void statsdir_on_timeout(void)
 {
 	struct heapscan_result res;
 
+	if (sd.fd >= 0 && sd.watch_due_ms >= 0 &&
+	    statsdir_now_ms() >= sd.watch_due_ms)
+		statsdir_watch();
 	if (sd.sweep_due_ms < 0 || statsdir_now_ms() < sd.sweep_due_ms)
 		return;
 	sd.sweep_due_ms = -1;

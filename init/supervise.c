@@ -243,8 +243,8 @@ int supervise_run(pid_t child, const struct supervise_guard *guard)
 	fds[0] = (struct pollfd){ .fd = supervise_fd, .events = POLLIN };
 	/* poll ignores a negative fd: no guard, or a guard that only polls */
 	fds[1] = (struct pollfd){ .fd = guard->fd, .events = guard->events };
-	/* files appearing in the statistics folder */
-	fds[2] = (struct pollfd){ .fd = statsdir_watch_fd(), .events = POLLIN };
+	/* files appearing in the statistics folder (watched from 1 s on) */
+	fds[2] = (struct pollfd){ .fd = -1, .events = POLLIN };
 	/* a shim asking the guard to look at usage now */
 	fds[3] = (struct pollfd){ .fd = -1, .events = POLLIN };
 	for (;;) {
@@ -277,6 +277,7 @@ int supervise_run(pid_t child, const struct supervise_guard *guard)
 			ts.tv_nsec = (long)(left % 1000) * 1000000;
 			timeout = &ts;
 		}
+		fds[2].fd = statsdir_watch_fd();
 		fds[3].fd = guard_wake_fd();
 		if (ppoll(fds, 4, timeout, NULL) < 0 && errno != EINTR)
 			warning("unable to wait for signals: %s", strerror(errno));
