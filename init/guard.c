@@ -42,6 +42,7 @@
  * for the report for at most 250 ms (shim/guard.c). */
 #define GUARD_REPORT_RECHECK_MS 10
 #define GUARD_REPORT_WAIT_MAX_MS 200
+#define GUARD_REPORT_SCAN_MAX_MS 5
 /* Reports at most this often, unless usage rose by a tenth since. */
 #define GUARD_REPORT_EVERY_MS 10000
 /* A wake-up through the FIFO is only a hint to look at usage now: keel
@@ -215,6 +216,8 @@ static void guard_limit_recheck(uint64_t now)
 	if (soft == guard.soft)
 		return;
 	guard.soft = soft;
+	if (!soft)	/* no limit left to keep: heaps may grow */
+		guard_set_deny(0);
 	/* a crossing of the new limit trims at once */
 	guard.above = 0;
 	if (guard.ctl)
@@ -233,15 +236,20 @@ static void guard_count_unserved(const struct keel_heap_stats *st, void *arg)
 }
 
 /* Whether a process that published its heap has not yet served the last
- * trim (it says so in its file: trim_epoch_done). */
+ * trim (it says so in its file: trim_epoch_done). A folder so full that
+ * one look costs more than GUARD_REPORT_SCAN_MAX_MS (planted junk) is not
+ * looked at again: the report goes out. */
 static int guard_trims_pending(void)
 {
 	uint32_t unserved[2] = { 0, 0 };	/* the epoch, the count */
+	uint64_t start = guard_now_ms();
 
 	if (!guard.ctl || statsdir_fd() < 0)
 		return 0;
 	unserved[0] = __atomic_load_n(&guard.ctl->trim_epoch, __ATOMIC_RELAXED);
 	heapscan_each(statsdir_fd(), 0, guard_count_unserved, unserved, NULL);
+	if (guard_now_ms() - start > GUARD_REPORT_SCAN_MAX_MS)
+		return 0;
 	debug("memory guard: the report waits: %u processes have not served trim epoch %u",
 	      unserved[1], unserved[0]);
 	return unserved[1] > 0;
