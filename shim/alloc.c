@@ -272,8 +272,10 @@ void *kl_realloc(void *p, size_t n)
 		if (hg->magic != KL_HUGE_MAGIC)
 			return 0;
 		if (n > KL_SMALL_MAX) {
-			/* within the block (headroom): nothing to do */
-			if (n <= hg->size && n > hg->size - hg->size / 8)
+			/* within the block (headroom, or the slack of a
+			 * reused mapping): nothing to do */
+			size_t asked = hg->size - hg->slack;
+			if (n <= hg->size && n > asked - asked / 8)
 				return p;
 			/* growth takes 1/8 headroom: one mremap per eighth,
 			 * not per page (untouched pages cost no memory) */

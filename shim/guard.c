@@ -255,6 +255,14 @@ bool kl_growth_denied(void)
 	return true;
 }
 
+/* This process found usage over keel's soft limit at its last growth, or
+ * is refusing growth: memory it holds beyond what it must is costly now. */
+bool kl_guard_near_limit(void)
+{
+	return __atomic_load_n(&guard_acted, __ATOMIC_RELAXED) ||
+	       __atomic_load_n(&guard_deny, __ATOMIC_RELAXED);
+}
+
 /* A new segment was mapped (no lock held now): the purger and the
  * published statistics, then the check if the page allocator could not
  * run it before (a class's span, under the class's lock): late by one

@@ -7,7 +7,7 @@
 #include "kl_heap.h"
 
 /* Free resident memory (dirty runs and cached huge mappings) may reach
- * max(8 MiB, 1/8 of the bytes in use in segments) before the oldest is
+ * max(8 MiB, 1/8 of the bytes in use) before the oldest is
  * purged early, once older than KL_KEEP_MS (dirty runs, page.c) or
  * KL_HUGE_KEEP_MS (huge mappings, huge.c): what a busy program frees and
  * takes again at once is not faulted in again. On the seed pattern a 2 ms
@@ -20,7 +20,8 @@ static inline size_t kl_dirty_cap(void)
 {
 	size_t in_use = __atomic_load_n(&kl_pages.large_in_use,
 					__ATOMIC_RELAXED) +
-			__atomic_load_n(&kl_pages.small_spans, __ATOMIC_RELAXED);
+			__atomic_load_n(&kl_pages.small_spans, __ATOMIC_RELAXED) +
+			__atomic_load_n(&kl_huge_bytes, __ATOMIC_RELAXED);
 	return in_use / 8 > KL_DIRTY_MIN ? in_use / 8 : KL_DIRTY_MIN;
 }
 

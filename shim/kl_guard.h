@@ -7,6 +7,7 @@
 #include "kl_os.h"
 
 bool kl_growth_denied(void);
+bool kl_guard_near_limit(void);
 /* the guard's check at growth (guard.c); the control file (publish.c) */
 struct keel_control;
 extern KL_HIDDEN struct keel_control *kl_control;

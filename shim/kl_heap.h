@@ -84,6 +84,7 @@ struct kl_huge {
 	size_t size;		/* bytes usable */
 	struct kl_huge *next;	/* free-mapping cache (huge.c) */
 	uint64_t freed_ms;
+	size_t slack;		/* resident bytes past the request, when reused */
 };
 #define KL_HUGE_FREE_MAGIC 0x6b65656c48465245ull
 
