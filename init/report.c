@@ -10,6 +10,7 @@
 #include <unistd.h>
 
 #include "common/parse.h"
+#include "common/printable.h"
 #include "init/log.h"
 #include "init/options.h"
 #include "init/report.h"
@@ -75,8 +76,12 @@ int report_configure(const struct keel_choice *dest, const char *given)
 	char *slash = strrchr(report_path, '/');
 	*slash = 0;
 	if (access(*report_path ? report_path : "/", W_OK | X_OK) < 0) {
+		char q[KEEL_PRINTABLE_MAX];
+
 		fatal("%s: the folder %s cannot be written: %s (accepted: stderr, off, or a file in a folder keel can write)",
-		      given, *report_path ? report_path : "/", strerror(errno));
+		      given, printable(q, sizeof(q),
+				       *report_path ? report_path : "/"),
+		      strerror(errno));
 		return -1;
 	}
 	*slash = '/';
@@ -94,8 +99,11 @@ static void report_flush(struct report_buf *rb)
 		fd = open(report_path, O_WRONLY | O_APPEND | O_CREAT |
 			  O_CLOEXEC | O_NOCTTY, 0644);
 		if (fd < 0) {
+			char q[KEEL_PRINTABLE_MAX];
+
 			warning("unable to append the memory report to %s: %s",
-				report_path, strerror(errno));
+				printable(q, sizeof(q), report_path),
+				strerror(errno));
 			return;
 		}
 	}
