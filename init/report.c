@@ -152,10 +152,12 @@ static void report_last_heap(struct report_buf *rb, pid_t pid,
 	r.keel_pid = (uint32_t)getpid();
 	snprintf(r.command, sizeof(r.command), "%s", name);
 	statstable_set_heap(&r, st);	/* no RSS: as published */
-	TEXT("keel: report:     heap: %.1f MiB in use, %.1f MiB free-resident, %.1f MiB returned, fragmentation %.2f, %u threads on the heap, %llu trims\n",
+	TEXT("keel: report:     heap: %.1f MiB in use, %.1f MiB free-resident, %.1f MiB returned, fragmentation %.2f, %u %s on the heap, %llu %s\n",
 	     report_mib(r.in_use), report_mib(r.free_resident),
 	     report_mib(st->returned), r.fragmentation, st->threads,
-	     (unsigned long long)st->trims);
+	     KEEL_PLURAL(st->threads, "thread", "threads"),
+	     (unsigned long long)st->trims,
+	     KEEL_PLURAL(st->trims, "trim", "trims"));
 	report_top_classes(rb, st, "keel: report:     ");
 	statsjson_heap(obj, sizeof(obj), &r, REPORT_TOP_CLASSES);
 	JSON("%s", obj);
@@ -179,10 +181,12 @@ static void report_process(const struct keel_heap_stats *st, void *arg)
 	statstable_set_heap(&r, st);
 	TEXT("keel: report:   pid %u %s: rss %.1f MiB\n", r.pid, r.command,
 	     report_mib(r.rss));
-	TEXT("keel: report:     heap: %.1f MiB in use, %.1f MiB free-resident, %.1f MiB returned, fragmentation %.2f, %u threads on the heap, %llu trims",
+	TEXT("keel: report:     heap: %.1f MiB in use, %.1f MiB free-resident, %.1f MiB returned, fragmentation %.2f, %u %s on the heap, %llu %s",
 	     report_mib(r.in_use), report_mib(r.free_resident),
 	     report_mib(st->returned), r.fragmentation, st->threads,
-	     (unsigned long long)st->trims);
+	     KEEL_PLURAL(st->threads, "thread", "threads"),
+	     (unsigned long long)st->trims,
+	     KEEL_PLURAL(st->trims, "trim", "trims"));
 	if (r.not_resident)
 		TEXT("; %.1f MiB counted in use but not resident",
 		     report_mib(r.not_resident));

@@ -332,13 +332,16 @@ void statsdir_on_timeout(void)
 	sd.last_sweep_ms = statsdir_now_ms();
 	if (heapscan_each(sd.fd, HEAPSCAN_SWEEP, NULL, NULL, &res) < 0)
 		return;
-	debug("statistics folder swept in %lld ms: %u entries, %u processes, %u rejected, %u removed",
-	      statsdir_now_ms() - sd.last_sweep_ms, res.entries, res.processes,
+	debug("statistics folder swept in %lld ms: %u %s, %u %s, %u rejected, %u removed",
+	      statsdir_now_ms() - sd.last_sweep_ms,
+	      res.entries, KEEL_PLURAL(res.entries, "entry", "entries"),
+	      res.processes, KEEL_PLURAL(res.processes, "process", "processes"),
 	      res.rejected, res.removed);
 	/* one line a sweep, so a flood of planted files is one line a second */
 	if (res.rejected)
-		info("statistics folder: %u files rejected (the last, %s: %s)",
-		     res.rejected, res.rejected_name, res.rejected_why);
+		info("statistics folder: %u %s rejected (the last, %s: %s)",
+		     res.rejected, KEEL_PLURAL(res.rejected, "file", "files"),
+		     res.rejected_name, res.rejected_why);
 }
 
 /* keel is leaving: the folder goes with it. What cannot be removed (a
