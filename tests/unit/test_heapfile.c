@@ -365,6 +365,20 @@ TEST(procstat_status_fields)
 	CHECK(procstat_field("Pss: 12", 7, "Pss:", &v) == 0 && v == 12);
 }
 
+/* This process's memory as /proc/self/status says it: each line into its
+ * field, in bytes, and the thread count as it is; none of a pid not there. */
+TEST(proc_memory_self)
+{
+	struct proc_memory m;
+
+	CHECK(proc_memory(getpid(), &m) == 0);
+	CHECK(m.rss > 0 && m.rss % 1024 == 0);
+	CHECK(m.rss_anon > 0 && m.rss_anon <= m.rss);
+	CHECK(m.rss_anon + m.rss_file + m.rss_shmem == m.rss);
+	CHECK(m.threads >= 1);
+	CHECK(proc_memory(0x7ffffff0, &m) < 0);
+}
+
 TEST(report_destinations)
 {
 	int saved = log_verbosity;
