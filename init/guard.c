@@ -250,8 +250,10 @@ static int guard_trims_pending(void)
 	heapscan_each(statsdir_fd(), 0, guard_count_unserved, unserved, NULL);
 	if (guard_now_ms() - start > GUARD_REPORT_SCAN_MAX_MS)
 		return 0;
-	debug("memory guard: the report waits: %u processes have not served trim epoch %u",
-	      unserved[1], unserved[0]);
+	debug("memory guard: the report waits: %u %s not served trim epoch %u",
+	      unserved[1],
+	      KEEL_PLURAL(unserved[1], "process has", "processes have"),
+	      unserved[0]);
 	return unserved[1] > 0;
 }
 

@@ -15,6 +15,7 @@
 #include <sys/resource.h>
 #include <unistd.h>
 
+#include "common/printable.h"
 #include "init/inject.h"
 #include "init/log.h"
 #include "init/options.h"
@@ -85,7 +86,7 @@ out_close:
 static int inject_prepend(const char *path)
 {
 	const char *old = getenv("LD_PRELOAD");
-	char *value;
+	char *value, q[KEEL_PRINTABLE_MAX];
 	size_t n;
 
 	if (old && *old) {
@@ -108,7 +109,7 @@ static int inject_prepend(const char *path)
 		return -1;
 	}
 	free(value);
-	debug("LD_PRELOAD=%s", getenv("LD_PRELOAD"));
+	debug("LD_PRELOAD=%s", printable(q, sizeof(q), getenv("LD_PRELOAD")));
 	return 0;
 }
 
@@ -144,7 +145,7 @@ static int inject_other(char *buf, size_t len)
 int inject_prepare(void)
 {
 	int which = keel_opts.malloc.word;
-	char prog[PATH_MAX], shim[PATH_MAX];
+	char prog[PATH_MAX], shim[PATH_MAX], q[KEEL_PRINTABLE_MAX];
 	const char *target;
 	int rc;
 
@@ -161,11 +162,11 @@ int inject_prepare(void)
 		switch (inject_inspect(target)) {
 		case INJECT_TARGET_STATIC:
 			info("%s is a static executable: the allocator cannot be injected into it",
-			     target);
+			     printable(q, sizeof(q), target));
 			return 0;
 		case INJECT_TARGET_OWN_MALLOC:
 			warning("%s defines its own malloc: not injecting the allocator",
-				target);
+				printable(q, sizeof(q), target));
 			return 0;
 		case INJECT_TARGET_DYNAMIC:
 			break;
@@ -175,7 +176,8 @@ int inject_prepare(void)
 	 * A private copy is removed when keel exits, so not in exec mode. */
 	if (which != KEEL_MALLOC_KEEL) {
 		info("%s: preloading %s; %s; the guard still watches and reports",
-		     options_given(&keel_opts.malloc), shim, inject_off);
+		     options_given(&keel_opts.malloc),
+		     printable(q, sizeof(q), shim), inject_off);
 	} else if (inject_installed(shim, sizeof(shim)) == 0) {
 		debug("using %s", shim);
 	} else if (keel_opts.mode.word != KEEL_MODE_EXEC &&
@@ -184,7 +186,8 @@ int inject_prepare(void)
 	} else if (inject_memfd(shim, sizeof(shim))) {
 		/* A container that starts without the allocator beats one
 		 * that does not start. */
-		warning("starting %s without the allocator", keel_opts.argv[0]);
+		warning("starting %s without the allocator",
+			printable(q, sizeof(q), keel_opts.argv[0]));
 		return 0;
 	}
 	if (inject_prepend(shim)) {

@@ -22,6 +22,10 @@ void log_at(int level, const char *tag, const char *fmt, ...)
 /* write(2) until done, retrying EINTR; stops quietly on an error. */
 void log_write_all(int fd, const char *p, size_t n);
 
+/* The noun for a count, in messages and in what keel stats prints:
+ * "%u %s", n, KEEL_PLURAL(n, "thread", "threads") for "1 thread". */
+#define KEEL_PLURAL(n, one, many) ((n) == 1 ? (one) : (many))
+
 #define fatal(...) log_at(KEEL_LOG_FATAL, "fatal", __VA_ARGS__)
 #define error(...) log_at(KEEL_LOG_ERROR, "error", __VA_ARGS__)
 #define warning(...) log_at(KEEL_LOG_WARNING, "warning", __VA_ARGS__)

@@ -8,6 +8,7 @@
 #include <strings.h>
 
 #include "common/parse.h"
+#include "common/printable.h"
 #include "init/options_table.h"
 #include "init/signame.h"
 
@@ -26,7 +27,8 @@ const struct keel_opt_row options_rows[] = {
 const size_t options_count = sizeof(options_rows) / sizeof(options_rows[0]);
 
 /* Each row's setting as the user wrote it ("KEEL_RSS_LIMIT=1G",
- * "--rss-limit 1G"), for messages that name it later (struct keel_limit). */
+ * "--rss-limit 1G"), escaped (printable.h), for messages that name it
+ * later (struct keel_limit). */
 #define OPTIONS_GIVEN_MAX 96
 static char options_given_text[sizeof(options_rows) / sizeof(options_rows[0])]
 			 [OPTIONS_GIVEN_MAX];
@@ -146,20 +148,28 @@ static int options_store(const struct keel_opt_row *row, const char *s)
 	}
 }
 
-/* Stores or fails with "NAME<sep>VALUE: noun (accepted: ...)". */
+/* Stores or fails with "NAME<sep>VALUE: noun (accepted: ...)", VALUE
+ * escaped: it is the user's, and the message must stay one line. */
 static int options_take(const struct keel_opt_row *row, const char *name,
 			const char *sep, const char *value)
 {
 	char *given = options_given_text[row - options_rows];
+	char q[KEEL_PRINTABLE_MAX];
+	int n;
 
 	if (options_store(row, value) == 0) {
-		snprintf(given, OPTIONS_GIVEN_MAX, "%s%s%s", name, sep, value);
+		/* the table's names are short: never near the size */
+		n = snprintf(given, OPTIONS_GIVEN_MAX, "%s%s", name, sep);
+		if (n > 0 && n < OPTIONS_GIVEN_MAX)
+			printable(given + n, OPTIONS_GIVEN_MAX - (size_t)n,
+				  value);
 		if (row->type == KEEL_OPT_size_or_percent)
 			((struct keel_limit *)((char *)&keel_opts +
 					       row->offset))->given = given;
 		return 0;
 	}
-	return options_fail(KEEL_OPT_BAD_FMT, name, sep, value,
+	return options_fail(KEEL_OPT_BAD_FMT, name, sep,
+			    printable(q, sizeof(q), value),
 			    optvalue_noun(row->type), options_accepted(row));
 }
 
@@ -213,7 +223,7 @@ static const struct keel_opt_row *options_by_short(char c)
 static int options_flags(int argc, char **argv, bool *seen, int *first)
 {
 	int verbose = 0, i;
-	char name[64];
+	char name[64], q[KEEL_PRINTABLE_MAX];
 
 	for (i = 1; i < argc; i++) {
 		const char *a = argv[i];
@@ -232,7 +242,8 @@ static int options_flags(int argc, char **argv, bool *seen, int *first)
 
 			row = options_by_long(a + 2, n);
 			if (!row || (eq && row->type == KEEL_OPT_action))
-				return options_fail("%s: unknown option (accepted: see keel --help)", a);
+				return options_fail("%s: unknown option (accepted: see keel --help)",
+						    printable(q, sizeof(q), a));
 			snprintf(name, sizeof(name), "--%s", row->lng);
 			/* "--seccomp-self off PROGRAM": a boolean's word may
 			 * follow, as long as something is left to run */
@@ -254,7 +265,8 @@ static int options_flags(int argc, char **argv, bool *seen, int *first)
 
 			row = options_by_short(*p);
 			if (!row)
-				return options_fail("-%c: unknown option (accepted: see keel --help)", *p);
+				return options_fail("-%s: unknown option (accepted: see keel --help)",
+						    printable_n(q, sizeof(q), p, 1));
 			snprintf(name, sizeof(name), "-%c", *p);
 			if (options_takes_value(row)) {
 				if (p[1])

@@ -3,6 +3,7 @@
  * variable, so none of this text is kept by hand apart from the table. */
 #include <string.h>
 
+#include "common/printable.h"
 #include "init/log.h"
 #include "init/options_table.h"
 
@@ -124,6 +125,7 @@ void options_warn_unknown(char **envp)
 	for (char **e = envp; e && *e; e++) {
 		const char *eq = strchr(*e, '=');
 		const char *best = NULL;
+		char q[KEEL_PRINTABLE_MAX];
 		size_t n, best_d = (size_t)-1;
 		bool known = false;
 
@@ -149,11 +151,12 @@ void options_warn_unknown(char **envp)
 		/* a suggestion only for a near miss: a typo, not a new name */
 		if (known)
 			continue;
+		printable_n(q, sizeof(q), *e, n);
 		if (best && best_d <= 2 + n / 8)
-			warning("%.*s: unknown variable, ignored (did you mean %s?)",
-				(int)n, *e, best);
+			warning("%s: unknown variable, ignored (did you mean %s?)",
+				q, best);
 		else
-			warning("%.*s: unknown variable, ignored (keel --help lists them)",
-				(int)n, *e);
+			warning("%s: unknown variable, ignored (keel --help lists them)",
+				q);
 	}
 }

@@ -77,24 +77,34 @@ int proc_memory(pid_t pid, struct proc_memory *out)
 	/* the memory lines come after Groups:, which a root process can
 	 * make long; past this, the process is shown without figures */
 	char buf[8192];
-	uint64_t v = 0;
+	uint64_t threads;
+	/* kB lines, and Threads: a count. VmRSS: first: a process without
+	 * it (a kernel thread) has no memory to show; a later line that is
+	 * missing reads 0 */
+	const struct {
+		const char *key;
+		uint64_t *dst;
+		unsigned shift;
+	} fields[] = {
+		{ "VmRSS:", &out->rss, 10 },
+		{ "RssAnon:", &out->rss_anon, 10 },
+		{ "RssFile:", &out->rss_file, 10 },
+		{ "RssShmem:", &out->rss_shmem, 10 },
+		{ "Threads:", &threads, 0 },
+	};
 	ssize_t n = proc_read(pid, "status", buf, sizeof(buf));
 
-	if (n <= 0 || procstat_field(buf, (size_t)n, "VmRSS:", &v) < 0)
+	if (n <= 0)
 		return -1;
-	out->rss = v << 10;
-	v = 0;
-	procstat_field(buf, (size_t)n, "RssAnon:", &v);
-	out->rss_anon = v << 10;
-	v = 0;
-	procstat_field(buf, (size_t)n, "RssFile:", &v);
-	out->rss_file = v << 10;
-	v = 0;
-	procstat_field(buf, (size_t)n, "RssShmem:", &v);
-	out->rss_shmem = v << 10;
-	v = 0;
-	procstat_field(buf, (size_t)n, "Threads:", &v);
-	out->threads = v > UINT32_MAX ? UINT32_MAX : (uint32_t)v;
+	for (size_t i = 0; i < sizeof(fields) / sizeof(fields[0]); i++) {
+		uint64_t v = 0;
+
+		if (procstat_field(buf, (size_t)n, fields[i].key, &v) < 0 &&
+		    i == 0)
+			return -1;
+		*fields[i].dst = v << fields[i].shift;
+	}
+	out->threads = threads > UINT32_MAX ? UINT32_MAX : (uint32_t)threads;
 	return 0;
 }
 

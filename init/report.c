@@ -10,6 +10,7 @@
 #include <unistd.h>
 
 #include "common/parse.h"
+#include "common/printable.h"
 #include "init/log.h"
 #include "init/options.h"
 #include "init/report.h"
@@ -75,8 +76,12 @@ int report_configure(const struct keel_choice *dest, const char *given)
 	char *slash = strrchr(report_path, '/');
 	*slash = 0;
 	if (access(*report_path ? report_path : "/", W_OK | X_OK) < 0) {
+		char q[KEEL_PRINTABLE_MAX];
+
 		fatal("%s: the folder %s cannot be written: %s (accepted: stderr, off, or a file in a folder keel can write)",
-		      given, *report_path ? report_path : "/", strerror(errno));
+		      given, printable(q, sizeof(q),
+				       *report_path ? report_path : "/"),
+		      strerror(errno));
 		return -1;
 	}
 	*slash = '/';
@@ -94,8 +99,11 @@ static void report_flush(struct report_buf *rb)
 		fd = open(report_path, O_WRONLY | O_APPEND | O_CREAT |
 			  O_CLOEXEC | O_NOCTTY, 0644);
 		if (fd < 0) {
+			char q[KEEL_PRINTABLE_MAX];
+
 			warning("unable to append the memory report to %s: %s",
-				report_path, strerror(errno));
+				printable(q, sizeof(q), report_path),
+				strerror(errno));
 			return;
 		}
 	}
@@ -144,10 +152,12 @@ static void report_last_heap(struct report_buf *rb, pid_t pid,
 	r.keel_pid = (uint32_t)getpid();
 	snprintf(r.command, sizeof(r.command), "%s", name);
 	statstable_set_heap(&r, st);	/* no RSS: as published */
-	TEXT("keel: report:     heap: %.1f MiB in use, %.1f MiB free-resident, %.1f MiB returned, fragmentation %.2f, %u threads on the heap, %llu trims\n",
+	TEXT("keel: report:     heap: %.1f MiB in use, %.1f MiB free-resident, %.1f MiB returned, fragmentation %.2f, %u %s on the heap, %llu %s\n",
 	     report_mib(r.in_use), report_mib(r.free_resident),
 	     report_mib(st->returned), r.fragmentation, st->threads,
-	     (unsigned long long)st->trims);
+	     KEEL_PLURAL(st->threads, "thread", "threads"),
+	     (unsigned long long)st->trims,
+	     KEEL_PLURAL(st->trims, "trim", "trims"));
 	report_top_classes(rb, st, "keel: report:     ");
 	statsjson_heap(obj, sizeof(obj), &r, REPORT_TOP_CLASSES);
 	JSON("%s", obj);
@@ -171,10 +181,12 @@ static void report_process(const struct keel_heap_stats *st, void *arg)
 	statstable_set_heap(&r, st);
 	TEXT("keel: report:   pid %u %s: rss %.1f MiB\n", r.pid, r.command,
 	     report_mib(r.rss));
-	TEXT("keel: report:     heap: %.1f MiB in use, %.1f MiB free-resident, %.1f MiB returned, fragmentation %.2f, %u threads on the heap, %llu trims",
+	TEXT("keel: report:     heap: %.1f MiB in use, %.1f MiB free-resident, %.1f MiB returned, fragmentation %.2f, %u %s on the heap, %llu %s",
 	     report_mib(r.in_use), report_mib(r.free_resident),
 	     report_mib(st->returned), r.fragmentation, st->threads,
-	     (unsigned long long)st->trims);
+	     KEEL_PLURAL(st->threads, "thread", "threads"),
+	     (unsigned long long)st->trims,
+	     KEEL_PLURAL(st->trims, "trim", "trims"));
 	if (r.not_resident)
 		TEXT("; %.1f MiB counted in use but not resident",
 		     report_mib(r.not_resident));

@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "common/parse.h"
+#include "common/printable.h"
 #include "init/log.h"
 #include "init/seccomp.h"
 
@@ -51,7 +52,7 @@ static int seccomp_resolve(const char *name)
 int seccomp_parse_deny_list(const char *text, struct keel_seccomp_config *cfg,
 			    char *why, size_t why_size)
 {
-	char name[SECCOMP_NAME_MAX + 1];
+	char name[SECCOMP_NAME_MAX + 1], q[KEEL_PRINTABLE_MAX];
 	unsigned count = 0;
 
 	cfg->deny_count = 0;
@@ -79,7 +80,8 @@ int seccomp_parse_deny_list(const char *text, struct keel_seccomp_config *cfg,
 		}
 		if (len > SECCOMP_NAME_MAX) {
 			snprintf(why, why_size,
-				 "system call name \"%.20s...\" is too long", p);
+				 "system call name \"%s...\" is too long",
+				 printable_n(q, sizeof(q), p, 20));
 			return -1;
 		}
 		memcpy(name, p, len);
@@ -87,7 +89,8 @@ int seccomp_parse_deny_list(const char *text, struct keel_seccomp_config *cfg,
 		int nr = seccomp_resolve(name);
 		if (nr == -1) {
 			snprintf(why, why_size,
-				 "unknown system call \"%s\"", name);
+				 "unknown system call \"%s\"",
+				 printable(q, sizeof(q), name));
 			return -1;
 		}
 		if (count == KEEL_SECCOMP_DENY_MAX) {

@@ -10,6 +10,7 @@
 #include <sys/syscall.h>
 #include <unistd.h>
 
+#include "common/printable.h"
 #include "init/log.h"
 #include "init/seccomp.h"
 #include "init/options.h"
@@ -40,9 +41,13 @@ static void spawn_child_prepare(const struct keel_seccomp_config *sc)
 	if (setpgid(0, 0))
 		warning("unable to start a process group: %s", strerror(errno));
 	if (isatty(STDIN_FILENO) && tcsetpgrp(STDIN_FILENO, getpgrp()) &&
-	    errno != ENOTTY && errno != ENXIO)
+	    errno != ENOTTY && errno != ENXIO) {
+		char q[KEEL_PRINTABLE_MAX];
+
 		warning("unable to give the terminal to %s: %s",
-			keel_opts.argv[0], strerror(errno));
+			printable(q, sizeof(q), keel_opts.argv[0]),
+			strerror(errno));
+	}
 	spawn_clean_signals();
 	/* Last: the filter must not refuse anything keel itself does here. */
 	if (seccomp_app_filter_wanted(sc) && seccomp_apply_app_filter(sc))
@@ -74,7 +79,7 @@ static void spawn_try(const char *path)
 static int spawn_execvp(void)
 {
 	const char *file = keel_opts.argv[0], *dirs = getenv("PATH");
-	char path[PATH_MAX];
+	char path[PATH_MAX], q[KEEL_PRINTABLE_MAX];
 	int err, denied = 0;
 
 	if (!*file) {
@@ -106,23 +111,26 @@ static int spawn_execvp(void)
 			errno = EACCES;
 	}
 	err = errno;
-	error("unable to exec %s: %s", file, strerror(err));
+	error("unable to exec %s: %s", printable(q, sizeof(q), file),
+	      strerror(err));
 	return err == ENOENT || err == ENOTDIR ? 127 : 126;
 }
 
 pid_t spawn_child(const struct keel_seccomp_config *sc)
 {
+	char q[KEEL_PRINTABLE_MAX];
 	pid_t pid = fork();
 
+	printable(q, sizeof(q), keel_opts.argv[0]);
 	if (pid < 0) {
-		fatal("unable to fork %s: %s", keel_opts.argv[0], strerror(errno));
+		fatal("unable to fork %s: %s", q, strerror(errno));
 		return -1;
 	}
 	if (pid == 0) {
 		spawn_child_prepare(sc);
 		_exit(spawn_execvp());
 	}
-	info("started %s as pid %d", keel_opts.argv[0], (int)pid);
+	info("started %s as pid %d", q, (int)pid);
 	return pid;
 }
 

@@ -8,6 +8,7 @@
 #include <time.h>
 
 #include "common/parse.h"
+#include "common/printable.h"
 #include "init/log.h"
 #include "init/statscmd.h"
 #include "init/statsformat.h"
@@ -53,6 +54,7 @@ static const char stats_help[] =
 static int stats_watch_arg(int argc, char **argv, int *i, uint64_t *ms)
 {
 	const char *a = argv[*i], *v = "2";
+	char q[KEEL_PRINTABLE_MAX];
 
 	if (!strncmp(a, "--watch=", 8))
 		v = a + 8;
@@ -62,7 +64,7 @@ static int stats_watch_arg(int argc, char **argv, int *i, uint64_t *ms)
 	if (parse_duration_ms(v, 1000, ms) < 0 || *ms < 100 ||
 	    *ms > 3600000) {
 		fatal("stats: --watch %s: not a refresh period (accepted: 0.1-3600 seconds)",
-		      v);
+		      printable(q, sizeof(q), v));
 		return -1;
 	}
 	return 0;
@@ -70,6 +72,8 @@ static int stats_watch_arg(int argc, char **argv, int *i, uint64_t *ms)
 
 static int stats_format_arg(const char *v, struct stats_args *sa)
 {
+	char q[KEEL_PRINTABLE_MAX];
+
 	if (!strcmp(v, "text"))
 		sa->output = STATS_TEXT;
 	else if (!strcmp(v, "json"))
@@ -78,7 +82,7 @@ static int stats_format_arg(const char *v, struct stats_args *sa)
 		sa->output = STATS_PROMETHEUS;
 	else {
 		fatal("stats: --format %s: not a format (accepted: text, json, prometheus)",
-		      v);
+		      printable(q, sizeof(q), v));
 		return -1;
 	}
 	return 0;
@@ -108,8 +112,10 @@ static int stats_parse(int argc, char **argv, struct stats_args *sa)
 			fputs(stats_help, stdout);
 			return 1;
 		} else {
+			char q[KEEL_PRINTABLE_MAX];
+
 			fatal("stats: unknown argument: %s (" STATS_USAGE ")",
-			      a);
+			      printable(q, sizeof(q), a));
 			return -1;
 		}
 	}

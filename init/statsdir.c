@@ -17,6 +17,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "common/printable.h"
 #include "init/heapscan.h"
 #include "init/log.h"
 #include "init/procinfo.h"
@@ -180,18 +181,20 @@ fail:
 
 int statsdir_check_base(const char *wanted)
 {
+	char q[KEEL_PRINTABLE_MAX];
 	const char *why;
 
 	if (!wanted || !*wanted)
 		return 0;
+	printable(q, sizeof(q), wanted);
 	if (strlen(wanted) > KEEL_STATS_BASE_MAX) {
 		fatal("KEEL_STATS_DIR=%s: longer than %d bytes (accepted: an absolute path to a folder keel can create or write)",
-		      wanted, KEEL_STATS_BASE_MAX);
+		      q, KEEL_STATS_BASE_MAX);
 		return 2;
 	}
 	if ((why = statsdir_base_problem(wanted))) {
 		fatal("KEEL_STATS_DIR=%s: %s (accepted: an absolute path to a folder keel can create or write)",
-		      wanted, why);
+		      q, why);
 		return 2;
 	}
 	return 0;
@@ -201,12 +204,14 @@ int statsdir_setup(const char *wanted, uint64_t soft_limit)
 {
 	static const char *const defaults[] = KEEL_STATS_DIR_DEFAULTS;
 	const char *why = "no folder";
+	char q[KEEL_PRINTABLE_MAX];
 	size_t i;
 
 	if (wanted && *wanted) {
 		if (statsdir_make_instance(wanted) < 0) {
 			warning("unable to create a statistics folder in %s: %s; keel stats and trims are off",
-				wanted, strerror(errno));
+				printable(q, sizeof(q), wanted),
+				strerror(errno));
 			return -1;
 		}
 	} else {
@@ -224,12 +229,14 @@ int statsdir_setup(const char *wanted, uint64_t soft_limit)
 			return -1;
 		}
 	}
+	/* the folder is in the user's KEEL_STATS_DIR */
+	printable(q, sizeof(q), sd.path);
 	if (statsdir_make_control(soft_limit) < 0)
-		warning("unable to create %s/%s: %s; trims are off", sd.path,
+		warning("unable to create %s/%s: %s; trims are off", q,
 			KEEL_CONTROL_FILE, strerror(errno));
 	else if (soft_limit && statsdir_make_wake() < 0)
 		warning("unable to create %s/%s: %s; shimmed processes cannot wake the memory guard",
-			sd.path, KEEL_WAKE_FILE, strerror(errno));
+			q, KEEL_WAKE_FILE, strerror(errno));
 	if (statsdir_open_up() < 0) {
 		warning("unable to open the statistics folder to every user: %s; keel stats and trims are off",
 			strerror(errno));
@@ -244,7 +251,7 @@ int statsdir_setup(const char *wanted, uint64_t soft_limit)
 	sd.watch_due_ms = statsdir_now_ms() + STATSDIR_WATCH_AFTER_MS;
 	if (setenv(KEEL_STATS_DIR_ENV, sd.path, 1) < 0)
 		warning("unable to set KEEL_STATS_DIR: %s", strerror(errno));
-	info("statistics folder: %s", sd.path);
+	info("statistics folder: %s", q);
 	return 0;
 }
 
@@ -325,13 +332,16 @@ void statsdir_on_timeout(void)
 	sd.last_sweep_ms = statsdir_now_ms();
 	if (heapscan_each(sd.fd, HEAPSCAN_SWEEP, NULL, NULL, &res) < 0)
 		return;
-	debug("statistics folder swept in %lld ms: %u entries, %u processes, %u rejected, %u removed",
-	      statsdir_now_ms() - sd.last_sweep_ms, res.entries, res.processes,
+	debug("statistics folder swept in %lld ms: %u %s, %u %s, %u rejected, %u removed",
+	      statsdir_now_ms() - sd.last_sweep_ms,
+	      res.entries, KEEL_PLURAL(res.entries, "entry", "entries"),
+	      res.processes, KEEL_PLURAL(res.processes, "process", "processes"),
 	      res.rejected, res.removed);
 	/* one line a sweep, so a flood of planted files is one line a second */
 	if (res.rejected)
-		info("statistics folder: %u files rejected (the last, %s: %s)",
-		     res.rejected, res.rejected_name, res.rejected_why);
+		info("statistics folder: %u %s rejected (the last, %s: %s)",
+		     res.rejected, KEEL_PLURAL(res.rejected, "file", "files"),
+		     res.rejected_name, res.rejected_why);
 }
 
 /* keel is leaving: the folder goes with it. What cannot be removed (a

@@ -6,6 +6,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "init/log.h"
 #include "init/statsformat.h"
 
 const char *stats_size(uint64_t bytes, char *buf, size_t len)
@@ -82,14 +83,15 @@ static void statstext_header(FILE *f, const struct stats_table *t)
 	for (int i = 0; i < t->nkeels; i++) {
 		const struct keel_control *ctl = &t->keels[i].ctl;
 
-		fprintf(f, "keel pid %u: soft limit %s, %u trims (last %s), %u reports (last %s)%s%s\n",
+		fprintf(f, "keel pid %u: soft limit %s, %u %s (last %s), %u %s (last %s)%s%s\n",
 			t->keels[i].pid,
 			ctl->limit_bytes ? stats_size(ctl->limit_bytes, a,
 						      sizeof(a)) : "none",
-			ctl->trims, statstext_ago(ctl->last_trim_time, t, b,
-						  sizeof(b)),
-			ctl->reports, statstext_ago(ctl->last_report_time, t,
-						    c, sizeof(c)),
+			ctl->trims, KEEL_PLURAL(ctl->trims, "trim", "trims"),
+			statstext_ago(ctl->last_trim_time, t, b, sizeof(b)),
+			ctl->reports,
+			KEEL_PLURAL(ctl->reports, "report", "reports"),
+			statstext_ago(ctl->last_report_time, t, c, sizeof(c)),
 			ctl->deny_growth ? ", heaps may not grow" : "",
 			ctl->report_pending ? ", report pending" : "");
 	}

@@ -5,6 +5,7 @@
  * gets one line on stderr and the default: the application always starts. */
 #include "kl_config.h"
 #include "common/heapstats.h"
+#include "common/printable.h"
 
 extern char **environ __attribute__((weak));
 
@@ -68,11 +69,13 @@ void kl_config_read(void)
 		__typeof__(config_rows[0]) *row = &config_rows[i];
 		void *dst = (char *)&kl_cfg + row->offset;
 		const char *v = config_get(row->env);
+		char q[KEEL_PRINTABLE_MAX];
 
 		if (v && optvalue_parse(row->type, v, row->min, row->max,
 					row->range, dst) < 0)
 			kl_msg("libkeel: warning: " KEEL_OPT_BAD_FMT "; using %s",
-			       row->env, "=", v, optvalue_noun(row->type),
+			       row->env, "=", printable(q, sizeof(q), v),
+			       optvalue_noun(row->type),
 			       optvalue_accepted(row->type, row->range),
 			       row->def);
 	}

@@ -141,7 +141,7 @@ EOF
 expect_match "timestamp" "^keel stats at [0-9]{4}-[0-9]{2}-[0-9]{2} [0-9:]{8} UTC$" "$(sed -n 1p "$T/text")"
 expect_match "usage line" "^memory: usage [0-9.]+ MiB of limit 512.0 MiB \([0-9]+%\) \(cgroup v1\)$" "$(sed -n 2p "$T/text")"
 expect_match "split line" "^  = [0-9.]+ [KMG]?i?B process memory \+ [0-9.]+ [KMG]?i?B page cache \+ [0-9.]+ [KMG]?i?B kernel" "$(sed -n 3p "$T/text")"
-expect_match "guard line" "^keel pid 1: soft limit 120.0 MiB, [1-9][0-9]* trims \(last [0-9]+s ago\)" "$(sed -n 4p "$T/text")"
+expect_match "guard line" "^keel pid 1: soft limit 120.0 MiB, [1-9][0-9]* trims? \(last [0-9]+s ago\)" "$(sed -n 4p "$T/text")"
 expect_match "column header" "^ +PID COMMAND +RSS +PSS +IN-USE +FREE-RESIDENT +RETURNED +FRAG +THREADS  NOTE$" "$(sed -n 6p "$T/text")"
 expect_match "static row" "^ +$static_pid hold_static +5[0-9.]+ MiB .* static binary$" "$(awk -v p="$static_pid" '$1 == p' "$T/text")"
 sed -n '7,$p' "$T/text" | awk '{ v = $3; u = $4; m = u == "KiB" ? 1 : u == "MiB" ? 1024 : u == "GiB" ? 1048576 : 1 / 1024; print v * m }' > "$T/rss"

@@ -48,6 +48,21 @@ ln -s /tmp "$T/link"
 check "^keel: fatal: KEEL_STATS_DIR=$T/link: a symbolic link" env KEEL_STATS_DIR="$T/link" "$KEEL" sh -c "$p"
 check '^keel: fatal: KEEL_REPORT=/nonexistent/dir/file: the folder /nonexistent/dir cannot be written' env KEEL_REPORT=/nonexistent/dir/file "$KEEL" sh -c "$p"
 check "^keel: fatal: --report /nonexistent/dir/file: the folder /nonexistent/dir cannot be written" "$KEEL" --report /nonexistent/dir/file sh -c "$p"
+# What the user gave is quoted with control characters escaped (\n, \r, \t,
+# \xNN, and \\ for a backslash): the message stays one line and cannot
+# forge another line or send the terminal an escape sequence.
+check '^keel: fatal: KEEL_GRACE=5s\\nkeel: info: forged: not a duration' env KEEL_GRACE=$'5s\nkeel: info: forged' "$KEEL" sh -c "$p"
+check '^keel: fatal: --grace 1\\t\\x1b\[2J\\r: not a duration' "$KEEL" --grace $'1\t\e[2J\r' sh -c "$p"
+check '^keel: fatal: KEEL_SUBREAPER=a\\\\nb: not a boolean' env KEEL_SUBREAPER='a\nb' "$KEEL" sh -c "$p"
+check '^keel: fatal: KEEL_RSS_LIMIT=1\\xc2\\x9b2J\\x7f: not a size' env KEEL_RSS_LIMIT=$'1\xc2\x9b2J\x7f' "$KEEL" sh -c "$p"
+check '^keel: fatal: --no\\npe: unknown option' "$KEEL" $'--no\npe' sh -c "$p"
+check '^keel: fatal: -\\x1b: unknown option' "$KEEL" $'-\e' sh -c "$p"
+touch "$T/a"$'\n'"b"
+check "^keel: fatal: KEEL_STATS_DIR=$T/a"'\\nb: not a folder' env KEEL_STATS_DIR="$T/a"$'\n'"b" "$KEEL" sh -c "$p"
+check '^keel: fatal: KEEL_REPORT=/nonexistent/\\x1b\]0;x\\x07/file: the folder /nonexistent/\\x1b\]0;x\\x07 cannot be written' env KEEL_REPORT=$'/nonexistent/\e]0;x\a/file' "$KEEL" sh -c "$p"
+out=$(env $'KEEL_GR\nACE=1' "$KEEL" true 2>&1)
+expect_eq "unknown variable: lines" 1 "$(wc -l <<<"$out")"
+expect_match "unknown variable: escaped" '^keel: warning: KEEL_GR\\nACE: unknown variable' "$out"
 # the same case rule for every word: any case
 out=$(KEEL_SECCOMP=DEFAULT KEEL_ON_LIMIT=Fail KEEL_MODE=INIT "$KEEL" -- true 2>&1); rc=$?
 expect_eq "words in any case" "0:" "$rc:$out"

@@ -7,6 +7,11 @@ tmpdir
 err=$(as_pid1 "$KEEL" -- /nonexistent/prog 2>&1 >/dev/null); rc=$?
 expect_eq "not found" 127 "$rc"
 expect_match "message" "unable to exec /nonexistent/prog: No such file" "$err"
+# the name is the user's: escaped, so the message stays one line
+err=$(as_pid1 "$KEEL" -- $'/nonexistent/a\nkeel: b' 2>&1 >/dev/null); rc=$?
+expect_eq "not found, a newline in the name" 127 "$rc"
+expect_eq "one line" 1 "$(wc -l <<<"$err")"
+expect_match "escaped" '^keel: error: unable to exec /nonexistent/a\\nkeel: b: No such file' "$err"
 err=$(as_pid1 "$KEEL" -- no-such-program-keel 2>&1 >/dev/null); rc=$?
 expect_eq "not in PATH" 127 "$rc"
 printf 'data\n' >"$T/notexec"

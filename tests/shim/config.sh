@@ -5,6 +5,10 @@
 err=$(KEEL_DECAY_MS=-5 LD_PRELOAD=$LIBKEEL /bin/echo hello 2>&1 >/dev/null)
 expect_eq "decay message" \
 	"libkeel: warning: KEEL_DECAY_MS=-5: not a duration (accepted: 0-60000); using 500" "$err"
+# the value is quoted escaped: one line, whatever it holds
+err=$(KEEL_DECAY_MS=$'5\nlibkeel: \e[1m' LD_PRELOAD=$LIBKEEL /bin/true 2>&1)
+expect_eq "escaped value" \
+	'libkeel: warning: KEEL_DECAY_MS=5\nlibkeel: \x1b[1m: not a duration (accepted: 0-60000); using 500' "$err"
 out=$(KEEL_DECAY_MS=-5 LD_PRELOAD=$LIBKEEL /bin/echo hello 2>/dev/null)
 expect_eq "program output" hello "$out"
 err=$(KEEL_STATS=maybe KEEL_ON_LIMIT=explode LD_PRELOAD=$LIBKEEL /bin/true 2>&1)

@@ -271,6 +271,32 @@ TEST(stats_size_text)
 	CHECK(strcmp(stats_size(3ull << 30, b, sizeof(b)), "3.0 GiB") == 0);
 }
 
+/* A count of one reads "1 trim", not "1 trims". */
+TEST(stats_text_counts)
+{
+	static struct stats_table t;
+	struct stats_format fmt = { 0, 0 };
+	char *text = NULL;
+	size_t len = 0;
+	FILE *f;
+
+	t.nkeels = 2;
+	t.keels[0] = (struct stats_keel){ .pid = 1 };
+	t.keels[0].ctl.trims = 1;
+	t.keels[0].ctl.reports = 1;
+	t.keels[1] = (struct stats_keel){ .pid = 7 };
+	t.keels[1].ctl.trims = 2;
+	f = open_memstream(&text, &len);
+	CHECK(f != NULL);
+	if (!f)
+		return;
+	statstext_print(f, &t, &fmt);
+	fclose(f);
+	CHECK(strstr(text, "keel pid 1: soft limit none, 1 trim (last never), 1 report (last never)\n"));
+	CHECK(strstr(text, "keel pid 7: soft limit none, 2 trims (last never), 0 reports (last never)\n"));
+	free(text);
+}
+
 TEST(stats_main_arguments)
 {
 	char *bad[] = { "stats", "--frobnicate", NULL };
@@ -339,6 +365,20 @@ TEST(procstat_status_fields)
 	CHECK(procstat_field("Pss: 12", 7, "Pss:", &v) == 0 && v == 12);
 }
 
+/* This process's memory as /proc/self/status says it: each line into its
+ * field, in bytes, and the thread count as it is; none of a pid not there. */
+TEST(proc_memory_self)
+{
+	struct proc_memory m;
+
+	CHECK(proc_memory(getpid(), &m) == 0);
+	CHECK(m.rss > 0 && m.rss % 1024 == 0);
+	CHECK(m.rss_anon > 0 && m.rss_anon <= m.rss);
+	CHECK(m.rss_anon + m.rss_file + m.rss_shmem == m.rss);
+	CHECK(m.threads >= 1);
+	CHECK(proc_memory(0x7ffffff0, &m) < 0);
+}
+
 TEST(report_destinations)
 {
 	int saved = log_verbosity;
@@ -358,6 +398,38 @@ TEST(report_destinations)
 	CHECK(report_configure(&log, "--report /var/log/keel.log") == 0);
 	CHECK(report_configure(&missing, "KEEL_REPORT=/nonexistent/dir/r") < 0);
 	CHECK(report_configure(&longp, "KEEL_REPORT=/aaa...") < 0);
+	CHECK(report_configure(&err, "KEEL_REPORT=stderr") == 0);
+	log_verbosity = saved;
+}
+
+/* The post-mortem's heap line: "1 thread", "1 trim". */
+TEST(report_counts)
+{
+	static struct keel_heap_stats st;
+	char path[] = "/tmp/keel-unit-report.XXXXXX", text[4096];
+	struct keel_choice file = { KEEL_REPORT_PATH, path };
+	struct keel_choice err = { KEEL_REPORT_STDERR, "stderr" };
+	int saved = log_verbosity, fd = mkstemp(path);
+	ssize_t n;
+
+	CHECK(fd >= 0);
+	if (fd < 0)
+		return;
+	log_verbosity = -1;
+	st.in_use = 1 << 20;
+	st.threads = 1;
+	st.trims = 1;
+	CHECK(report_configure(&file, "KEEL_REPORT=file") == 0);
+	report_oom_kill("app", 2, 64 << 20, &st);
+	st.threads = 3;
+	st.trims = 0;
+	report_oom_kill("app", 2, 64 << 20, &st);
+	n = read(fd, text, sizeof(text) - 1);
+	text[n > 0 ? n : 0] = 0;
+	CHECK(strstr(text, ", 1 thread on the heap, 1 trim\n"));
+	CHECK(strstr(text, ", 3 threads on the heap, 0 trims\n"));
+	close(fd);
+	unlink(path);
 	CHECK(report_configure(&err, "KEEL_REPORT=stderr") == 0);
 	log_verbosity = saved;
 }

@@ -285,3 +285,20 @@ TEST(options_bad_input)
 	CHECK(REFUSED("PROGRAM: missing", "--"));
 	CHECK(refused(ARGV(NULL), 1, no_env, "PROGRAM: missing"));
 }
+
+/* What the user gave is quoted escaped (common/printable.h): a message
+ * about it stays one line, and a setting named later reads the same. */
+TEST(options_quoted_escaped)
+{
+	char *ok[] = { "KEEL_MALLOC=/opt/a\nb.so", NULL };
+
+	CHECK(REFUSED_ENV("KEEL_GRACE=5s\nkeel: x", "KEEL_GRACE=5s\\nkeel: x: not a duration"));
+	CHECK(REFUSED_ENV("KEEL_RSS_LIMIT=1G\t\\", "KEEL_RSS_LIMIT=1G\\t\\\\: not a size"));
+	CHECK(REFUSED("--grace 1\\x1b[2J: ", "--grace", "1\033[2J", "p"));
+	CHECK(REFUSED("--no\\tpe: unknown option", "--no\tpe", "p"));
+	CHECK(REFUSED("-\\x01: unknown option", "-\001", "p"));
+	CHECK(PARSE(ok, "p") == 0);
+	CHECK(!strcmp(options_given(&keel_opts.malloc),
+		      "KEEL_MALLOC=/opt/a\\nb.so"));
+	CHECK(!strcmp(keel_opts.malloc.text, "/opt/a\nb.so"));
+}
