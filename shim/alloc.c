@@ -306,7 +306,10 @@ void *kl_realloc(void *p, size_t n)
 	size_t old = s->npages * KL_PAGE;
 	if (n > KL_SMALL_MAX && n <= KL_LARGE_MAX) {
 		size_t np = (n + KL_PAGE - 1) >> KL_PAGE_SHIFT;
-		if (np == s->npages)
+		/* within the run's last eighth (the headroom a move gave
+		 * it): kept, or the next append grows it back page by page,
+		 * and another block may take the pages between */
+		if (np <= s->npages && np >= s->npages - s->npages / 8)
 			return p;
 		if (np < s->npages) {
 			kl_page_shrink(s, np);
