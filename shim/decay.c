@@ -169,7 +169,7 @@ void kl_purger_fork_child(void)
 /* After every page-level free: purge at once when the decay is 0, purge
  * the oldest when dirty memory passes its cap, and start the purger (or,
  * without one, purge what has aged). Over the cap, runs freed in the last
- * KL_KEEP_MS stay: a busy program takes them again at once (purging them
+ * kl_keep_ms() stay: a busy program takes them again at once (purging them
  * made the seed pattern and the mixed benchmark fault most of their pages
  * in again), and an idle one gives them back at the decay time. */
 void kl_page_after_free(uint64_t now)
@@ -183,8 +183,9 @@ void kl_page_after_free(uint64_t now)
 		return;
 	}
 	size_t cap = kl_dirty_cap();
-	if (dirty > cap && now >= KL_KEEP_MS)
-		kl_purge(now - KL_KEEP_MS, dirty - cap / 2);
+	uint64_t keep = kl_keep_ms();
+	if (dirty > cap && now >= keep)
+		kl_purge(now - keep, dirty - cap / 2);
 	if (!kl_purger_running) {
 		kl_purger_kick();
 		if (!kl_purger_running && now >= kl_cfg.decay_ms) {

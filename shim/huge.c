@@ -11,7 +11,7 @@
 
 /* A cached mapping stays resident until it is older than KEEL_DECAY_MS,
  * or until free resident memory is over its cap (kl_dirty_cap) and it has
- * waited KL_HUGE_KEEP_MS; then it is unmapped. A reused mapping keeps its
+ * waited kl_huge_keep_ms(); then it is unmapped. A reused mapping keeps its
  * resident pages past the request (slack) up to the request again: cut at
  * 1/4, they were faulted in again by the next bigger request (the mixed
  * benchmark, 16 B-4 MiB blocks: 0.75 s and 400,000 faults, now 0.28 s and
@@ -173,8 +173,8 @@ static void huge_return(struct kl_huge *victims)
 
 /* Unmap the oldest cached mappings while the cache holds too many, or
  * while free resident memory (with the dirty runs) is over its cap and
- * the oldest has waited more than KL_HUGE_KEEP_MS: a mapping that steady
- * churn takes again within KL_HUGE_KEEP_MS is not given back early, a
+ * the oldest has waited more than kl_huge_keep_ms(): a mapping that steady
+ * churn takes again within that is not given back early, a
  * mapping nobody asks for goes soon after the cap is passed. */
 static void cache_shrink(uint64_t now)
 {
@@ -190,7 +190,7 @@ static void cache_shrink(uint64_t now)
 						  __ATOMIC_RELAXED) +
 				  kl_huge_cached;
 		if (huge_ncached <= KL_HUGE_CACHE_MAX &&
-		    (free_res <= cap || now - h->freed_ms < KL_HUGE_KEEP_MS))
+		    (free_res <= cap || now - h->freed_ms < kl_huge_keep_ms()))
 			break;
 		cache_unlink(pp, h);
 		h->next = victims;

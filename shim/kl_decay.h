@@ -5,17 +5,29 @@
 #define KL_DECAY_H
 
 #include "kl_heap.h"
+#include "kl_config.h"
 
 /* Free resident memory (dirty runs and cached huge mappings) may reach
- * max(8 MiB, 1/8 of the bytes in use) before the oldest is
- * purged early, once older than KL_KEEP_MS (dirty runs, page.c) or
- * KL_HUGE_KEEP_MS (huge mappings, huge.c): what a busy program frees and
- * takes again at once is not faulted in again. On the seed pattern a 2 ms
- * grace cut page faults by a quarter for 5% more RSS; huge mappings, each
- * many pages, wait longer. */
+ * max(8 MiB, 1/8 of the bytes in use) before the oldest is purged early,
+ * once older than its grace (kl_keep_ms: dirty runs, page.c; kl_huge_keep_ms:
+ * huge mappings, huge.c): what a busy program frees and takes again at
+ * once is not faulted in again. The grace follows KEEL_DECAY_MS, the one
+ * knob between memory and speed: 2 ms and 50 ms at its 500 ms. On the seed
+ * pattern (C, tests/bench/seed.c, 2 cores) a 2 ms grace ends at 1.4-1.6x
+ * live with 0.4-0.6 million appends/s, 10 ms at 2.0-2.3x with 0.6-1.0
+ * million, 50 ms at 2.4-2.5x with 0.8-0.9 million (jemalloc: 2.3x, 1.6
+ * million); huge mappings, each many pages, wait longer. */
 #define KL_DIRTY_MIN (8ul << 20)
-#define KL_KEEP_MS 2
-#define KL_HUGE_KEEP_MS 50
+static inline uint64_t kl_keep_ms(void)
+{
+	return kl_cfg.decay_ms / 250;
+}
+
+static inline uint64_t kl_huge_keep_ms(void)
+{
+	return kl_cfg.decay_ms / 10;
+}
+
 static inline size_t kl_dirty_cap(void)
 {
 	size_t in_use = __atomic_load_n(&kl_pages.large_in_use,

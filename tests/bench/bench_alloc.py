@@ -201,10 +201,12 @@ def seed_pattern(allocs, argv_for, seconds, reps, label):
     program writes (seconds, VmRSS, live bytes) every 100 ms."""
     res = {a[0]: [] for a in allocs}
     with tempfile.TemporaryDirectory(prefix="keel-seed.") as tmp:
-        for rep, (aname, path, _) in rotations(allocs, reps):
+        for rep, (aname, path, _, *extra) in rotations(allocs, reps):
             note("seed pattern (%s): %s, repetition %d" % (label, aname, rep + 1))
             samples = os.path.join(tmp, "%s.%d" % (aname, rep))
-            r = run(argv_for(seconds, samples), env=preload(path),
+            env = preload(path)
+            env.update(extra[0] if extra else {})
+            r = run(argv_for(seconds, samples), env=env,
                     timeout=seconds * 4 + 60)
             if not r.ok:
                 note("seed (%s) under %s failed (exit %d): %s" %
@@ -218,7 +220,7 @@ def seed_pattern(allocs, argv_for, seconds, reps, label):
                     pts.append((float(t), int(rss), int(live)))
             res[aname].append(seed_stats(pts, r))
     out = {}
-    for aname, _, _ in allocs:
+    for aname, *_ in allocs:
         runs = [x for x in res[aname] if x]
         out[aname] = {k: summary([x[k] for x in runs])
                       for k in ("rss_live_final", "rss_live_2nd_half",
@@ -236,6 +238,17 @@ def seed_pattern(allocs, argv_for, seconds, reps, label):
             v = out[aname][k]["median"]
             out[aname][k + "_vs_glibc"] = v / b if b and v else None
     return {"seconds": seconds, "reps": reps, "alloc": out}
+
+
+# KEEL_DECAY_MS settings besides the default (500) for the seed pattern's
+# frontier: RSS/live against operations per second.
+FRONTIER_DECAY_MS = (100, 2000, 10000)
+
+
+def frontier_configs(libkeel):
+    """keel at other KEEL_DECAY_MS settings, as extra seed configurations."""
+    return [("keel decay=%dms" % d, libkeel, "KEEL_DECAY_MS=%d" % d,
+             {"KEEL_DECAY_MS": str(d)}) for d in FRONTIER_DECAY_MS]
 
 
 def seed_stats(pts, r):

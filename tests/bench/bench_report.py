@@ -31,7 +31,8 @@ def plot(seed, path, title):
     """One line per allocator: RSS over time, plus live bytes of glibc's
     run as the floor every allocator would ideally sit on."""
     data = path + ".dat"
-    names = [n for n, v in seed["alloc"].items() if v.get("samples")]
+    names = [n for n, v in seed["alloc"].items()
+             if v.get("samples") and not is_variant(n)]
     if not names:
         return False
     with open(data, "w") as f:
@@ -61,6 +62,83 @@ def plot(seed, path, title):
     return r.returncode == 0
 
 
+def is_variant(name):
+    """keel at another KEEL_DECAY_MS: a point of the frontier only."""
+    return " decay=" in name
+
+
+def frontier_points(seed):
+    """(label, ops/s, RSS/live over the 2nd half) per configuration that
+    completed: the allocators, then keel by KEEL_DECAY_MS."""
+    pts = []
+    for n, v in seed["alloc"].items():
+        ops, rl = v["ops_s"]["median"], v["rss_live_2nd_half"]["median"]
+        if ops and rl:
+            pts.append((n, ops, rl))
+    return pts
+
+
+def keel_decay(name):
+    return int(name.split("decay=")[1].rstrip("ms")) if is_variant(name) \
+        else 500
+
+
+def frontier_plot(seed, path):
+    """The seed pattern's frontier: RSS/live against appends per second,
+    one point per allocator, keel's KEEL_DECAY_MS settings joined."""
+    pts = frontier_points(seed)
+    keel = sorted((p for p in pts if p[0] == "keel" or is_variant(p[0])),
+                  key=lambda p: keel_decay(p[0]))
+    if len(keel) < 2:
+        return False
+    data = path + ".dat"
+    with open(data, "w") as f:
+        for n, ops, rl in pts:
+            if n != "keel" and not is_variant(n):
+                f.write("%.4f %.3f %s\n" % (ops / 1e6, rl, n))
+        f.write("\n\n")
+        for n, ops, rl in keel:
+            f.write("%.4f %.3f %dms\n" % (ops / 1e6, rl, keel_decay(n)))
+    script = (
+        "set terminal pngcairo size 900,500\nset output '%s'\n"
+        "set title 'seed pattern (C): RSS/live against speed'\n"
+        "set xlabel 'million appends per second (right is faster)'\n"
+        "set ylabel 'RSS / live, 2nd half (lower is leaner)'\n"
+        "set grid\nset key top left\n"
+        "plot '%s' index 0 using 1:2 with points pt 7 ps 1.5 title 'peers', "
+        "'' index 0 using 1:2:3 with labels offset 0,1 notitle, "
+        "'' index 1 using 1:2 with linespoints lw 2 pt 5 "
+        "title 'keel, KEEL\\_DECAY\\_MS', "
+        "'' index 1 using 1:2:3 with labels offset 0,-1 notitle\n"
+        % (path, data))
+    try:
+        r = subprocess.run(["gnuplot"], input=script, text=True,
+                           capture_output=True)
+    except OSError as e:
+        note("gnuplot: %s: the plot is left out" % e)
+        return False
+    finally:
+        os.unlink(data)
+    if r.returncode:
+        note("gnuplot failed: %s" % r.stderr.strip()[-200:])
+    return r.returncode == 0
+
+
+def frontier_table(seed):
+    pts = frontier_points(seed)
+    je = seed["alloc"].get("jemalloc", {}).get("ops_s", {}).get("median")
+    out = ["| configuration | RSS / live, 2nd half | ops/s | ops/s vs jemalloc |",
+           "| --- | --- | --- | --- |"]
+    pts.sort(key=lambda p: (p[0] == "keel" or is_variant(p[0]),
+                            keel_decay(p[0]), p[1]))
+    for n, ops, rl in pts:
+        if n == "keel":
+            n = "keel decay=500ms (default)"
+        out.append("| %s | %.2f | %.0f | %s |" % (
+            n, rl, ops, fx(ops / je) if je else ""))
+    return out
+
+
 def seed_table(seed, allocs):
     out = ["| allocator | final RSS / live | RSS / live, 2nd half | "
            "RSS slope, 2nd half (MiB/min) | peak RSS | ops/s | "
@@ -81,7 +159,7 @@ def seed_table(seed, allocs):
 
 def seed_reading(seed, label):
     a = {n: v for n, v in seed["alloc"].items()
-         if v["rss_live_final"]["median"] is not None}
+         if v["rss_live_final"]["median"] is not None and not is_variant(n)}
     if not a:
         return ["- %s: no allocator completed." % label]
     best = min(a, key=lambda n: a[n]["rss_live_final"]["median"])
@@ -315,6 +393,15 @@ def write(res, out_dir, quick):
         if plot(seed, os.path.join(out_dir, png),
                 "seed pattern (%s): VmRSS over time" % label):
             L += ["", "![RSS over time, %s](%s)" % (label, png)]
+        if any(is_variant(n) for n in seed["alloc"]):
+            L += ["", "### The frontier: RSS against speed", "",
+                  "keel at other `KEEL_DECAY_MS` settings in the same run "
+                  "(how long freed memory stays resident; its early purge "
+                  "waits 1/250 of it), beside every allocator: lower is "
+                  "leaner, more operations per second is faster.", ""]
+            L += frontier_table(seed)
+            if frontier_plot(seed, os.path.join(out_dir, "seed-frontier.png")):
+                L += ["", "![RSS/live against speed](seed-frontier.png)"]
     tp = res.get("throughput")
     if tp:
         L += ["", "## Throughput: time relative to glibc (%d repetitions)"
