@@ -250,16 +250,19 @@ static size_t realloc_headroom(size_t n)
 
 static void *realloc_move(void *p, size_t old, size_t n)
 {
-	size_t want = n;
-	void *q;
-	if (n > old && n > KL_SMALL_MAX && n <= KL_LARGE_MAX)
-		want = realloc_headroom(n);
-	if (n > old && n > KL_REALLOC_MAP && n <= KL_HEADROOM_MAX)
+	bool grow = n > old;
+	bool mapped = grow && n > KL_REALLOC_MAP && n <= KL_HEADROOM_MAX;
+	void *q = 0;
+	if (mapped)
 		q = kl_huge_alloc(n + n / 8, 0, KL_HUGE_GROW);
-	else if (n > old && want > KL_SMALL_MAX)
+	/* a mapping refused (the process's map count, say) is no failure
+	 * while the page heap can hold the block */
+	if (!q && grow && n > KL_SMALL_MAX && n <= KL_LARGE_MAX) {
+		size_t want = realloc_headroom(n);
 		q = large_alloc(want, want);	/* room to grow in place */
-	else
-		q = kl_alloc(want);
+	} else if (!q && !mapped) {
+		q = kl_alloc(n);
+	}
 	if (q) {
 		memcpy(q, p, old < n ? old : n);
 		kl_free(p);
