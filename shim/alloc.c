@@ -21,8 +21,8 @@
  * own: in the page heap its neighbours are often taken, and each move
  * copies it whole (on the seed pattern 2 moves per buffer, 300 KiB each,
  * half of all CPU time at a long KEEL_DECAY_MS; at the default, appends
- * per second went from 0.42-0.47 to 0.76-0.83 million, for 1.43x live ->
- * 1.57-1.66x, the huge mappings its buffers leave cached). */
+ * per second went from 0.42-0.47 to 0.65-0.76 million, for 1.43x live ->
+ * 1.51-1.54x). */
 #define KL_REALLOC_MAP (256ul << 10)
 
 extern int *__errno_location(void) __attribute__((weak));
