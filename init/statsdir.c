@@ -20,6 +20,7 @@
 #include "common/printable.h"
 #include "init/heapscan.h"
 #include "init/log.h"
+#include "init/options.h"
 #include "init/procinfo.h"
 #include "init/statsdir.h"
 
@@ -186,15 +187,19 @@ int statsdir_check_base(const char *wanted)
 
 	if (!wanted || !*wanted)
 		return 0;
+	/* named as the user gave it; the value in full, not the setting's
+	 * shortened text (options_given) */
+	const char *as = strncmp(options_given(&keel_opts.stats_dir), "--", 2) ?
+			 "KEEL_STATS_DIR=" : "--stats-dir ";
 	printable(q, sizeof(q), wanted);
 	if (strlen(wanted) > KEEL_STATS_BASE_MAX) {
-		fatal("KEEL_STATS_DIR=%s: longer than %d bytes (accepted: an absolute path to a folder keel can create or write)",
-		      q, KEEL_STATS_BASE_MAX);
+		fatal("%s%s: longer than %d bytes (accepted: an absolute path to a folder keel can create or write)",
+		      as, q, KEEL_STATS_BASE_MAX);
 		return 2;
 	}
 	if ((why = statsdir_base_problem(wanted))) {
-		fatal("KEEL_STATS_DIR=%s: %s (accepted: an absolute path to a folder keel can create or write)",
-		      q, why);
+		fatal("%s%s: %s (accepted: an absolute path to a folder keel can create or write)",
+		      as, q, why);
 		return 2;
 	}
 	return 0;

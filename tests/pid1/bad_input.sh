@@ -40,6 +40,7 @@ expect_match "unknown variable" "keel: warning: KEEL_GRCE: .*KEEL_GRACE" "$out"
 long=/tmp/$(printf 'd%.0s' $(seq 200))
 check "^keel: fatal: KEEL_STATS_DIR=$long: longer than 176 bytes" env KEEL_STATS_DIR=$long "$KEEL" sh -c "$p"
 check '^keel: fatal: KEEL_STATS_DIR=/etc/passwd: not a folder' env KEEL_STATS_DIR=/etc/passwd "$KEEL" sh -c "$p"
+check '^keel: fatal: --stats-dir /etc/passwd: not a folder' "$KEEL" --stats-dir /etc/passwd sh -c "$p"
 mkdir -m 755 "$T/other" && chown 1000 "$T/other"
 check "^keel: fatal: KEEL_STATS_DIR=$T/other: owned by another user" env KEEL_STATS_DIR="$T/other" "$KEEL" sh -c "$p"
 mkdir -m 777 "$T/open" && chmod 777 "$T/open"
