@@ -27,6 +27,22 @@ def ratio(s):
     return "%.2f (%.2f-%.2f)" % (s["median"], lo, hi)
 
 
+def gnuplot(script, data):
+    """Runs a gnuplot script, then removes its data file; False when the
+    plot could not be made (it is then left out of the report)."""
+    try:
+        r = subprocess.run(["gnuplot"], input=script, text=True,
+                           capture_output=True)
+    except OSError as e:
+        note("gnuplot: %s: the plot is left out" % e)
+        return False
+    finally:
+        os.unlink(data)
+    if r.returncode:
+        note("gnuplot failed: %s" % r.stderr.strip()[-200:])
+    return r.returncode == 0
+
+
 def plot(seed, path, title):
     """One line per allocator: RSS over time, plus live bytes of glibc's
     run as the floor every allocator would ideally sit on."""
@@ -49,17 +65,7 @@ def plot(seed, path, title):
               "set title '%s'\nset xlabel 'seconds'\nset ylabel 'MiB'\n"
               "set key outside right top\nset grid\nplot %s\n"
               % (path, title, ", ".join(lines)))
-    try:
-        r = subprocess.run(["gnuplot"], input=script, text=True,
-                           capture_output=True)
-    except OSError as e:
-        note("gnuplot: %s: the plot is left out" % e)
-        return False
-    finally:
-        os.unlink(data)
-    if r.returncode:
-        note("gnuplot failed: %s" % r.stderr.strip()[-200:])
-    return r.returncode == 0
+    return gnuplot(script, data)
 
 
 def is_variant(name):
@@ -111,17 +117,7 @@ def frontier_plot(seed, path):
         "title 'keel, KEEL\\_DECAY\\_MS', "
         "'' index 1 using 1:2:3 with labels offset 0,-1 notitle\n"
         % (path, data))
-    try:
-        r = subprocess.run(["gnuplot"], input=script, text=True,
-                           capture_output=True)
-    except OSError as e:
-        note("gnuplot: %s: the plot is left out" % e)
-        return False
-    finally:
-        os.unlink(data)
-    if r.returncode:
-        note("gnuplot failed: %s" % r.stderr.strip()[-200:])
-    return r.returncode == 0
+    return gnuplot(script, data)
 
 
 def frontier_table(seed):
