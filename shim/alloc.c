@@ -6,6 +6,7 @@
 #include "kl_fast.h"
 #include "kl_stats.h"
 #include "kl_life.h"
+#include "kl_decay.h"
 
 /* realloc headroom policy: within a small class, the same pointer; a large
  * block grows in place into a free neighbour run, else moves to a size
@@ -52,6 +53,7 @@ static void *large_alloc(size_t n, size_t room)
 		return 0;
 	__atomic_fetch_add(&kl_pages.large_in_use, np * KL_PAGE,
 			   __ATOMIC_RELAXED);
+	kl_in_use_note();
 	kl_heap_grew_check();
 	return (void *)s->base;
 }

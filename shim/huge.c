@@ -18,6 +18,9 @@
  * 120,000 for 4% more peak RSS). Near keel's soft limit the cut is at 1/4
  * again; a realloc growing into it may keep half as much. */
 #define KL_HUGE_CACHE_MAX 32
+/* A cut-off tail at least this big is kept (cache_cut): a huge block that
+ * is not a growing buffer is bigger than KL_LARGE_MAX. */
+#define KL_HUGE_TAIL_MIN KL_LARGE_MAX
 
 KL_HIDDEN size_t kl_huge_bytes;
 KL_HIDDEN size_t kl_huge_count;
@@ -44,6 +47,114 @@ static void cache_unlink(struct kl_huge **pp, struct kl_huge *h)
 	*pp = h->next;
 	huge_ncached--;
 	__atomic_fetch_sub(&kl_huge_cached, h->map_len, __ATOMIC_RELAXED);
+}
+
+/* Unmaps a list of cached mappings taken out of the cache (no lock held). */
+static void huge_return(struct kl_huge *victims)
+{
+	while (victims) {
+		struct kl_huge *h = victims;
+		victims = h->next;
+		__atomic_fetch_add(&kl_huge_returned, h->map_len,
+				   __ATOMIC_RELAXED);
+		huge_unmap(h);
+	}
+}
+
+/* Unmap the oldest cached mappings while the cache holds too many, or
+ * while free resident memory (with the dirty runs) is over its cap and
+ * the oldest has waited more than kl_huge_keep_ms(): a mapping that steady
+ * churn takes again within that is not given back early, a
+ * mapping nobody asks for goes soon after the cap is passed. */
+static void cache_shrink(uint64_t now)
+{
+	struct kl_huge *victims = 0;
+	size_t cap = kl_dirty_cap();
+	kl_lock(&huge_lock);
+	while (huge_cache) {
+		struct kl_huge **pp = &huge_cache;
+		while ((*pp)->next)
+			pp = &(*pp)->next;
+		struct kl_huge *h = *pp;
+		size_t free_res = __atomic_load_n(&kl_pages.dirty,
+						  __ATOMIC_RELAXED) +
+				  kl_huge_cached;
+		if (huge_ncached <= KL_HUGE_CACHE_MAX &&
+		    (free_res <= cap || now - h->freed_ms < kl_huge_keep_ms()))
+			break;
+		cache_unlink(pp, h);
+		h->next = victims;
+		victims = h;
+	}
+	kl_unlock(&huge_lock);
+	huge_return(victims);
+}
+
+/* Put free mapping h in the cache, then trim the cache. */
+static void cache_add(struct kl_huge *h, uint64_t freed_ms, uint64_t now)
+{
+	h->freed_ms = freed_ms;
+	kl_lock(&huge_lock);
+	h->next = huge_cache;
+	huge_cache = h;
+	huge_ncached++;
+	__atomic_fetch_add(&kl_huge_cached, h->map_len, __ATOMIC_RELAXED);
+	kl_unlock(&huge_lock);
+	cache_shrink(now);
+}
+
+/* Move the pages of the old bytes at src into a new mapping of len bytes
+ * at a 4 MiB boundary (mremap moves page table entries: resident pages
+ * stay resident); returns it, or 0 with src untouched. */
+static char *huge_move(void *src, size_t old, size_t len)
+{
+	size_t rl;
+	if (__builtin_add_overflow(len, KL_SEG_SIZE, &rl))
+		return 0;
+	char *res = kl_mmap(0, rl, PROT_NONE,
+			    MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE);
+	if (kl_is_err(res))
+		return 0;
+	char *a = (char *)(((uintptr_t)res + KL_SEG_SIZE - 1) &
+			   ~(KL_SEG_SIZE - 1));
+	void *r = kl_mremap(src, old, len, MREMAP_MAYMOVE | MREMAP_FIXED, a);
+	if (kl_is_err(r)) {
+		kl_munmap(res, rl);
+		return 0;
+	}
+	if (a > res)
+		kl_munmap(res, (size_t)(a - res));
+	if (res + rl > a + len)
+		kl_munmap(a + len, (size_t)(res + rl - (a + len)));
+	return a;
+}
+
+/* Cut cached mapping h to len bytes. A tail big enough to serve a huge
+ * block again moves to a mapping of its own and waits in the cache: its
+ * pages are resident, and unmapped they would be faulted in again by the
+ * next request (the mixed benchmark cut and regrew 150-300 MiB). */
+static void cache_cut(struct kl_huge *h, size_t len)
+{
+	size_t tail = h->map_len - len;
+	char *t = 0;
+	if (tail > KL_HUGE_TAIL_MIN && kl_cfg.decay_ms &&
+	    !kl_guard_near_limit())
+		t = huge_move((char *)h + len, tail, tail);
+	if (t) {
+		struct kl_huge *n = (struct kl_huge *)t;
+		/* a header page reads zero class bytes (kl_free_fast); this
+		 * one held a block's bytes */
+		memset(n, 0, KL_PAGE);
+		n->magic = KL_HUGE_FREE_MAGIC;
+		n->map_len = tail;
+		n->offset = KL_PAGE;
+		kl_registry_set((uintptr_t)n, tail, true);
+		cache_add(n, h->freed_ms, kl_now_ms());
+	} else {
+		kl_munmap((char *)h + len, tail);
+		__atomic_fetch_add(&kl_huge_returned, tail, __ATOMIC_RELAXED);
+	}
+	h->map_len = len;
 }
 
 /* How many resident bytes past a request of len a reused mapping may
@@ -92,10 +203,7 @@ static struct kl_huge *cache_take(size_t len, bool grow)
 		cache_unlink(best, h);
 	kl_unlock(&huge_lock);
 	if (h && h->map_len > len && h->map_len - len > slack) {
-		kl_munmap((char *)h + len, h->map_len - len);
-		__atomic_fetch_add(&kl_huge_returned, h->map_len - len,
-				   __ATOMIC_RELAXED);
-		h->map_len = len;
+		cache_cut(h, len);
 	}
 	return h;
 }
@@ -109,6 +217,7 @@ static void *huge_publish(struct kl_huge *h, size_t len, size_t off)
 	h->slack = 0;
 	h->next = 0;
 	__atomic_fetch_add(&kl_huge_bytes, h->size, __ATOMIC_RELAXED);
+	kl_in_use_note();
 	__atomic_fetch_add(&kl_huge_count, 1, __ATOMIC_RELAXED);
 	return (char *)h + off;
 }
@@ -162,47 +271,6 @@ fresh:
 	return p;
 }
 
-/* Unmaps a list of cached mappings taken out of the cache (no lock held). */
-static void huge_return(struct kl_huge *victims)
-{
-	while (victims) {
-		struct kl_huge *h = victims;
-		victims = h->next;
-		__atomic_fetch_add(&kl_huge_returned, h->map_len,
-				   __ATOMIC_RELAXED);
-		huge_unmap(h);
-	}
-}
-
-/* Unmap the oldest cached mappings while the cache holds too many, or
- * while free resident memory (with the dirty runs) is over its cap and
- * the oldest has waited more than kl_huge_keep_ms(): a mapping that steady
- * churn takes again within that is not given back early, a
- * mapping nobody asks for goes soon after the cap is passed. */
-static void cache_shrink(uint64_t now)
-{
-	struct kl_huge *victims = 0;
-	size_t cap = kl_dirty_cap();
-	kl_lock(&huge_lock);
-	while (huge_cache) {
-		struct kl_huge **pp = &huge_cache;
-		while ((*pp)->next)
-			pp = &(*pp)->next;
-		struct kl_huge *h = *pp;
-		size_t free_res = __atomic_load_n(&kl_pages.dirty,
-						  __ATOMIC_RELAXED) +
-				  kl_huge_cached;
-		if (huge_ncached <= KL_HUGE_CACHE_MAX &&
-		    (free_res <= cap || now - h->freed_ms < kl_huge_keep_ms()))
-			break;
-		cache_unlink(pp, h);
-		h->next = victims;
-		victims = h;
-	}
-	kl_unlock(&huge_lock);
-	huge_return(victims);
-}
-
 void kl_huge_free(struct kl_huge *h)
 {
 	__atomic_fetch_sub(&kl_huge_bytes, h->size, __ATOMIC_RELAXED);
@@ -215,14 +283,7 @@ void kl_huge_free(struct kl_huge *h)
 	}
 	h->magic = KL_HUGE_FREE_MAGIC;
 	uint64_t now = kl_now_ms();
-	h->freed_ms = now;
-	kl_lock(&huge_lock);
-	h->next = huge_cache;
-	huge_cache = h;
-	huge_ncached++;
-	__atomic_fetch_add(&kl_huge_cached, h->map_len, __ATOMIC_RELAXED);
-	kl_unlock(&huge_lock);
-	cache_shrink(now);
+	cache_add(h, now, now);
 	kl_page_after_free(now);
 }
 
@@ -283,29 +344,14 @@ void *kl_huge_realloc(struct kl_huge *h, size_t n)
 			return 0;
 		void *r = kl_mremap(h, old, len, 0, 0);
 		if (kl_is_err(r)) {
-			/* reserve an aligned hole, then move the pages into it */
-			size_t rl = len + KL_SEG_SIZE;
-			char *res = kl_mmap(0, rl, PROT_NONE,
-					    MAP_PRIVATE | MAP_ANONYMOUS |
-					    MAP_NORESERVE);
-			if (kl_is_err(res))
-				return 0;
-			char *a = (char *)(((uintptr_t)res + KL_SEG_SIZE - 1) &
-					   ~(KL_SEG_SIZE - 1));
 			/* the old boundary leaves the registry before the move
 			 * unmaps it: another thread may map it at once */
 			kl_registry_set((uintptr_t)h, old, false);
-			r = kl_mremap(h, old, len, MREMAP_MAYMOVE | MREMAP_FIXED,
-				      a);
-			if (kl_is_err(r)) {
+			char *a = huge_move(h, old, len);
+			if (!a) {
 				kl_registry_set((uintptr_t)h, old, true);
-				kl_munmap(res, rl);
 				return 0;
 			}
-			if (a > res)
-				kl_munmap(res, (size_t)(a - res));
-			if (res + rl > a + len)
-				kl_munmap(a + len, (size_t)(res + rl - (a + len)));
 			nh = (struct kl_huge *)a;
 			kl_registry_set((uintptr_t)nh, len, true);
 		}
@@ -316,6 +362,7 @@ void *kl_huge_realloc(struct kl_huge *h, size_t n)
 	}
 	__atomic_fetch_add(&kl_huge_bytes, (len - off) - nh->size,
 			   __ATOMIC_RELAXED);
+	kl_in_use_note();
 	nh->map_len = len;
 	nh->size = len - off;
 	return (char *)nh + off;
