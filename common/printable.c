@@ -6,7 +6,7 @@
 const char *printable_n(char *buf, size_t len, const char *s, size_t n)
 {
 	static const char hex[] = "0123456789abcdef";
-	size_t out = 0;
+	size_t out = 0, mark = 0;	/* mark: where "..." would still fit */
 
 	if (!len)
 		return buf;
@@ -36,10 +36,20 @@ const char *printable_n(char *buf, size_t len, const char *s, size_t n)
 		} else {
 			esc[k++] = (char)c;
 		}
-		if (out + k >= len)
+		if (out + k >= len) {
+			/* cut: say so, after the last whole escape that
+			 * leaves room for the mark */
+			if (len > 3) {
+				out = mark;
+				for (int j = 0; j < 3; j++)
+					buf[out++] = '.';
+			}
 			break;
+		}
 		for (size_t j = 0; j < k; j++)
 			buf[out++] = esc[j];
+		if (out + 3 < len)
+			mark = out;
 	}
 	buf[out] = 0;
 	return buf;

@@ -7,7 +7,8 @@
 
 #include <stddef.h>
 
-/* Room for one quoted value: longer text is cut (at a whole escape). */
+/* Room for one quoted value: longer text is cut (at a whole escape) and
+ * ends in "...". */
 #define KEEL_PRINTABLE_MAX 256
 
 /* Copies s into buf (len bytes, NUL-terminated), with \n, \r, \t, the

@@ -15,6 +15,7 @@
 #include <unistd.h>
 
 #include "common/heapstats.h"
+#include "common/printable.h"
 #include "init/cgroup.h"
 #include "init/guard.h"
 #include "init/heapscan.h"
@@ -437,12 +438,15 @@ int guard_init(const struct keel_guard_config *cfg, int *fd, short *events,
 	 * read-only, as Docker does) is said at -v, as every Docker start
 	 * on v1 would say it otherwise; without the check the gap is real,
 	 * and said at the default verbosity. */
+	/* a cgroup's name is chosen by whoever made it */
+	char q[KEEL_PRINTABLE_MAX];
+	printable(q, sizeof(q), guard.cg.dir);
 	if (guard.cg.version == KEEL_CGROUP_V1 && v1_error && growth_check)
 		info("memory guard: no usage threshold event (%s/cgroup.event_control: %s): polling usage every 50 ms, and shimmed processes check it as their heaps grow",
-		     guard.cg.dir, strerror(v1_error));
+		     q, strerror(v1_error));
 	else if (guard.cg.version == KEEL_CGROUP_V1 && v1_error)
 		warning("memory guard: no usage threshold event (%s/cgroup.event_control: %s): polling usage every 50 ms only; a fast grower may meet the OOM killer first",
-			guard.cg.dir, strerror(v1_error));
+			q, strerror(v1_error));
 	else if (guard.watch == GUARD_WATCH_POLL && !growth_check)
 		warning("memory guard: polling usage every 50 ms only (shimmed processes cannot check it as their heaps grow); a fast grower may meet the OOM killer first");
 	guard.limit_due_ms = guard_now_ms() + GUARD_LIMIT_RECHECK_MS;

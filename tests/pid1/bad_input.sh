@@ -29,6 +29,9 @@ check '^keel: fatal: KEEL_SUBREAPER=maybe: not a boolean' env KEEL_SUBREAPER=may
 check '^keel: fatal: KEEL_SECCOMP=lax: .*off\|default\|strict' env KEEL_SECCOMP=lax "$KEEL" sh -c "$p"
 check '^keel: fatal: KEEL_MALLOC=/no/such.so: unable to read' env KEEL_MALLOC=/no/such.so "$KEEL" sh -c "$p"
 check '^keel: fatal: KEEL_MALLOC=jemalloc: ' env KEEL_MALLOC=jemalloc "$KEEL" sh -c "$p"
+# a value too long to quote whole is cut, and the cut is marked
+huge=$(printf '9%.0s' $(seq 400))
+check '^keel: fatal: KEEL_DECAY_MS=9{200,260}\.\.\.: not a duration' env KEEL_DECAY_MS=$huge "$KEEL" sh -c "$p"
 # An empty value counts as unset; a flag wins over a bad variable.
 KEEL_GRACE= "$KEEL" true || fail "empty KEEL_GRACE refused"
 out=$(KEEL_GRACE=-1 "$KEEL" --grace 1s true 2>&1); rc=$?

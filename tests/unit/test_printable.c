@@ -1,6 +1,7 @@
 /* Outside text quoted in messages: control characters, DEL, the C1
  * controls as UTF-8 writes them and the backslash escaped, everything
- * else (UTF-8 included) kept, and a cut never splits an escape. */
+ * else (UTF-8 included) kept, and a cut never splits an escape and ends
+ * in "...". */
 #include <string.h>
 
 #include "check.h"
@@ -31,10 +32,15 @@ TEST(printable_cut)
 {
 	char buf[6];
 
-	/* "ab\n" needs 4 bytes and a NUL: room for it, not for "\x1b" */
-	CHECK(!strcmp(printable(buf, sizeof(buf), "ab\n\033"), "ab\\n"));
-	CHECK(!strcmp(printable(buf, sizeof(buf), "abcdefgh"), "abcde"));
+	/* room for 5 bytes and a NUL: "ab\n" fits, "\x1b" after it does
+	 * not, and the mark goes after "ab", the last whole escape before
+	 * 2 bytes; text that fits exactly has no mark */
+	CHECK(!strcmp(printable(buf, sizeof(buf), "ab\n\033"), "ab..."));
+	CHECK(!strcmp(printable(buf, sizeof(buf), "abcdefgh"), "ab..."));
+	CHECK(!strcmp(printable(buf, sizeof(buf), "\nabcd"), "\\n..."));
+	CHECK(!strcmp(printable(buf, sizeof(buf), "abcde"), "abcde"));
 	CHECK(!strcmp(printable(buf, 1, "abc"), ""));
+	CHECK(!strcmp(printable(buf, 3, "abc"), "ab"));
 	/* n bytes at most, and a C1 pair cut by n is not read past n */
 	CHECK(!strcmp(printable_n(buf, sizeof(buf), "KEY=1", 3), "KEY"));
 	CHECK(!strcmp(printable_n(buf, sizeof(buf), "\xc2\x9b", 1), "\xc2"));
