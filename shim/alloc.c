@@ -220,6 +220,7 @@ void *kl_alloc_aligned(size_t align, size_t n)
 			goto nomem;
 		__atomic_fetch_add(&kl_pages.large_in_use,
 				   (np + extra) * KL_PAGE, __ATOMIC_RELAXED);
+		kl_in_use_note();
 		uintptr_t a = (s->base + align - 1) & ~(align - 1);
 		kl_page_carve(s, (a - s->base) >> KL_PAGE_SHIFT, np);
 		kl_heap_grew_check();

@@ -182,7 +182,9 @@ void kl_page_after_free(uint64_t now)
 	if (now - turned >= kl_huge_keep_ms() &&
 	    __atomic_compare_exchange_n(&peak_turned_ms, &turned, now, 0,
 					__ATOMIC_RELAXED, __ATOMIC_RELAXED)) {
-		__atomic_store_n(&kl_in_use_peak[1], kl_in_use_peak[0],
+		__atomic_store_n(&kl_in_use_peak[1],
+				 __atomic_load_n(&kl_in_use_peak[0],
+						 __ATOMIC_RELAXED),
 				 __ATOMIC_RELAXED);
 		__atomic_store_n(&kl_in_use_peak[0], kl_in_use(),
 				 __ATOMIC_RELAXED);

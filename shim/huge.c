@@ -18,8 +18,8 @@
  * 120,000 for 4% more peak RSS). Near keel's soft limit the cut is at 1/4
  * again; a realloc growing into it may keep half as much. */
 #define KL_HUGE_CACHE_MAX 32
-/* A cut-off tail at least this big is kept (cache_cut): a huge block that
- * is not a growing buffer is bigger than KL_LARGE_MAX. */
+/* A cut-off tail bigger than this is kept (cache_cut): so is every huge
+ * block that is not a growing buffer's. */
 #define KL_HUGE_TAIL_MIN KL_LARGE_MAX
 
 KL_HIDDEN size_t kl_huge_bytes;
