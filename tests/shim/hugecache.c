@@ -1,6 +1,7 @@
 /* The cache of freed huge mappings: a mapping cut for a smaller block
  * keeps its tail resident for the next block (no page faulted in again),
- * which frees like any other; a huge block freed and asked for again
+ * which frees like any other; a block the page heap would serve takes a
+ * cached mapping it fits, resident too; a huge block freed and asked for again
  * comes back with its old contents gone where calloc promises zeros, a
  * growth chain through huge sizes keeps its bytes, a realloc to a size
  * that would wrap fails, and malloc_trim(0) or the decay time hands the
@@ -58,10 +59,33 @@ static int hc_tail(void)
 	return 0;
 }
 
+/* A 2 MiB block (a mapping of its own) shrunk by realloc to 600 KiB,
+ * written and freed; then a 600 KiB malloc, which the page heap would
+ * serve with fresh pages. Prints the faults that writing it took (150 if
+ * its pages were fresh). */
+static int hc_fit(void)
+{
+	unsigned char *buf = malloc(2u << 20);
+	if (!buf || !(buf = realloc(buf, 600u << 10)))
+		return hc_fail("malloc or realloc failed");
+	memset(buf, 7, 600u << 10);
+	free(buf);
+	long before = hc_faults();
+	unsigned char *p = malloc(600u << 10);
+	if (!p)
+		return hc_fail("malloc failed");
+	memset(p, 8, 600u << 10);
+	printf("fit faults %ld\n", hc_faults() - before);
+	free(p);
+	if (malloc_trim)
+		malloc_trim(0);
+	return 0;
+}
+
 int main(int argc, char **argv)
 {
 	int trim = argc > 1 && !strcmp(argv[1], "trim");
-	if (hc_tail())
+	if (hc_tail() || hc_fit())
 		return 1;
 	unsigned char *p = malloc(HC_SIZE);
 	if (!p)
