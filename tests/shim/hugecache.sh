@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Freed huge blocks are cached for reuse: a cut mapping's tail serves the
 # next block with no page faulted in, and so does a cached mapping a block
-# of the page heap's sizes fits; calloc still gives zeros, realloc
+# of the page heap's sizes fits, and a buffer grown in a cached mapping
+# keeps room to grow; calloc still gives zeros, realloc
 # chains keep their bytes, and the cache goes back to the OS on
 # malloc_trim(0) (60 s decay: only the trim can do it) and, idle, within
 # the default decay time; in a glibc and a musl program.
@@ -17,6 +18,9 @@ for mode in trim idle; do
 	tail_faults=$(echo "$out" | awk '$1 == "tail" { print $3 }')
 	[ -n "$tail_faults" ] && [ "$tail_faults" -lt 256 ] ||
 		fail "$mode: a block in a cut mapping's tail faulted ${tail_faults:-?} of 1024 pages in"
+	grow_faults=$(echo "$out" | awk '$1 == "grow" { print $3 }')
+	[ -n "$grow_faults" ] && [ "$grow_faults" -lt 10 ] ||
+		fail "$mode: a buffer grown in a cached mapping faulted ${grow_faults:-?} pages in"
 	fit_faults=$(echo "$out" | awk '$1 == "fit" { print $3 }')
 	[ -n "$fit_faults" ] && [ "$fit_faults" -lt 40 ] ||
 		fail "$mode: a 600 KiB block faulted ${fit_faults:-?} of 150 pages in beside a cached mapping it fits"
