@@ -219,8 +219,11 @@ static struct kl_huge *cache_take(size_t len, bool grow, bool fit_only)
 	kl_unlock(&huge_lock);
 	/* a growing buffer keeps its slack; another block is cut to size,
 	 * its slack being only there to spare the cut */
-	if (h && h->map_len > len && h->map_len - len > slack)
-		cache_cut(h, grow ? huge_round(len + slack) : len, grow);
+	if (h && h->map_len > len && h->map_len - len > slack) {
+		size_t keep = grow ? huge_round(len + slack) : len;
+		if (keep < h->map_len)
+			cache_cut(h, keep, grow);
+	}
 	return h;
 }
 
