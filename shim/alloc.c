@@ -6,7 +6,6 @@
 #include "kl_fast.h"
 #include "kl_stats.h"
 #include "kl_life.h"
-#include "kl_decay.h"
 
 /* realloc headroom policy: within a small class, the same pointer; a large
  * block grows in place into a free neighbour run, else moves to a size
@@ -61,7 +60,6 @@ static void *large_alloc(size_t n, size_t room)
 		return 0;
 	__atomic_fetch_add(&kl_pages.large_in_use, np * KL_PAGE,
 			   __ATOMIC_RELAXED);
-	kl_in_use_note();
 	kl_heap_grew_check();
 	return (void *)s->base;
 }
@@ -228,7 +226,6 @@ void *kl_alloc_aligned(size_t align, size_t n)
 			goto nomem;
 		__atomic_fetch_add(&kl_pages.large_in_use,
 				   (np + extra) * KL_PAGE, __ATOMIC_RELAXED);
-		kl_in_use_note();
 		uintptr_t a = (s->base + align - 1) & ~(align - 1);
 		kl_page_carve(s, (a - s->base) >> KL_PAGE_SHIFT, np);
 		kl_heap_grew_check();

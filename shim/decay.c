@@ -37,8 +37,6 @@ KL_HIDDEN bool kl_ctor_done;
 KL_HIDDEN bool kl_purger_running;
 KL_HIDDEN bool kl_heap_grew_pending;
 KL_HIDDEN uint64_t kl_trims;
-KL_HIDDEN size_t kl_in_use_peak[2];
-static uint64_t peak_turned_ms;
 static uint32_t purger_state;	/* 0 not started, 1 starting/running, 2 failed */
 
 static uint64_t purger_tick_ms(void)
@@ -178,17 +176,6 @@ void kl_page_after_free(uint64_t now)
 {
 	size_t dirty = __atomic_load_n(&kl_pages.dirty, __ATOMIC_RELAXED);
 	size_t cached = __atomic_load_n(&kl_huge_cached, __ATOMIC_RELAXED);
-	uint64_t turned = __atomic_load_n(&peak_turned_ms, __ATOMIC_RELAXED);
-	if (now - turned >= kl_huge_keep_ms() &&
-	    __atomic_compare_exchange_n(&peak_turned_ms, &turned, now, 0,
-					__ATOMIC_RELAXED, __ATOMIC_RELAXED)) {
-		__atomic_store_n(&kl_in_use_peak[1],
-				 __atomic_load_n(&kl_in_use_peak[0],
-						 __ATOMIC_RELAXED),
-				 __ATOMIC_RELAXED);
-		__atomic_store_n(&kl_in_use_peak[0], kl_in_use(),
-				 __ATOMIC_RELAXED);
-	}
 	if (!dirty && !cached)
 		return;
 	if (kl_cfg.decay_ms == 0) {

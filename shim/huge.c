@@ -236,7 +236,6 @@ static void *huge_publish(struct kl_huge *h, size_t len, size_t off)
 	h->slack = 0;
 	h->next = 0;
 	__atomic_fetch_add(&kl_huge_bytes, h->size, __ATOMIC_RELAXED);
-	kl_in_use_note();
 	__atomic_fetch_add(&kl_huge_count, 1, __ATOMIC_RELAXED);
 	return (char *)h + off;
 }
@@ -384,7 +383,6 @@ void *kl_huge_realloc(struct kl_huge *h, size_t n)
 	}
 	__atomic_fetch_add(&kl_huge_bytes, (len - off) - nh->size,
 			   __ATOMIC_RELAXED);
-	kl_in_use_note();
 	nh->map_len = len;
 	nh->size = len - off;
 	return (char *)nh + off;

@@ -6,17 +6,15 @@
 
 #include "kl_heap.h"
 #include "kl_config.h"
-#include "kl_guard.h"
 
 /* Free resident memory (dirty runs and cached huge mappings) may reach
- * max(8 MiB, 1/8 of the bytes in use, the gap to the recent peak in use:
- * kl_dirty_cap) before the oldest is purged early, once older than its
- * grace (kl_keep_ms: dirty runs, page.c; kl_huge_keep_ms: huge mappings,
- * huge.c): what a busy program frees and takes again at once is not
- * faulted in again. The grace follows KEEL_DECAY_MS, the one knob between
- * memory and speed: 2 ms and 50 ms at its 500 ms (make bench plots the
- * seed pattern's RSS/live against its speed at several). Huge mappings,
- * each many pages, wait longer: at 2 ms the mixed benchmark
+ * max(8 MiB, 1/8 of the bytes in use) before the oldest is purged early,
+ * once older than its grace (kl_keep_ms: dirty runs, page.c; kl_huge_keep_ms:
+ * huge mappings, huge.c): what a busy program frees and takes again at
+ * once is not faulted in again. The grace follows KEEL_DECAY_MS, the one
+ * knob between memory and speed: 2 ms and 50 ms at its 500 ms (make bench
+ * plots the seed pattern's RSS/live against its speed at several). Huge
+ * mappings, each many pages, wait longer: at 2 ms the mixed benchmark
  * faulted 1.6 million times instead of 0.14, at 10 ms 0.18-0.33. */
 #define KL_DIRTY_MIN (8ul << 20)
 static inline uint64_t kl_keep_ms(void)
@@ -36,31 +34,10 @@ static inline size_t kl_in_use(void)
 	       __atomic_load_n(&kl_huge_bytes, __ATOMIC_RELAXED);
 }
 
-/* The most bytes in use in this window of kl_huge_keep_ms() and in the
- * last (kl_page_after_free turns them): the page-level allocations note
- * it, cheaply and racily (a lost update costs a little early purging). */
-extern KL_HIDDEN size_t kl_in_use_peak[2];
-static inline void kl_in_use_note(void)
-{
-	size_t u = kl_in_use();
-	if (u > __atomic_load_n(&kl_in_use_peak[0], __ATOMIC_RELAXED))
-		__atomic_store_n(&kl_in_use_peak[0], u, __ATOMIC_RELAXED);
-}
-
-/* Free resident memory may also fill the gap up to the recent peak in
- * use: a program whose use swings (the mixed benchmark: 16 B-4 MiB
- * blocks) takes it back within the window, and RSS stays below the
- * peak it had anyway. Not near keel's soft limit. */
 static inline size_t kl_dirty_cap(void)
 {
 	size_t in_use = kl_in_use();
-	size_t cap = in_use / 8 > KL_DIRTY_MIN ? in_use / 8 : KL_DIRTY_MIN;
-	size_t p0 = __atomic_load_n(&kl_in_use_peak[0], __ATOMIC_RELAXED);
-	size_t p1 = __atomic_load_n(&kl_in_use_peak[1], __ATOMIC_RELAXED);
-	size_t peak = p0 > p1 ? p0 : p1;
-	if (peak > in_use && peak - in_use > cap && !kl_guard_near_limit())
-		cap = peak - in_use;
-	return cap;
+	return in_use / 8 > KL_DIRTY_MIN ? in_use / 8 : KL_DIRTY_MIN;
 }
 
 void kl_page_after_free(uint64_t now);

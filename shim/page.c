@@ -164,7 +164,6 @@ bool kl_page_grow(struct kl_span *s, size_t npages)
 		s->npages = (uint32_t)npages;
 		__atomic_fetch_add(&kl_pages.large_in_use, need * KL_PAGE,
 				   __ATOMIC_RELAXED);
-		kl_in_use_note();
 		kl_run_tag(s);
 		ok = true;
 	}

@@ -5,7 +5,6 @@
  * arena (kl_heap.h) has its own lists and locks. */
 #include "kl_heap.h"
 #include "kl_fast.h"
-#include "kl_decay.h"
 
 KL_HIDDEN struct kl_class kl_classes[KL_NARENA][KL_NCLASS];
 
@@ -51,7 +50,6 @@ static struct kl_span *class_span_new(unsigned arena, unsigned cls)
 	kl_page_set_map(s, cls + 1);
 	__atomic_fetch_add(&kl_pages.small_spans, s->npages * KL_PAGE,
 			   __ATOMIC_RELAXED);
-	kl_in_use_note();
 	k->spans++;
 	k->nblocks += kl_class_blocks[cls];
 	class_list_append(k, s);
