@@ -27,16 +27,12 @@ static inline uint64_t kl_huge_keep_ms(void)
 	return kl_cfg.decay_ms / 10;
 }
 
-static inline size_t kl_in_use(void)
-{
-	return __atomic_load_n(&kl_pages.large_in_use, __ATOMIC_RELAXED) +
-	       __atomic_load_n(&kl_pages.small_spans, __ATOMIC_RELAXED) +
-	       __atomic_load_n(&kl_huge_bytes, __ATOMIC_RELAXED);
-}
-
 static inline size_t kl_dirty_cap(void)
 {
-	size_t in_use = kl_in_use();
+	size_t in_use = __atomic_load_n(&kl_pages.large_in_use,
+					__ATOMIC_RELAXED) +
+			__atomic_load_n(&kl_pages.small_spans, __ATOMIC_RELAXED) +
+			__atomic_load_n(&kl_huge_bytes, __ATOMIC_RELAXED);
 	return in_use / 8 > KL_DIRTY_MIN ? in_use / 8 : KL_DIRTY_MIN;
 }
 
