@@ -1,7 +1,10 @@
 /* The seed pattern (DESIGN.md): receivers grow per-connection buffers by
  * realloc appends, copy a slice out of each full one, hand both to workers
  * that check and free them. Prints RSS/live (final, max of the second half)
- * and the RSS slope. Usage: seed [appends in millions] [connections] */
+ * and the RSS slope, sampled while every receiver appends (the last
+ * sample once came after the others had freed 3/4 of live, mid-purge:
+ * a transient the decay tests cover, not the steady state).
+ * Usage: seed [appends in millions] [connections] */
 #include <pthread.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -28,6 +31,9 @@ static long live;		/* bytes held by the program */
 static long appends_per_recv;
 static int nconn;
 static volatile int corrupt;
+/* receivers still appending: the steady state ends when the first one
+ * stops and frees its connections' buffers at once */
+static int receiving = RECEIVERS;
 
 
 static uint64_t rnd(uint64_t *s)
@@ -121,7 +127,8 @@ static void *receiver(void *arg)
 			k->len = 0;
 			k->target = 0;
 		}
-		if (id == 0 && op % 20000 == 0) {
+		if (id == 0 && op % 20000 == 0 &&
+		    __atomic_load_n(&receiving, __ATOMIC_RELAXED) == RECEIVERS) {
 			pthread_mutex_lock(&slock);
 			if (nsamples < 4096) {
 				samples_rss[nsamples] = (rss_kib() * 1024);
@@ -132,6 +139,7 @@ static void *receiver(void *arg)
 			pthread_mutex_unlock(&slock);
 		}
 	}
+	__atomic_fetch_sub(&receiving, 1, __ATOMIC_RELAXED);
 	for (int i = 0; i < per; i++)
 		if (c[i].buf) {
 			free(c[i].buf);
