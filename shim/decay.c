@@ -67,7 +67,7 @@ static void *purger_main(void *arg)
 		uint64_t now = kl_now_ms();
 		if (now >= kl_cfg.decay_ms) {
 			kl_purge(now - kl_cfg.decay_ms, SIZE_MAX);
-			kl_huge_purge(now - kl_cfg.decay_ms, SIZE_MAX);
+			kl_huge_purge(now - kl_cfg.decay_ms);
 			kl_holes_purge(now - kl_cfg.decay_ms);
 		}
 		c = kl_control;
@@ -190,7 +190,7 @@ void kl_page_after_free(uint64_t now)
 		kl_purger_kick();
 		if (!kl_purger_running && now >= kl_cfg.decay_ms) {
 			kl_purge(now - kl_cfg.decay_ms, SIZE_MAX);
-			kl_huge_purge(now - kl_cfg.decay_ms, SIZE_MAX);
+			kl_huge_purge(now - kl_cfg.decay_ms);
 		}
 	}
 }
@@ -205,7 +205,7 @@ int kl_trim(void)
 	if (tc && tc != KL_TCACHE_DEAD)
 		kl_tcache_flush(tc);
 	size_t done = kl_purge(UINT64_MAX, SIZE_MAX);
-	done += kl_huge_purge(UINT64_MAX, SIZE_MAX);
+	done += kl_huge_purge(UINT64_MAX);
 	done += kl_holes_purge(UINT64_MAX);
 	size_t after = kl_pages.small_spans + kl_pages.dirty;
 	__atomic_fetch_add(&kl_trims, 1, __ATOMIC_RELAXED);

@@ -82,8 +82,6 @@ struct kl_huge {
 	size_t map_len;		/* from the header to the end */
 	size_t offset;		/* user pointer - header */
 	size_t size;		/* bytes usable */
-	struct kl_huge *next;	/* free-mapping cache (huge.c) */
-	uint64_t freed_ms;
 	size_t slack;		/* resident bytes past the request, when reused */
 };
 #define KL_HUGE_FREE_MAGIC 0x6b65656c48465245ull
@@ -226,7 +224,7 @@ void kl_set_errno(int e);
 void *kl_huge_alloc(size_t n, size_t align, unsigned flags);
 void kl_huge_free(struct kl_huge *h);
 void *kl_huge_realloc(struct kl_huge *h, size_t n);
-size_t kl_huge_purge(uint64_t older_than_ms, size_t max_bytes);
+size_t kl_huge_purge(uint64_t older_than_ms);
 void kl_huge_fork_lock(bool lock);
 void kl_huge_fork_child(void);
 extern KL_HIDDEN size_t kl_huge_bytes;	/* atomic */
