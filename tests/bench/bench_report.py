@@ -89,7 +89,7 @@ def keel_decay(name):
         else 500
 
 
-def frontier_plot(seed, path):
+def frontier_plot(seed, path, label):
     """The seed pattern's frontier: RSS/live against appends per second,
     one point per allocator, keel's KEEL_DECAY_MS settings joined."""
     pts = frontier_points(seed)
@@ -107,7 +107,7 @@ def frontier_plot(seed, path):
             f.write("%.4f %.3f %dms\n" % (ops / 1e6, rl, keel_decay(n)))
     script = (
         "set terminal pngcairo size 900,500\nset output '%s'\n"
-        "set title 'seed pattern (C): RSS/live against speed'\n"
+        "set title 'seed pattern (%s): RSS/live against speed'\n"
         "set xlabel 'million appends per second (right is faster)'\n"
         "set ylabel 'RSS / live, 2nd half (lower is leaner)'\n"
         "set grid\nset key top left\n"
@@ -116,7 +116,7 @@ def frontier_plot(seed, path):
         "'' index 1 using 1:2 with linespoints lw 2 pt 5 "
         "title 'keel, KEEL\\_DECAY\\_MS', "
         "'' index 1 using 1:2:3 with labels offset 0,-1 notitle\n"
-        % (path, data))
+        % (path, label, data))
     return gnuplot(script, data)
 
 
@@ -347,6 +347,13 @@ def init_reading(ib):
     return s
 
 
+# The seed pattern's parts: result key, label, plot file (the frontier's
+# file replaces -rss with -frontier).
+SEED_PARTS = (("seed_c", "C", "seed-rss.png"),
+              ("seed_c_450", "C, 450 MiB live", "seed-450-rss.png"),
+              ("seed_py", "Python", "seed-py-rss.png"))
+
+
 def write(res, out_dir, quick):
     m = res["machine"]
     allocs = [a["name"] for a in res["allocators"]]
@@ -375,8 +382,7 @@ def write(res, out_dir, quick):
             note = "libkeel.so built from the keel commit measured" + \
                 (" " + rest if rest else "")
         L.append("- %s: %s" % (a["name"], note))
-    for key, label, png in (("seed_c", "C", "seed-rss.png"),
-                            ("seed_py", "Python", "seed-py-rss.png")):
+    for key, label, png in SEED_PARTS:
         seed = res.get(key)
         if not seed:
             continue
@@ -396,8 +402,9 @@ def write(res, out_dir, quick):
                   "waits 1/250 of it), beside every allocator: lower is "
                   "leaner, more operations per second is faster.", ""]
             L += frontier_table(seed)
-            if frontier_plot(seed, os.path.join(out_dir, "seed-frontier.png")):
-                L += ["", "![RSS/live against speed](seed-frontier.png)"]
+            fpng = png.replace("-rss.png", "-frontier.png")
+            if frontier_plot(seed, os.path.join(out_dir, fpng), label):
+                L += ["", "![RSS/live against speed, %s](%s)" % (label, fpng)]
     tp = res.get("throughput")
     if tp:
         L += ["", "## Throughput: time relative to glibc (%d repetitions)"
@@ -440,10 +447,9 @@ def write(res, out_dir, quick):
                                          sc["rounds"], sc["full_ms"],
                                          sc["empty_ms"])]
     L += ["", "## Reading", ""]
-    if res.get("seed_c"):
-        L += seed_reading(res["seed_c"], "Seed pattern in C")
-    if res.get("seed_py"):
-        L += seed_reading(res["seed_py"], "Seed pattern in Python")
+    for key, label, _ in SEED_PARTS:
+        if res.get(key):
+            L += seed_reading(res[key], "Seed pattern in " + label)
     if tp:
         L += throughput_reading(tp, allocs)
     if ib:

@@ -1,12 +1,14 @@
 /* seed: the production case keel exists for, in C: audio buffers grown by
  * realloc, handed through 20-deep queues to workers that copy, slice and
  * free them, connections opening and closing. It counts its live bytes and
- * samples VmRSS. Usage: seed SECONDS SAMPLES_FILE [GROUPS] */
+ * samples VmRSS. Usage: seed SECONDS SAMPLES_FILE [GROUPS [CONNS]]: GROUPS
+ * receiver/worker pairs (4), CONNS open connections per receiver (32; live
+ * grows with it: about 55 MiB at 4 x 32, 450 MiB at 4 x 1024). */
 #include "bench.h"
 #include <stdatomic.h>
 
 #define SEED_GROUPS_MAX 16
-#define SEED_CONNS 32		/* open connections per receiver */
+#define SEED_CONNS_MAX 65536
 #define SEED_QUEUE 20		/* queue.Queue(maxsize=20) in the service */
 #define SEED_HISTORY 48		/* small records a connection keeps */
 #define SEED_RING 16		/* slices a worker keeps in flight */
@@ -44,6 +46,7 @@ struct seed_conn {
 static struct seed_queue seed_queue[SEED_GROUPS_MAX];
 static struct seed_counter seed_count[2 * SEED_GROUPS_MAX];
 static atomic_int seed_stop;
+static int seed_conns = 32;	/* open connections per receiver */
 
 static void seed_live(int who, long long delta)
 {
@@ -120,14 +123,14 @@ static void seed_conn_note(struct seed_conn *c, uint64_t *s, int who)
 static void *seed_receiver(void *arg)
 {
 	int g = (int)(intptr_t)arg;
-	struct seed_conn *conn = bench_xmalloc(SEED_CONNS * sizeof(*conn));
+	struct seed_conn *conn = bench_xmalloc((size_t)seed_conns * sizeof(*conn));
 	uint64_t s = bench_seed(700 + g);
 
-	for (int i = 0; i < SEED_CONNS; i++)
+	for (int i = 0; i < seed_conns; i++)
 		seed_conn_open(&conn[i], &s, g);
 	while (!atomic_load_explicit(&seed_stop, memory_order_relaxed)) {
 		uint64_t r = bench_rand(&s);
-		struct seed_conn *c = &conn[r % SEED_CONNS];
+		struct seed_conn *c = &conn[r % (uint64_t)seed_conns];
 		/* 10 to 120 ms of 16 kHz 16-bit audio */
 		size_t chunk = 320 * (1 + (r >> 32) % 12);
 		unsigned char *p = realloc(c->buf, c->len + chunk);
@@ -155,7 +158,7 @@ static void *seed_receiver(void *arg)
 			seed_conn_open(c, &s, g);
 		}
 	}
-	for (int i = 0; i < SEED_CONNS; i++)
+	for (int i = 0; i < seed_conns; i++)
 		seed_conn_close(&conn[i], g);
 	free(conn);
 	seed_push(&seed_queue[g], (struct seed_msg){ NULL, 0 });
@@ -249,6 +252,9 @@ int main(int argc, char **argv)
 	}
 	if (groups < 1 || groups > SEED_GROUPS_MAX)
 		groups = 4;
+	seed_conns = bench_arg_int(argc, argv, 4, 32);
+	if (seed_conns < 1 || seed_conns > SEED_CONNS_MAX)
+		seed_conns = 32;
 	start = bench_now();
 	for (int g = 0; g < groups; g++) {
 		pthread_mutex_init(&seed_queue[g].lock, NULL);
