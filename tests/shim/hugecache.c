@@ -111,10 +111,48 @@ static int hc_grow(void)
 	return 0;
 }
 
+/* 40 blocks of 1.5 MiB, touched and freed beside a 1 GiB block in use
+ * (untouched: it raises the free-resident cap past all 40): the cache
+ * keeps 32 mappings and unmaps the oldest. Prints the KiB of the 40 that
+ * stay resident (32 x 1540 = 49280), then takes 40 again, whose bytes
+ * must hold. */
+#define HC_FULL_N 40
+#define HC_FULL_SIZE (1536u << 10)
+static int hc_full(void)
+{
+	unsigned char *big = malloc(1u << 30), *b[HC_FULL_N];
+	if (!big)
+		return hc_fail("malloc failed");
+	long base = rss_kib();
+	for (int i = 0; i < HC_FULL_N; i++) {
+		if (!(b[i] = malloc(HC_FULL_SIZE)))
+			return hc_fail("malloc failed");
+		memset(b[i], i, HC_FULL_SIZE);
+	}
+	for (int i = 0; i < HC_FULL_N; i++)
+		free(b[i]);
+	printf("full kept %ld\n", rss_kib() - base);
+	for (int i = 0; i < HC_FULL_N; i++) {
+		if (!(b[i] = malloc(HC_FULL_SIZE)))
+			return hc_fail("malloc failed");
+		memset(b[i], i + 1, HC_FULL_SIZE);
+	}
+	for (int i = 0; i < HC_FULL_N; i++) {
+		for (size_t k = 0; k < HC_FULL_SIZE; k += 4096)
+			if (b[i][k] != (unsigned char)(i + 1))
+				return hc_fail("a block from a full cache lost bytes");
+		free(b[i]);
+	}
+	free(big);
+	if (malloc_trim)
+		malloc_trim(0);
+	return 0;
+}
+
 int main(int argc, char **argv)
 {
 	int trim = argc > 1 && !strcmp(argv[1], "trim");
-	if (hc_tail() || hc_fit() || hc_grow())
+	if (hc_tail() || hc_fit() || hc_grow() || hc_full())
 		return 1;
 	unsigned char *p = malloc(HC_SIZE);
 	if (!p)
