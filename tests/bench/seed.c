@@ -3,7 +3,7 @@
  * free them, connections opening and closing. It counts its live bytes and
  * samples VmRSS. Usage: seed SECONDS SAMPLES_FILE [GROUPS [CONNS]]: GROUPS
  * receiver/worker pairs (4), CONNS open connections per receiver (32; live
- * grows with it: about 55 MiB at 4 x 32, 450 MiB at 4 x 1024). */
+ * grows with it: about 55 MiB at 4 x 32, 450 MiB at 4 x 320). */
 #include "bench.h"
 #include <stdatomic.h>
 
