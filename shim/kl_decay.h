@@ -8,14 +8,19 @@
 #include "kl_config.h"
 
 /* Free resident memory (dirty runs and cached huge mappings) may reach
- * max(8 MiB, 1/8 of the bytes in use) before the oldest is purged early,
+ * max(8 MiB, 1/32 of the bytes in use) before the oldest is purged early,
  * once older than its grace (kl_keep_ms: dirty runs, page.c; kl_huge_keep_ms:
  * huge mappings, huge.c): what a busy program frees and takes again at
  * once is not faulted in again. The grace follows KEEL_DECAY_MS, the one
  * knob between memory and speed: 2 ms and 50 ms at its 500 ms (make bench
  * plots the seed pattern's RSS/live against its speed at several). Huge
  * mappings, each many pages, wait longer: at 2 ms the mixed benchmark
- * faulted 1.6 million times instead of 0.14, at 10 ms 0.18-0.33. */
+ * faulted 1.6 million times instead of 0.14, at 10 ms 0.18-0.33. The cap
+ * was 1/8: on the seed pattern at 450 MiB live, 1/32 holds 1.17x live
+ * instead of 1.26x, for 0-20% fewer appends per second (the runs vary by
+ * 15%); with realloc's headroom at 1/2 (alloc.c) it runs at jemalloc's
+ * speed, where the old pair (1/8, 1/8) gave 1.22x at 0.90x. 1/64 held
+ * 1.15x. Below 256 MiB in use the 8 MiB floor decides. */
 #define KL_DIRTY_MIN (8ul << 20)
 static inline uint64_t kl_keep_ms(void)
 {
@@ -33,7 +38,7 @@ static inline size_t kl_dirty_cap(void)
 					__ATOMIC_RELAXED) +
 			__atomic_load_n(&kl_pages.small_spans, __ATOMIC_RELAXED) +
 			__atomic_load_n(&kl_huge_bytes, __ATOMIC_RELAXED);
-	return in_use / 8 > KL_DIRTY_MIN ? in_use / 8 : KL_DIRTY_MIN;
+	return in_use / 32 > KL_DIRTY_MIN ? in_use / 32 : KL_DIRTY_MIN;
 }
 
 void kl_page_after_free(uint64_t now);

@@ -111,8 +111,9 @@ static int hc_grow(void)
 	return 0;
 }
 
-/* 40 blocks of 1.5 MiB, touched and freed beside a 1 GiB block in use
- * (untouched: it raises the free-resident cap past all 40): the cache
+/* 40 blocks of 1.5 MiB, touched and freed beside a 3 GiB block in use
+ * (untouched: it raises the free-resident cap, 1/32 of the bytes in use,
+ * past all 40): the cache
  * keeps 32 mappings and unmaps the oldest. Prints the KiB of the 40 that
  * stay resident (32 x 1540 = 49280), then takes 40 again, whose bytes
  * must hold. */
@@ -120,7 +121,7 @@ static int hc_grow(void)
 #define HC_FULL_SIZE (1536u << 10)
 static int hc_full(void)
 {
-	unsigned char *big = malloc(1u << 30), *b[HC_FULL_N];
+	unsigned char *big = malloc(3ul << 30), *b[HC_FULL_N];
 	if (!big)
 		return hc_fail("malloc failed");
 	long base = rss_kib();
