@@ -244,8 +244,9 @@ nomem:
  * steps (the seed's buffers) would otherwise copy the whole block at every
  * page boundary. Half the size again: at 1/8 the seed pattern (450 MiB
  * live) copied 2.8 KiB per append in page-heap moves, at 1/2 1.1 KiB, and
- * ran 1.2-1.4x faster for 0.03x more RSS/live (the run comes from dirty
- * memory, so its headroom is resident). The size is rounded to a geometric
+ * ran 1.0-1.4x as fast (side by side; the runs vary by 15%) for 0.03x
+ * more RSS/live (the run comes from dirty memory, so its headroom is
+ * resident). The size is rounded to a geometric
  * step (8 per doubling), so every growing buffer passes through the same
  * sizes and the runs one frees fit the next one exactly. */
 static size_t realloc_headroom(size_t n)

@@ -113,10 +113,9 @@ static int hc_grow(void)
 
 /* 40 blocks of 1.5 MiB, touched and freed beside a 3 GiB block in use
  * (untouched: it raises the free-resident cap, 1/32 of the bytes in use,
- * past all 40): the cache
- * keeps 32 mappings and unmaps the oldest. Prints the KiB of the 40 that
- * stay resident (32 x 1540 = 49280), then takes 40 again, whose bytes
- * must hold. */
+ * past all 40): the cache keeps 32 mappings and unmaps the oldest. Prints
+ * the KiB of the 40 that stay resident (32 x 1540 = 49280), then takes 40
+ * again, whose bytes must hold. */
 #define HC_FULL_N 40
 #define HC_FULL_SIZE (1536u << 10)
 static int hc_full(void)

@@ -2,7 +2,9 @@
  * where later growth is mremap and never a copy. The bytes survive every
  * move, and when the process may map nothing more (here RLIMIT_AS, in
  * life its map count) the growth is served from the page heap instead of
- * failing. Usage: reallocmap */
+ * failing. Below 256 KiB, a page-heap block that must move to grow takes
+ * half its size again as headroom, and keeps its run through shrinks to
+ * half of it or more. Usage: reallocmap */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -36,6 +38,60 @@ static int rm_grow(unsigned char **buf, size_t *len, size_t to)
 	return 0;
 }
 
+/* Takes 64 KiB blocks until one lands right after p's run (so p cannot
+ * grow in place); returns how many were taken, 0 if none landed there. */
+static int rm_block_after(void *p, void **block, int max)
+{
+	unsigned char *end = (unsigned char *)p + malloc_usable_size(p);
+	for (int n = 0; n < max;) {
+		if (!(block[n] = malloc(64u << 10)))
+			return 0;
+		if (block[n++] == (void *)end)
+			return n;
+	}
+	return 0;
+}
+
+/* A 100 KiB block hemmed in by a neighbour grows by one append: it moves
+ * to a run of 1.5x the request or more (at 1/8, the seed pattern copied
+ * 2.5x as much). Shrunk to 60% of that run it stays whole; to a quarter,
+ * it gives the rest back. */
+static int rm_headroom(void)
+{
+	void *block[64];
+	size_t len = 100u << 10, grown = len + 2000;
+	unsigned char *buf = malloc(len);
+	if (!buf)
+		return rm_fail("malloc failed");
+	memset(buf, 0x5a, len);
+	int nblock = rm_block_after(buf, block, 64);
+	if (!nblock)
+		return rm_fail("setup: no block landed after the buffer");
+	unsigned char *moved = realloc(buf, grown);
+	if (!moved)
+		return rm_fail("realloc failed");
+	size_t room = malloc_usable_size(moved);
+	if (moved == buf)
+		return rm_fail("setup: the block grew in place, it never moved");
+	if (room < grown + grown / 2)
+		return rm_fail("a moved block took less than half again");
+	unsigned char *kept = realloc(moved, room * 6 / 10);
+	if (kept != moved || malloc_usable_size(kept) != room)
+		return rm_fail("a shrink to 60% of the run did not keep it");
+	unsigned char *cut = realloc(kept, room / 4);
+	if (cut != kept || malloc_usable_size(cut) >= room / 2)
+		return rm_fail("a shrink to a quarter kept the whole run");
+	for (size_t i = 0; i < room / 4 && i < len; i++)
+		if (cut[i] != 0x5a)
+			return rm_fail("moves and shrinks lost bytes");
+	printf("headroom: %zu-byte request moved to a %zu-byte run\n", grown,
+	       room);
+	free(cut);
+	for (int i = 0; i < nblock; i++)
+		free(block[i]);
+	return 0;
+}
+
 /* The process's address space in bytes (VmSize). */
 static long rm_vmsize(void)
 {
@@ -54,6 +110,8 @@ int main(void)
 	unsigned char *buf = 0;
 	size_t len = 0;
 
+	if (rm_headroom())
+		return 1;
 	/* page heap to a mapping of its own: the bytes move with it */
 	if (rm_grow(&buf, &len, 900u << 10))
 		return rm_fail("a growth chain to 900 KiB lost bytes or failed");
@@ -79,14 +137,8 @@ int main(void)
 	/* a neighbour right after it, so the growth cannot stay in place:
 	 * blocks are taken until one lands there */
 	void *block[64];
-	int nblock = 0, adjacent = 0;
-	unsigned char *end = buf + malloc_usable_size(buf);
-	while (nblock < 64 && !adjacent) {
-		if (!(block[nblock] = malloc(64u << 10)))
-			return rm_fail("malloc failed");
-		adjacent = block[nblock++] == (void *)end;
-	}
-	if (!adjacent)
+	int nblock = rm_block_after(buf, block, 64);
+	if (!nblock)
 		return rm_fail("setup: no block landed after the buffer");
 	unsigned char *before = buf;
 	long vm = rm_vmsize();
