@@ -13,10 +13,10 @@
  * 1 MiB), into a resident run that leaves as much again free after it
  * when there is one, so it can grow in place next time, and keeps its run
  * through shrinks to half of it or more; past KL_REALLOC_MAP it moves to
- * a huge block instead. A huge block grows by
- * mremap to 1/8 more than asked, so an append loop pays one mremap per
- * eighth and never copies again, and ignores shrinks of less than 1/8
- * (untouched headroom pages cost no memory). */
+ * a huge block instead. A huge block grows by mremap to 1/8 more than
+ * asked, so an append loop pays one mremap per eighth and never copies
+ * again, and ignores shrinks of less than 1/8 (untouched headroom pages
+ * cost no memory). */
 
 /* A large block that realloc grows past this moves to a mapping of its
  * own: in the page heap its neighbours are often taken, and each move
@@ -246,9 +246,9 @@ nomem:
  * live) copied 2.8 KiB per append in page-heap moves, at 1/2 1.1 KiB, and
  * ran 1.0-1.4x as fast (side by side; the runs vary by 15%) for 0.03x
  * more RSS/live (the run comes from dirty memory, so its headroom is
- * resident). The size is rounded to a geometric
- * step (8 per doubling), so every growing buffer passes through the same
- * sizes and the runs one frees fit the next one exactly. */
+ * resident). The size is rounded to a geometric step (8 per doubling), so
+ * every growing buffer passes through the same sizes and the runs one
+ * frees fit the next one exactly. */
 static size_t realloc_headroom(size_t n)
 {
 	n += n / 2;
