@@ -166,19 +166,21 @@ void kl_purger_fork_child(void)
 	kl_purger_running = false;
 }
 
-/* After every page-level free: purge at once when the decay is 0, purge
- * the oldest when dirty memory passes its cap, and start the purger (or,
- * without one, purge what has aged). Over the cap, runs freed in the last
- * kl_keep_ms() stay: a busy program takes them again at once (purging them
- * made the seed pattern and the mixed benchmark fault most of their pages
- * in again), and an idle one gives them back at the decay time. */
+/* After every page-level free: purge at once when the decay is 0 or this
+ * process found usage over keel's soft limit (kl_guard_near_limit: free
+ * memory is costly there), purge the oldest when dirty memory passes its
+ * cap, and start the purger (or, without one, purge what has aged). Over
+ * the cap, runs freed in the last kl_keep_ms() stay: a busy program takes
+ * them again at once (purging them made the seed pattern and the mixed
+ * benchmark fault most of their pages in again), and an idle one gives
+ * them back at the decay time. */
 void kl_page_after_free(uint64_t now)
 {
 	size_t dirty = __atomic_load_n(&kl_pages.dirty, __ATOMIC_RELAXED);
 	size_t cached = __atomic_load_n(&kl_huge_cached, __ATOMIC_RELAXED);
 	if (!dirty && !cached)
 		return;
-	if (kl_cfg.decay_ms == 0) {
+	if (kl_cfg.decay_ms == 0 || kl_guard_near_limit()) {
 		kl_purge(UINT64_MAX, SIZE_MAX);
 		return;
 	}

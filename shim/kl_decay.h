@@ -8,20 +8,25 @@
 #include "kl_config.h"
 
 /* Free resident memory (dirty runs and cached huge mappings) may reach
- * max(8 MiB, 1/32 of the bytes in use) before the oldest is purged early,
- * once older than its grace (kl_keep_ms: dirty runs, page.c; kl_huge_keep_ms:
- * huge mappings, huge.c): what a busy program frees and takes again at
- * once is not faulted in again. The grace follows KEEL_DECAY_MS, the one
- * knob between memory and speed: 2 ms and 50 ms at its 500 ms (make bench
- * plots the seed pattern's RSS/live against its speed at several). Huge
- * mappings, each many pages, wait longer: at 2 ms the mixed benchmark
- * faulted 1.6 million times instead of 0.14, at 10 ms 0.18-0.33. The cap
- * was 1/8: on the seed pattern at 450 MiB live, 1/32 holds 1.17x live
- * instead of 1.26x, for 0-20% fewer appends per second (the runs vary by
- * 15%); with realloc's headroom at 1/2 (alloc.c) it runs at jemalloc's
- * speed, where the old pair (1/8, 1/8) gave 1.22x at 0.90x. 1/64 held
- * 1.15x. Below 256 MiB in use the 8 MiB floor decides. */
+ * its cap, max(8 MiB, in use x KEEL_DECAY_MS / 16000), before the oldest
+ * is purged early, once older than its grace (kl_keep_ms: dirty runs,
+ * page.c; kl_huge_keep_ms: huge mappings, huge.c): what a busy program
+ * frees and takes again at once is not faulted in again. The grace and
+ * the cap follow KEEL_DECAY_MS, the one knob between memory and speed
+ * (make bench plots the seed pattern's RSS/live against its speed at
+ * several). At its 500 ms: 2 ms and 50 ms of grace, a cap of 1/32 of the
+ * bytes in use (on the seed pattern at 450 MiB live, 1.17x live at
+ * jemalloc's speed where page faults cost 3 us; 1/8 held 1.26x, 1/64
+ * 1.15x). Where a fault costs 10-16 us (a VM with shadow page tables), the
+ * same 1/32 ran at 0.15x jemalloc's speed, 1/8 (2000 ms) at 0.4x and 1/4
+ * (4000 ms) at 0.7-0.9x: the cap grows with the knob up to 1/2 (8000 ms),
+ * so a longer decay buys speed where faults are dear. Huge mappings, each
+ * many pages, wait longer: at 2 ms the mixed benchmark faulted 1.6
+ * million times instead of 0.14, at 10 ms 0.18-0.33. Below 256 MiB in use
+ * the 8 MiB floor decides at the default. */
 #define KL_DIRTY_MIN (8ul << 20)
+#define KL_DIRTY_CAP_MS 8000	/* the decay past which the cap stops growing */
+
 static inline uint64_t kl_keep_ms(void)
 {
 	return kl_cfg.decay_ms / 250;
@@ -38,7 +43,10 @@ static inline size_t kl_dirty_cap(void)
 					__ATOMIC_RELAXED) +
 			__atomic_load_n(&kl_pages.small_spans, __ATOMIC_RELAXED) +
 			__atomic_load_n(&kl_huge_bytes, __ATOMIC_RELAXED);
-	return in_use / 32 > KL_DIRTY_MIN ? in_use / 32 : KL_DIRTY_MIN;
+	uint64_t d = kl_cfg.decay_ms < KL_DIRTY_CAP_MS ? kl_cfg.decay_ms :
+							  KL_DIRTY_CAP_MS;
+	size_t cap = in_use / 16000 * d;
+	return cap > KL_DIRTY_MIN ? cap : KL_DIRTY_MIN;
 }
 
 void kl_page_after_free(uint64_t now);

@@ -2,12 +2,14 @@
  * keeps its tail resident for the next block (no page faulted in again),
  * which frees like any other; a block the page heap would serve takes a
  * cached mapping it fits, resident too; a buffer realloc grows into one
- * keeps room to grow with no fault; a huge block freed and asked for again
+ * keeps room to grow with no fault, and a huge buffer it grows past its
+ * mapping moves into a cached one by copying; a full cache keeps its 256
+ * newest mappings (hugecache full); a huge block freed and asked for again
  * comes back with its old contents gone where calloc promises zeros, a
  * growth chain through huge sizes keeps its bytes, a realloc to a size
  * that would wrap fails, and malloc_trim(0) or the decay time hands the
  * cached mappings back to the OS.
- * Usage: hugecache trim|idle */
+ * Usage: hugecache trim|idle|full */
 #include <fcntl.h>
 #include <sys/resource.h>
 #include <stdio.h>
@@ -111,16 +113,46 @@ static int hc_grow(void)
 	return 0;
 }
 
-/* 40 blocks of 1.5 MiB, touched and freed beside a 3 GiB block in use
- * (untouched: it raises the free-resident cap, 1/32 of the bytes in use,
- * past all 40): the cache keeps 32 mappings and unmaps the oldest. Prints
- * the KiB of the 40 that stay resident (32 x 1540 = 49280), then takes 40
- * again, whose bytes must hold. */
-#define HC_FULL_N 40
-#define HC_FULL_SIZE (1536u << 10)
+/* A 1.1 MiB buffer in a mapping of its own, and a 1.6 MiB block written
+ * and freed (cached, resident); realloc grows the buffer to 1.3 MiB, past
+ * its mapping: it moves into the cached one by copying, not by mremap's
+ * fresh pages. Prints the faults that growing it and writing the new
+ * bytes took (about 50 when the pages were fresh). */
+#define HC_MOVE_FROM (1100u << 10)
+#define HC_MOVE_TO (1300u << 10)
+static int hc_move(void)
+{
+	unsigned char *buf = malloc(HC_MOVE_FROM), *spare = malloc(1600u << 10);
+	if (!buf || !spare)
+		return hc_fail("malloc failed");
+	memset(buf, 9, HC_MOVE_FROM);
+	memset(spare, 4, 1600u << 10);
+	free(spare);
+	long before = hc_faults();
+	unsigned char *p = realloc(buf, HC_MOVE_TO);
+	if (!p)
+		return hc_fail("realloc failed");
+	memset(p + HC_MOVE_FROM, 10, HC_MOVE_TO - HC_MOVE_FROM);
+	printf("move faults %ld\n", hc_faults() - before);
+	for (size_t i = 0; i < HC_MOVE_FROM; i++)
+		if (p[i] != 9)
+			return hc_fail("a buffer moved into a cached mapping lost bytes");
+	free(p);
+	if (malloc_trim)
+		malloc_trim(0);
+	return 0;
+}
+
+/* 264 blocks just over 1 MiB, touched and freed beside a 1 GiB block in
+ * use (untouched: at KEEL_DECAY_MS 8000 and up it raises the free-resident
+ * cap, half the bytes in use, past all 264): the cache keeps 256 mappings
+ * and unmaps the oldest. Prints the KiB of the 264 that stay resident
+ * (256 x 1032 = 264192), then takes 264 again, whose bytes must hold. */
+#define HC_FULL_N 264
+#define HC_FULL_SIZE ((1u << 20) + 4096)
 static int hc_full(void)
 {
-	unsigned char *big = malloc(3ul << 30), *b[HC_FULL_N];
+	unsigned char *big = malloc(1ul << 30), *b[HC_FULL_N];
 	if (!big)
 		return hc_fail("malloc failed");
 	long base = rss_kib();
@@ -151,8 +183,10 @@ static int hc_full(void)
 
 int main(int argc, char **argv)
 {
+	if (argc > 1 && !strcmp(argv[1], "full"))
+		return hc_full();
 	int trim = argc > 1 && !strcmp(argv[1], "trim");
-	if (hc_tail() || hc_fit() || hc_grow() || hc_full())
+	if (hc_tail() || hc_fit() || hc_grow() || hc_move())
 		return 1;
 	unsigned char *p = malloc(HC_SIZE);
 	if (!p)
