@@ -242,7 +242,7 @@ def seed_pattern(allocs, argv_for, seconds, reps, label):
 
 # KEEL_DECAY_MS settings besides the default (500) for the seed pattern's
 # frontier: RSS/live against operations per second.
-FRONTIER_DECAY_MS = (100, 1000, 2000, 10000)
+FRONTIER_DECAY_MS = (100, 1000, 2000, 4000, 10000)
 
 
 def frontier_configs(libkeel):

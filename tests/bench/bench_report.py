@@ -365,10 +365,16 @@ def write(res, out_dir, quick):
          % ("make bench-quick" if quick else "make bench", m["date"]), "",
          "## Machine", "",
          "- CPU: %s, %d cores" % (m["cpu"], m["cores"]),
-         "- kernel: %s" % m["kernel"],
-         "- keel commit measured: %s%s" % (
-             m["commit"], " (%s)" % m["commit_date"]
-             if m.get("commit_date") else "")]
+         "- kernel: %s" % m["kernel"]]
+    pc = m.get("page_costs")
+    if pc:
+        L.append("- a page fault (first write to a fresh anonymous page): "
+                 "%.2f us; copying 4 KiB between resident buffers: %.2f us "
+                 "(`faultcost`): the price of every page an allocator "
+                 "returns and takes back" % (pc["fault_us"], pc["copy_us"]))
+    L.append("- keel commit measured: %s%s" % (
+        m["commit"], " (%s)" % m["commit_date"]
+        if m.get("commit_date") else ""))
     for part, date in sorted(res.get("part_dates", {}).items()):
         L.append("- %s measured on %s" % (part, date))
     for pkg, ver in sorted(m["versions"].items()):
