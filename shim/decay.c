@@ -166,10 +166,10 @@ void kl_purger_fork_child(void)
 	kl_purger_running = false;
 }
 
-/* After every page-level free: purge at once when the decay is 0 or this
- * process found usage over keel's soft limit (kl_guard_near_limit: free
- * memory is costly there), purge the oldest when dirty memory passes its
- * cap, and start the purger (or, without one, purge what has aged). Over
+/* After every page-level free: purge at once when the decay is 0 or while
+ * KEEL_ON_LIMIT=fail refuses growth (kl_guard_refusing: usage must come
+ * under the limit), purge the oldest when dirty memory passes its cap, and
+ * start the purger (or, without one, purge what has aged). Over
  * the cap, runs freed in the last kl_keep_ms() stay: a busy program takes
  * them again at once (purging them made the seed pattern and the mixed
  * benchmark fault most of their pages in again), and an idle one gives
@@ -180,7 +180,7 @@ void kl_page_after_free(uint64_t now)
 	size_t cached = __atomic_load_n(&kl_huge_cached, __ATOMIC_RELAXED);
 	if (!dirty && !cached)
 		return;
-	if (kl_cfg.decay_ms == 0 || kl_guard_near_limit()) {
+	if (kl_cfg.decay_ms == 0 || kl_guard_refusing()) {
 		kl_purge(UINT64_MAX, SIZE_MAX);
 		return;
 	}

@@ -255,6 +255,19 @@ bool kl_growth_denied(void)
 	return true;
 }
 
+/* KEEL_ON_LIMIT=fail refuses this process growth (its own check, or
+ * keel's deny_growth): what it frees must go back at once, or usage stays
+ * over the limit and the refusals go on after the program shed its load. */
+bool kl_guard_refusing(void)
+{
+	const struct keel_control *c = kl_control;
+
+	if (kl_cfg.on_limit.word != KEEL_ON_LIMIT_FAIL || !c)
+		return false;
+	return __atomic_load_n(&guard_deny, __ATOMIC_RELAXED) ||
+	       __atomic_load_n(&c->deny_growth, __ATOMIC_RELAXED);
+}
+
 /* This process found usage over keel's soft limit at its last growth, or
  * is refusing growth: memory it holds beyond what it must is costly now. */
 bool kl_guard_near_limit(void)

@@ -321,10 +321,10 @@ void kl_huge_free(struct kl_huge *h)
 	__atomic_fetch_sub(&kl_huge_bytes, h->size, __ATOMIC_RELAXED);
 	__atomic_fetch_sub(&kl_huge_count, 1, __ATOMIC_RELAXED);
 	/* a mapping bigger than the whole free-resident cap is not kept, nor
-	 * any near keel's soft limit: under KEEL_ON_LIMIT=fail a program that
-	 * sheds its load must bring usage under the limit to grow again */
+	 * any while KEEL_ON_LIMIT=fail refuses growth: a program that sheds
+	 * its load must bring usage under the limit to grow again */
 	if (kl_cfg.decay_ms == 0 || h->offset != KL_PAGE ||
-	    h->map_len > kl_dirty_cap() || kl_guard_near_limit()) {
+	    h->map_len > kl_dirty_cap() || kl_guard_refusing()) {
 		huge_unmap(h, h->map_len);
 		return;
 	}

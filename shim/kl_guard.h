@@ -8,6 +8,7 @@
 
 bool kl_growth_denied(void);
 bool kl_guard_near_limit(void);
+bool kl_guard_refusing(void);
 /* the guard's check at growth (guard.c); the control file (publish.c) */
 struct keel_control;
 extern KL_HIDDEN struct keel_control *kl_control;
