@@ -169,9 +169,9 @@ void kl_purger_fork_child(void)
 /* After every page-level free: purge at once when the decay is 0 or while
  * KEEL_ON_LIMIT=fail refuses growth (kl_guard_refusing: usage must come
  * under the limit), purge the oldest when dirty memory passes its cap, and
- * start the purger (or, without one, purge what has aged). Over
- * the cap, runs freed in the last kl_keep_ms() stay: a busy program takes
- * them again at once (purging them made the seed pattern and the mixed
+ * start the purger (or, without one, purge what has aged). Over the cap,
+ * runs freed in the last kl_keep_ms() stay: a busy program takes them
+ * again at once (purging them made the seed pattern and the mixed
  * benchmark fault most of their pages in again), and an idle one gives
  * them back at the decay time. */
 void kl_page_after_free(uint64_t now)
