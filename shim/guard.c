@@ -231,30 +231,6 @@ bool kl_guard_grow(size_t bytes)
 	return false;
 }
 
-/* KEEL_ON_LIMIT=fail, asked before the heap takes memory from the OS,
- * under its locks: keel says the heap may not grow, or this process
- * refused growth and usage is still over the soft limit (one read each
- * time, only while refusing). */
-bool kl_growth_denied(void)
-{
-	const struct keel_control *c = kl_control;
-	uint64_t usage;
-
-	if (kl_cfg.on_limit.word != KEEL_ON_LIMIT_FAIL || !c)
-		return false;
-	if (__atomic_load_n(&c->deny_growth, __ATOMIC_RELAXED))
-		return true;
-	if (!__atomic_load_n(&guard_deny, __ATOMIC_RELAXED))
-		return false;
-	if (guard_usage(&usage) == 0 &&
-	    usage < __atomic_load_n(&c->limit_bytes, __ATOMIC_RELAXED)) {
-		__atomic_store_n(&guard_deny, false, __ATOMIC_RELAXED);
-		__atomic_store_n(&guard_acted, 0, __ATOMIC_RELAXED);
-		return false;
-	}
-	return true;
-}
-
 /* KEEL_ON_LIMIT=fail refuses this process growth (its own check, or
  * keel's deny_growth): what it frees must go back at once, or usage stays
  * over the limit and the refusals go on after the program shed its load. */
@@ -266,6 +242,29 @@ bool kl_guard_refusing(void)
 		return false;
 	return __atomic_load_n(&guard_deny, __ATOMIC_RELAXED) ||
 	       __atomic_load_n(&c->deny_growth, __ATOMIC_RELAXED);
+}
+
+/* KEEL_ON_LIMIT=fail, asked before the heap takes memory from the OS,
+ * under its locks: keel says the heap may not grow, or this process
+ * refused growth and usage is still over the soft limit (one read each
+ * time, only while refusing). */
+bool kl_growth_denied(void)
+{
+	const struct keel_control *c = kl_control;	/* set once, never reset */
+	uint64_t usage;
+
+	if (!kl_guard_refusing())
+		return false;
+	if (__atomic_load_n(&c->deny_growth, __ATOMIC_RELAXED))
+		return true;
+	/* this process's own refusal ends once usage is back under */
+	if (guard_usage(&usage) == 0 &&
+	    usage < __atomic_load_n(&c->limit_bytes, __ATOMIC_RELAXED)) {
+		__atomic_store_n(&guard_deny, false, __ATOMIC_RELAXED);
+		__atomic_store_n(&guard_acted, 0, __ATOMIC_RELAXED);
+		return false;
+	}
+	return true;
 }
 
 /* This process found usage over keel's soft limit at its last growth, or
