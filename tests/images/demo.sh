@@ -23,7 +23,7 @@ for malloc in keel off; do
 	else
 		expect_match "the app's LD_PRELOAD with KEEL_MALLOC=off" 'preload=$' "$line"
 	fi
-	wait_log "$c" "^demo: t=${secs}s " $((secs + 20))
+	wait_lines "$c" '^demo: t=' "$secs" $((secs + 20))
 	p=$(docker exec "$c" sh -c "$peak") && cg_peak[$malloc]=$((p >> 20))
 	start=$(now)
 	docker stop "$c" >/dev/null || fail "docker stop"

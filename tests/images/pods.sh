@@ -11,9 +11,9 @@ TESTS=${TESTS:-$(cd "$(dirname "$0")/.." && pwd)}
 need_images
 
 dstart a "${USER_RUN[@]}" --ipc=shareable -e DEMO_EVERY=1 keel-demo
-wait_log "$a" '^demo: t=2s'
+wait_lines "$a" '^demo: t=' 2
 dstart b "${USER_RUN[@]}" --ipc="container:$a" -e DEMO_EVERY=1 keel-demo
-wait_log "$b" '^demo: t=2s'
+wait_lines "$b" '^demo: t=' 2
 pa=$(docker logs "$a" 2>&1 | sed -n 's/^demo: pid \([0-9]*\),.*/\1/p')
 pb=$(docker logs "$b" 2>&1 | sed -n 's/^demo: pid \([0-9]*\),.*/\1/p')
 # runc makes the app pid 6 or 7: most often the same in both
@@ -39,7 +39,7 @@ done
 # shareProcessNamespace: C's keel is a subreaper in A's PID namespace
 dstart c "${USER_RUN[@]}" --ipc="container:$a" --pid="container:$a" \
 	-e DEMO_EVERY=1 keel-demo
-wait_log "$c" '^demo: t=2s'
+wait_lines "$c" '^demo: t=' 2
 pc=$(docker logs "$c" 2>&1 | sed -n 's/^demo: pid \([0-9]*\),.*/\1/p')
 json=$(docker exec "$a" /keel stats --json 2>&1) ||
 	fail "keel stats in the shared PID namespace: exit $?: $json"

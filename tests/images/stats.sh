@@ -15,7 +15,7 @@ wait_log "$c" '^demo: pid [0-9]+'
 pid=$(docker logs "$c" 2>&1 | sed -n 's/^demo: pid \([0-9]*\),.*/\1/p')
 echo "the app is pid $pid in the container"
 # the shim publishes once its heap passes 4 MiB, on its purger's tick
-wait_log "$c" '^demo: t=2s'
+wait_lines "$c" '^demo: t=' 2
 # a second process exec'd into the container, not started by keel
 docker exec -d "$c" sleep 60
 
