@@ -14,7 +14,7 @@
  * frees and takes again at once is not faulted in again. The grace and
  * the cap follow KEEL_DECAY_MS, the one knob between memory and speed
  * (make bench plots the seed pattern's RSS/live against its speed at
- * several). At its 500 ms: 2 ms and 50 ms of grace, a cap of 1/32 of the
+ * several). At its 500 ms: 15 ms and 50 ms of grace, a cap of 1/32 of the
  * bytes in use (on the seed pattern at 450 MiB live, 1.17x live at
  * jemalloc's speed where page faults cost 3 us; 1/8 held 1.26x, 1/64
  * 1.15x). Where a fault costs 10-16 us (a VM with shadow page tables), the
@@ -22,14 +22,17 @@
  * (4000 ms) at 0.7-0.9x: the cap grows with the knob up to 1/2 (8000 ms),
  * so a longer decay buys speed where faults are dear. Huge mappings, each
  * many pages, wait longer: at 2 ms the mixed benchmark faulted 1.6
- * million times instead of 0.14, at 10 ms 0.18-0.33. Below 256 MiB in use
- * the 8 MiB floor decides at the default. */
+ * million times instead of 0.14, at 10 ms 0.18-0.33. Dirty runs had 2 ms
+ * until a machine whose faults cost 11 us (the mixed benchmark's blocks
+ * came back after more than that): 15 ms ran it in 0.58 s, not 0.97
+ * (faults 100,000 -> 46,000, same peak RSS; the seed pattern the same).
+ * Below 256 MiB in use the 8 MiB floor decides at the default. */
 #define KL_DIRTY_MIN (8ul << 20)
 #define KL_DIRTY_CAP_MS 8000	/* the decay past which the cap stops growing */
 
 static inline uint64_t kl_keep_ms(void)
 {
-	return kl_cfg.decay_ms / 250;
+	return kl_cfg.decay_ms / 32;
 }
 
 static inline uint64_t kl_huge_keep_ms(void)

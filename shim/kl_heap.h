@@ -220,7 +220,7 @@ void kl_set_errno(int e);
 /* --- huge blocks (huge.c) ------------------------------------------------ */
 #define KL_HUGE_ZERO 1u	/* calloc: clear a reused mapping */
 #define KL_HUGE_GROW 2u	/* realloc growth: keep a bigger cached mapping */
-#define KL_HUGE_CACHED 4u	/* only a cached mapping it fits with no cut */
+#define KL_HUGE_CACHED 4u	/* only a cached mapping that holds it */
 void *kl_huge_alloc(size_t n, size_t align, unsigned flags);
 void kl_huge_free(struct kl_huge *h);
 void *kl_huge_realloc(struct kl_huge *h, size_t n);

@@ -405,7 +405,7 @@ def write(res, out_dir, quick):
             L += ["", "### The frontier: RSS against speed", "",
                   "keel at other `KEEL_DECAY_MS` settings in the same run "
                   "(how long freed memory stays resident; its early purge "
-                  "waits 1/250 of it), beside every allocator: lower is "
+                  "waits 1/32 of it), beside every allocator: lower is "
                   "leaner, more operations per second is faster.", ""]
             L += frontier_table(seed)
             fpng = png.replace("-rss.png", "-frontier.png")
