@@ -3,7 +3,7 @@
 # next block with no page faulted in, and so does a cached mapping a block
 # of the page heap's sizes fits, and a buffer grown in a cached mapping
 # keeps room to grow, and one grown past its mapping moves into a cached
-# mapping (no fresh pages); a full cache keeps its 256 newest mappings and
+# mapping (no fresh pages), one it fits or a far bigger one, cut; a full cache keeps its 256 newest mappings and
 # unmaps the oldest; calloc still gives zeros, realloc
 # chains keep their bytes, and the cache goes back to the OS on
 # malloc_trim(0) (60 s decay: only the trim can do it) and, idle, within
@@ -29,6 +29,9 @@ for mode in trim idle; do
 	move_faults=$(echo "$out" | awk '$1 == "move" { print $3 }')
 	[ -n "$move_faults" ] && [ "$move_faults" -lt 20 ] ||
 		fail "$mode: a huge buffer grown past its mapping beside a cached one faulted ${move_faults:-?} pages in"
+	bigmove_faults=$(echo "$out" | awk '$1 == "bigmove" { print $3 }')
+	[ -n "$bigmove_faults" ] && [ "$bigmove_faults" -lt 20 ] ||
+		fail "$mode: a huge buffer grown past its mapping beside a far bigger cached one faulted ${bigmove_faults:-?} pages in"
 	[ "$peak" -ge $((base + 10240)) ] || fail "$mode: blocks not resident ($base -> $peak KiB)"
 	[ "$after" -le $((base + 2048)) ] ||
 		fail "$mode: cached huge blocks still resident: $after KiB, base $base KiB"
