@@ -26,13 +26,17 @@ sleep 0.5
 kill -STOP $idle
 # the watcher (no allocator: nothing of keel'"'"'s slows it): 60 ms after
 # keel'"'"'s trim (the control file'"'"'s trim_epoch, at offset 16, moves), it
-# lets the idle process go
+# lets the idle process go; after 30 s with no trim it says so and lets go
 env -u LD_PRELOAD /usr/bin/python3 -c "
 import os, signal, struct, sys, time
 f = open(os.environ[\"KEEL_STATS_DIR\"] + \"/control\", \"rb\")
+deadline = time.monotonic() + 30
 while True:
     f.seek(16)
     if struct.unpack(\"I\", f.read(4))[0]:
+        break
+    if time.monotonic() > deadline:
+        print(\"watcher: no trim in 30 s\", file=sys.stderr)
         break
     time.sleep(0.001)
 time.sleep(0.06)
@@ -43,10 +47,13 @@ watcher=$!
 import sys, time
 usage = open(sys.argv[1] + \"/memory.usage_in_bytes\")
 held = []
+deadline = time.monotonic() + 30
 while True:
     usage.seek(0)
     if int(usage.read()) >= int(sys.argv[2]):
         break
+    if time.monotonic() > deadline:
+        sys.exit(\"hog: usage still under the soft limit after 30 s\")
     held.append(bytearray(1 << 20))
 print(\"crossed\", flush=True)
 time.sleep(1.5)" "$2" '"$soft"' > "$1/hog.out" &
