@@ -214,7 +214,7 @@ static size_t slack_room(size_t len, bool grow)
  * could serve, which must not cut up the mappings that bigger blocks need
  * (the mixed benchmark faulted 280,000 times instead of 50,000); any
  * bigger one, cut, for a growing buffer that moves by copying (alloc.c):
- * refused one that fits within its slack, it grew with mremap into fresh
+ * when only one within its slack would do, it grew with mremap into fresh
  * pages while the bigger ones aged out (the realloc benchmark: 36,000
  * faults -> 30,000, 0.74 s -> 0.59 s, peak RSS 86 -> 83 MiB). */
 static struct kl_huge *cache_take(size_t len, bool grow, bool fit_only)
