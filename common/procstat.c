@@ -29,7 +29,8 @@ int procstat_parse(const char *buf, size_t len, struct keel_proc_stat *out)
 	for (const char *q = buf; q < end; q++)
 		if (*q == ')')
 			p = q;
-	/* ") S ppid" : the state is field 3, the start time field 22 */
+	/* ") S ppid" : the state is field 3, the threads field 20, the start
+	 * time field 22 */
 	if (!p || end - p < 4 || p[1] != ' ' || p[3] != ' ')
 		return -1;
 	out->state = p[2];
@@ -44,6 +45,11 @@ int procstat_parse(const char *buf, size_t len, struct keel_proc_stat *out)
 			if (v > UINT32_MAX)
 				return -1;
 			out->ppid = (uint32_t)v;
+		}
+		if (field == 20) {
+			if (v > UINT32_MAX)
+				return -1;
+			out->threads = (uint32_t)v;
 		}
 		if (field == 22) {
 			out->start_time = v;

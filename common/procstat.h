@@ -1,5 +1,5 @@
 /* Parsers for the /proc/<pid> files keel and libkeel.so read: "stat" (the
- * state, the parent, and the start time that tells a reused pid from the
+ * state, the parent, the thread count, and the start time that tells a reused pid from the
  * process that had it before) and the "Uid:" line of "status". Pure, no
  * libc: the shim parses its own /proc/self/stat while it bootstraps, and a
  * fuzzer can feed them anything. */
@@ -12,6 +12,7 @@
 struct keel_proc_stat {
 	char state;		/* R, S, D, Z, ... */
 	uint32_t ppid;
+	uint32_t threads;	/* live threads in its group (field 20) */
 	uint64_t start_time;	/* clock ticks after boot (field 22) */
 };
 

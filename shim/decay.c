@@ -14,6 +14,7 @@
 #include "kl_stats.h"
 #include "kl_config.h"
 #include "common/heapstats.h"
+#include "common/procstat.h"
 
 #include <linux/futex.h>
 
@@ -37,7 +38,7 @@ KL_HIDDEN bool kl_ctor_done;
 KL_HIDDEN bool kl_purger_running;
 KL_HIDDEN bool kl_heap_grew_pending;
 KL_HIDDEN uint64_t kl_trims;
-static uint32_t purger_state;	/* 0 not started, 1 starting/running, 2 failed */
+static uint32_t purger_state;	/* 0 not started, 1 running, 2 failed or ended */
 
 static uint64_t purger_tick_ms(void)
 {
@@ -47,6 +48,19 @@ static uint64_t purger_tick_ms(void)
 	if (t > 1000)
 		t = 1000;
 	return t;
+}
+
+/* Whether the purger is the last live thread: a program whose main thread
+ * called pthread_exit ends when its last thread does, and the purger must
+ * not keep it alive. /proc/self/stat describes the group's leader, a
+ * zombie once main has gone, still counted among the threads. */
+static bool purger_alone(void)
+{
+	struct keel_proc_stat ps;
+
+	if (kl_self_stat(&ps) < 0)
+		return false;
+	return ps.threads == 1 || (ps.state == 'Z' && ps.threads == 2);
 }
 
 static void *purger_main(void *arg)
@@ -81,7 +95,12 @@ static void *purger_main(void *arg)
 			}
 		}
 		kl_stats_publish();
+		if (purger_alone())
+			break;
 	}
+	/* never started again: the process is ending */
+	__atomic_store_n(&purger_state, 2, __ATOMIC_RELEASE);
+	__atomic_store_n(&kl_purger_running, false, __ATOMIC_RELEASE);
 	return 0;
 }
 

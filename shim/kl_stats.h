@@ -29,4 +29,8 @@ void kl_stats_open(void);
 void kl_stats_map_control(void);
 void kl_stats_heap_grew(void);
 
+/* /proc/self/stat, parsed (publish.c); -1 when it cannot be read. */
+struct keel_proc_stat;
+int kl_self_stat(struct keel_proc_stat *ps);
+
 #endif

@@ -79,11 +79,8 @@ void kl_stats_map_control(void)
 	kl_control = c;
 }
 
-/* This process's start time, as keel will read it from /proc/<pid>/stat:
- * with the pid it names the process, not a later one given the same pid. */
-static uint64_t publish_start_time(void)
+int kl_self_stat(struct keel_proc_stat *ps)
 {
-	struct keel_proc_stat ps;
 	char buf[1024];
 	long n = -1;
 	int fd = kl_open("/proc/self/stat", O_RDONLY | O_CLOEXEC, 0);
@@ -92,8 +89,16 @@ static uint64_t publish_start_time(void)
 		n = kl_read(fd, buf, sizeof(buf));
 		kl_close(fd);
 	}
-	return n > 0 && procstat_parse(buf, (size_t)n, &ps) == 0 ?
-	       ps.start_time : 0;
+	return n > 0 ? procstat_parse(buf, (size_t)n, ps) : -1;
+}
+
+/* This process's start time, as keel will read it from /proc/<pid>/stat:
+ * with the pid it names the process, not a later one given the same pid. */
+static uint64_t publish_start_time(void)
+{
+	struct keel_proc_stat ps;
+
+	return kl_self_stat(&ps) == 0 ? ps.start_time : 0;
 }
 
 /* 64 random bits for the file name; without getrandom, bits no other

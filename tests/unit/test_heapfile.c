@@ -444,6 +444,7 @@ TEST(procstat_parses_hostile_names)
 
 	CHECK(procstat_parse(s1, sizeof(s1) - 1, &ps) == 0);
 	CHECK(ps.state == 'S' && ps.ppid == 7 && ps.start_time == 12345);
+	CHECK(ps.threads == 1);
 	CHECK(procstat_parse(s2, sizeof(s2) - 1, &ps) < 0);
 	CHECK(procstat_parse("", 0, &ps) < 0);
 	CHECK(procstat_parse(")", 1, &ps) < 0);
