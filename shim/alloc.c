@@ -325,7 +325,7 @@ void *kl_realloc(void *p, size_t n)
 			void *q = want > n ? huge_move_resident(hg, want) : 0;
 			if (q)
 				return q;
-			q = kl_huge_realloc(hg, want);
+			q = kl_huge_realloc(hg, want, want > n);
 			if (q) {
 				if (want > n)
 					kl_stats_heap_grew();

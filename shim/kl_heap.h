@@ -83,6 +83,8 @@ struct kl_huge {
 	size_t offset;		/* user pointer - header */
 	size_t size;		/* bytes usable */
 	size_t slack;		/* resident bytes past the request, when reused */
+	size_t room;		/* mapped past map_len, never touched: a
+				 * growing buffer's room (huge.c) */
 };
 #define KL_HUGE_FREE_MAGIC 0x6b65656c48465245ull
 
@@ -223,7 +225,7 @@ void kl_set_errno(int e);
 #define KL_HUGE_CACHED 4u	/* only a cached mapping that holds it */
 void *kl_huge_alloc(size_t n, size_t align, unsigned flags);
 void kl_huge_free(struct kl_huge *h);
-void *kl_huge_realloc(struct kl_huge *h, size_t n);
+void *kl_huge_realloc(struct kl_huge *h, size_t n, bool grow);
 size_t kl_huge_purge(uint64_t older_than_ms);
 void kl_huge_fork_lock(bool lock);
 void kl_huge_fork_child(void);

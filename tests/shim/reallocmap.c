@@ -9,7 +9,9 @@
 #include <stdlib.h>
 #include <string.h>
 #include <malloc.h>
+#include <sys/mman.h>
 #include <sys/resource.h>
+#include <stdint.h>
 
 extern int malloc_trim(size_t pad) __attribute__((weak));
 
@@ -92,6 +94,69 @@ static int rm_headroom(void)
 	return 0;
 }
 
+/* Whether a page can be mapped at exactly addr (then it is unmapped). */
+static int rm_free_at(uintptr_t addr)
+{
+	void *p = mmap((void *)addr, 4096, PROT_READ,
+		       MAP_PRIVATE | MAP_ANONYMOUS | MAP_FIXED_NOREPLACE, -1, 0);
+	if (p == MAP_FAILED)
+		return 0;
+	munmap(p, 4096);
+	return p == (void *)addr;
+}
+
+/* A buffer realloc grows past 1 MiB reserves room up to the 4 MiB
+ * boundary past twice its size, in its own mapping, and grows into it in
+ * place; past the room (here a wall mapped right after it) it moves,
+ * taking new room along, and the old room is unmapped. Not under
+ * transparent huge pages "always", where keel reserves none. */
+static int rm_room(void)
+{
+	char mode[128] = "";
+	FILE *f = fopen("/sys/kernel/mm/transparent_hugepage/enabled", "r");
+	if (f) {
+		if (!fgets(mode, sizeof(mode), f))
+			mode[0] = 0;
+		fclose(f);
+	}
+	if (!f || strstr(mode, "[always]")) {
+		printf("room: not checked (transparent huge pages always)\n");
+		return 0;
+	}
+	unsigned char *buf = 0;
+	size_t len = 0;
+	if (rm_grow(&buf, &len, 1200u << 10))
+		return rm_fail("room: a growth chain to 1.2 MiB failed");
+	uintptr_t slot = (uintptr_t)buf & ~(((uintptr_t)4 << 20) - 1);
+	if (rm_free_at(slot + (3u << 20)))
+		return rm_fail("room: nothing reserved 3 MiB into a growing "
+			       "1.2 MiB buffer's mapping");
+	unsigned char *in = realloc(buf, 3400u << 10);
+	if (in != buf)
+		return rm_fail("room: growing into the room moved the buffer");
+	len = 3400u << 10;
+	if (!rm_free_at(slot + (4u << 20)))
+		return rm_fail("room: reserved past the 4 MiB boundary");
+	void *wall = mmap((void *)(slot + (4u << 20)), 4096, PROT_READ,
+			  MAP_PRIVATE | MAP_ANONYMOUS | MAP_FIXED_NOREPLACE,
+			  -1, 0);
+	if (wall != (void *)(slot + (4u << 20)))
+		return rm_fail("room: setup: no wall after the room");
+	for (size_t i = 1200u << 10; i < len; i++)
+		in[i] = (unsigned char)(i * 7);
+	if (rm_grow(&in, &len, 4500u << 10))
+		return rm_fail("room: growing past the room failed or lost bytes");
+	if ((uintptr_t)in >> 22 == slot >> 22)
+		return rm_fail("room: grew through a wall");
+	if (!rm_free_at(slot + (3u << 20)))
+		return rm_fail("room: the old room stayed mapped after a move");
+	printf("room: 1.2 MiB -> 3.3 MiB in place, 4.4 MiB moved to %p\n",
+	       (void *)in);
+	munmap(wall, 4096);
+	free(in);
+	return 0;
+}
+
 /* The process's address space in bytes (VmSize). */
 static long rm_vmsize(void)
 {
@@ -110,7 +175,7 @@ int main(void)
 	unsigned char *buf = 0;
 	size_t len = 0;
 
-	if (rm_headroom())
+	if (rm_headroom() || rm_room())
 		return 1;
 	/* page heap to a mapping of its own: the bytes move with it */
 	if (rm_grow(&buf, &len, 900u << 10))
