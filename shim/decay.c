@@ -79,6 +79,7 @@ static void *purger_main(void *arg)
 		else
 			kl_sleep_ms(tick);
 		uint64_t now = kl_now_ms();
+		kl_xfer_drain(false);
 		if (now >= kl_cfg.decay_ms) {
 			kl_purge(now - kl_cfg.decay_ms, SIZE_MAX);
 			kl_huge_purge(now - kl_cfg.decay_ms);
@@ -225,6 +226,7 @@ int kl_trim(void)
 	struct kl_tcache *tc = kl_tc;
 	if (tc && tc != KL_TCACHE_DEAD)
 		kl_tcache_flush(tc);
+	kl_xfer_drain(true);
 	size_t done = kl_purge(UINT64_MAX, SIZE_MAX);
 	done += kl_huge_purge(UINT64_MAX);
 	done += kl_holes_purge(UINT64_MAX);

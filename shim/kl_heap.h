@@ -165,6 +165,21 @@ void kl_small_give(unsigned cls, void *list);
 void *kl_small_alloc_locked(unsigned cls);
 void kl_small_free_one(unsigned cls, void *p);
 
+/* The span of a small block; a live block pins it. */
+static inline struct kl_span *kl_block_span(void *p)
+{
+	struct kl_segment *seg = (struct kl_segment *)kl_seg_of(p);
+	return seg->map[((uintptr_t)p - (uintptr_t)seg) >> KL_PAGE_SHIFT];
+}
+
+/* --- the transfer cache (xfer.c): batches between thread caches ------- */
+bool kl_xfer_put(unsigned cls, void *list, uint32_t count);
+uint32_t kl_xfer_get(unsigned arena, unsigned cls, void **head);
+void kl_xfer_drain(bool all);
+void kl_xfer_count(size_t count[KL_NCLASS]);
+void kl_xfer_fork_lock(bool lock);
+void kl_xfer_fork_child(void);
+
 /* --- holes (holes.c): the pages inside free blocks of partly used spans -- */
 /* A free block of a class above a page may have whole pages past its first
  * 16 bytes (the list link and this mark): the purger returns them, and

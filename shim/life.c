@@ -25,13 +25,15 @@ void kl_boot(void)
 	__atomic_store_n(&life_booted, true, __ATOMIC_RELEASE);
 }
 
-/* Lock order: thread registry, size classes in order, heap, metadata.
+/* Lock order: thread registry, size classes in order, transfer cache,
+ * heap, metadata.
  * First (once), the exec wrappers' libc functions, while no lock is held. */
 static void life_prepare(void)
 {
 	kl_exec_resolve();
 	kl_lock(&kl_threads_lock);
 	kl_small_fork_lock(true);
+	kl_xfer_fork_lock(true);
 	kl_lock(&kl_heap_lock);
 	kl_meta_fork_lock(true);
 	kl_huge_fork_lock(true);
@@ -42,6 +44,7 @@ static void life_parent(void)
 	kl_huge_fork_lock(false);
 	kl_meta_fork_lock(false);
 	kl_unlock(&kl_heap_lock);
+	kl_xfer_fork_lock(false);
 	kl_small_fork_lock(false);
 	kl_unlock(&kl_threads_lock);
 }
@@ -52,6 +55,7 @@ static void life_child(void)
 	kl_huge_fork_child();
 	kl_page_fork_child();
 	kl_small_fork_child();
+	kl_xfer_fork_child();
 	kl_tcache_fork_child();
 	kl_purger_fork_child();
 	kl_stats_fork_child();

@@ -149,12 +149,6 @@ static void span_holes_forget(struct kl_class *k, struct kl_span *s,
 	}
 }
 
-static inline struct kl_span *block_span(void *p)
-{
-	struct kl_segment *seg = (struct kl_segment *)kl_seg_of(p);
-	return seg->map[((uintptr_t)p - (uintptr_t)seg) >> KL_PAGE_SHIFT];
-}
-
 /* Give the blocks of list that belong to arena's spans back to them,
  * under that arena's class lock; returns the others, still linked. A
  * live block pins its span, so its arena can be read unlocked. Spans that
@@ -170,7 +164,7 @@ static void *give_arena(unsigned arena, unsigned cls, void *list,
 	while (list) {
 		void *p = list;
 		list = *(void **)p;
-		struct kl_span *s = block_span(p);
+		struct kl_span *s = kl_block_span(p);
 		if (s->arena != arena) {
 			*(void **)p = rest;
 			rest = p;
@@ -211,7 +205,7 @@ void kl_small_give(unsigned cls, void *list)
 	struct kl_span *empty = 0;
 	uint64_t now = kl_class_holes(cls) ? kl_now_ms() : 0;
 	while (list)
-		list = give_arena(block_span(list)->arena, cls, list, &empty,
+		list = give_arena(kl_block_span(list)->arena, cls, list, &empty,
 				  now);
 	if (now)
 		kl_purger_kick();	/* holes to return */

@@ -15,6 +15,7 @@ void kl_stats_take(struct kl_snapshot *s)
 			cached[c] += __atomic_load_n(&tc->bin[c].count,
 						     __ATOMIC_RELAXED);
 	kl_unlock(&kl_threads_lock);
+	kl_xfer_count(cached);
 	size_t holes_all = 0;
 	s->small_in_use = s->small_free = 0;
 	for (unsigned c = 0; c < KL_NCLASS; c++) {

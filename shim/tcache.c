@@ -20,8 +20,11 @@ static uint32_t arena_threads[KL_NARENA];	/* live caches per arena */
 static unsigned tcache_key;
 static bool tcache_key_ok;
 
-/* Move the oldest blocks of a bin past keep back to their spans. */
-static void tcache_trim_bin(struct kl_tcache *tc, unsigned cls, uint32_t keep)
+/* Move the oldest blocks of a bin past keep out: as one batch to the
+ * transfer cache for another thread to take, or back to their spans
+ * (to_spans, or when the transfer cache is full). */
+static void tcache_trim_bin(struct kl_tcache *tc, unsigned cls, uint32_t keep,
+			    bool to_spans)
 {
 	struct kl_tbin *b = &tc->bin[cls];
 	if (b->count <= keep)
@@ -34,13 +37,16 @@ static void tcache_trim_bin(struct kl_tcache *tc, unsigned cls, uint32_t keep)
 	*(void **)p = 0;
 	b->count = keep;
 	tc->bytes -= (size_t)n * kl_class_size[cls];
-	kl_small_give(cls, list);
+	if (to_spans || !kl_xfer_put(cls, list, n))
+		kl_small_give(cls, list);
 }
 
+/* Everything back to the spans: the thread exits, or a trim wants the
+ * pages. */
 void kl_tcache_flush(struct kl_tcache *tc)
 {
 	for (unsigned c = 0; c < KL_NCLASS; c++)
-		tcache_trim_bin(tc, c, 0);
+		tcache_trim_bin(tc, c, 0, true);
 }
 
 static void tcache_destroy(void *arg)
@@ -108,14 +114,17 @@ struct kl_tcache *kl_tcache_init(void)
 	return tc;
 }
 
-/* The bin is empty: fetch half its capacity from the spans. */
+/* The bin is empty: take a batch from the transfer cache, else half its
+ * capacity from the spans. */
 void *kl_tcache_refill(struct kl_tcache *tc, unsigned cls)
 {
 	struct kl_tbin *b = &tc->bin[cls];
 	void *list;
 	unsigned want = b->max / 2 ? b->max / 2 : 1;
 	unsigned arena = cls < KL_ARENA_CLASSES ? tc->arena : 0;
-	unsigned n = kl_small_take(arena, cls, &list, want);
+	unsigned n = kl_xfer_get(arena, cls, &list);
+	if (!n)
+		n = kl_small_take(arena, cls, &list, want);
 	if (!n)
 		return 0;
 	void *p = list;
@@ -133,9 +142,10 @@ void kl_tcache_overflow(struct kl_tcache *tc, unsigned cls)
 		 * give back free the most bytes */
 		for (unsigned c = KL_NCLASS; c-- > 0 &&
 		     tc->bytes > KL_TCACHE_BYTES_MAX / 2;)
-			tcache_trim_bin(tc, c, tc->bin[c].count / 2);
+			tcache_trim_bin(tc, c, tc->bin[c].count / 2,
+					false);
 	} else {
-		tcache_trim_bin(tc, cls, tc->bin[cls].max / 2);
+		tcache_trim_bin(tc, cls, tc->bin[cls].max / 2, false);
 	}
 }
 

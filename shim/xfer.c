@@ -1,0 +1,164 @@
+/* The transfer cache: whole batches of free blocks passed between thread
+ * caches, per arena and class, without touching the blocks. A cache that
+ * overflows parks the blocks it sheds here as one batch (a list and its
+ * length); a cache that runs dry takes a batch before it walks any span.
+ * Where one thread allocates and another frees (a producer and a
+ * consumer, a server handing requests to workers), the blocks go round
+ * with one short lock per batch, where giving them to their spans took
+ * the class lock for a walk over every block, each a cache miss.
+ *
+ * A batch goes to the arena of its first block's span: the threads that
+ * allocate from that arena take it again. The purger gives batches of
+ * classes nobody parked anything in since its last tick back to their
+ * spans, and a trim gives back all: free blocks here hold their spans'
+ * pages, which must go back when the program is idle. */
+#include "kl_heap.h"
+
+#define KL_XFER_SLOTS 8
+
+struct kl_xfer_batch {
+	void *head;
+	uint32_t count;
+};
+
+struct kl_xfer {
+	struct kl_lock lock;
+	uint32_t n;			/* batches held */
+	uint32_t puts;			/* batches parked since the last drain */
+	size_t blocks;			/* in all batches (statistics) */
+	struct kl_xfer_batch slot[KL_XFER_SLOTS];
+} __attribute__((aligned(64)));
+
+static struct kl_xfer xfer[KL_NARENA][KL_NCLASS];
+/* Which of an arena's classes hold batches: the purger's scan and the
+ * statistics read these words, not a line per class (the array is 200
+ * KiB, resident only where used). Changed under the class's lock. */
+#define KL_XFER_WORDS ((KL_NCLASS + 63) / 64)
+static uint64_t xfer_held[KL_NARENA][KL_XFER_WORDS];
+
+static void xfer_mark(unsigned arena, unsigned cls, bool held)
+{
+	uint64_t *w = &xfer_held[arena][cls / 64], bit = 1ull << (cls % 64);
+	if (held)
+		__atomic_fetch_or(w, bit, __ATOMIC_RELAXED);
+	else
+		__atomic_fetch_and(w, ~bit, __ATOMIC_RELAXED);
+}
+
+/* The next class at or after cls with batches in arena, or KL_NCLASS. */
+static unsigned xfer_next(unsigned arena, unsigned cls)
+{
+	for (; cls < KL_NCLASS; cls = (cls | 63) + 1) {
+		uint64_t w = __atomic_load_n(&xfer_held[arena][cls / 64],
+					     __ATOMIC_RELAXED) >> (cls % 64);
+		if (w)
+			return cls + (unsigned)__builtin_ctzll(w);
+	}
+	return KL_NCLASS;
+}
+
+/* Park a list of count blocks of class cls; false when there is no room
+ * (the caller gives them to their spans). */
+bool kl_xfer_put(unsigned cls, void *list, uint32_t count)
+{
+	unsigned arena = kl_block_span(list)->arena;
+	struct kl_xfer *x = &xfer[arena][cls];
+	bool ok = false;
+
+	kl_lock(&x->lock);
+	uint32_t n = x->n;
+	if (n < KL_XFER_SLOTS) {
+		if (!n)
+			xfer_mark(arena, cls, true);
+		x->slot[n] = (struct kl_xfer_batch){ list, count };
+		__atomic_store_n(&x->n, n + 1, __ATOMIC_RELAXED);
+		x->puts++;
+		__atomic_store_n(&x->blocks, x->blocks + count,
+				 __ATOMIC_RELAXED);
+		ok = true;
+	}
+	kl_unlock(&x->lock);
+	return ok;
+}
+
+/* The newest batch of an arena's class (its blocks are the likeliest to be
+ * in a cache): its length, with *head its list; 0 when there is none. */
+uint32_t kl_xfer_get(unsigned arena, unsigned cls, void **head)
+{
+	struct kl_xfer *x = &xfer[arena][cls];
+	struct kl_xfer_batch b = { 0, 0 };
+
+	if (!__atomic_load_n(&x->n, __ATOMIC_RELAXED))
+		return 0;
+	kl_lock(&x->lock);
+	uint32_t n = x->n;
+	if (n) {
+		b = x->slot[--n];
+		__atomic_store_n(&x->n, n, __ATOMIC_RELAXED);
+		if (!n)
+			xfer_mark(arena, cls, false);
+		__atomic_store_n(&x->blocks, x->blocks - b.count,
+				 __ATOMIC_RELAXED);
+	}
+	kl_unlock(&x->lock);
+	*head = b.head;
+	return b.count;
+}
+
+/* Give the batches back to their spans: every class's (all), or those of
+ * classes that parked nothing since the last drain (the purger's tick:
+ * a class in use keeps its batches moving). */
+void kl_xfer_drain(bool all)
+{
+	for (unsigned a = 0; a < KL_NARENA; a++)
+		for (unsigned c = xfer_next(a, 0); c < KL_NCLASS;
+		     c = xfer_next(a, c + 1)) {
+			struct kl_xfer *x = &xfer[a][c];
+			struct kl_xfer_batch out[KL_XFER_SLOTS];
+			uint32_t n = 0;
+
+			kl_lock(&x->lock);
+			if (all || !x->puts) {
+				n = x->n;
+				memcpy(out, x->slot, n * sizeof(out[0]));
+				if (n)
+					xfer_mark(a, c, false);
+				__atomic_store_n(&x->n, 0, __ATOMIC_RELAXED);
+				__atomic_store_n(&x->blocks, 0,
+						 __ATOMIC_RELAXED);
+			}
+			x->puts = 0;
+			kl_unlock(&x->lock);
+			for (uint32_t i = 0; i < n; i++)
+				kl_small_give(c, out[i].head);
+		}
+}
+
+/* Adds the blocks parked here to count, per class (statistics: they are
+ * free, like a thread cache's). */
+void kl_xfer_count(size_t count[KL_NCLASS])
+{
+	for (unsigned a = 0; a < KL_NARENA; a++)
+		for (unsigned c = xfer_next(a, 0); c < KL_NCLASS;
+		     c = xfer_next(a, c + 1))
+			count[c] += __atomic_load_n(&xfer[a][c].blocks,
+						    __ATOMIC_RELAXED);
+}
+
+void kl_xfer_fork_lock(bool lock)
+{
+	for (unsigned a = 0; a < KL_NARENA; a++)
+		for (unsigned c = 0; c < KL_NCLASS; c++) {
+			if (lock)
+				kl_lock(&xfer[a][c].lock);
+			else
+				kl_unlock(&xfer[a][c].lock);
+		}
+}
+
+void kl_xfer_fork_child(void)
+{
+	for (unsigned a = 0; a < KL_NARENA; a++)
+		for (unsigned c = 0; c < KL_NCLASS; c++)
+			xfer[a][c].lock.state = 0;
+}
