@@ -115,7 +115,6 @@ static void huge_drop_room(struct kl_huge *h)
 	}
 }
 
-
 /* Remove slot i from the cache; huge_lock held. */
 static struct huge_slot cache_remove(unsigned i)
 {
