@@ -273,15 +273,16 @@ def seed_stats(pts, r):
     }
 
 
-def idle(allocs, bench_bin, scale, reps):
-    """RSS of a process that goes idle after a burst (tests/bench/idle.c):
-    right after the frees, 1 s later and at the end, over live + the RSS
-    before the burst."""
+def idle(allocs, bench_bin, scale, reps, threads=4):
+    """RSS of a process that goes idle after a burst (tests/bench/idle.c,
+    by threads threads; 1: the main thread alone): right after the frees,
+    1 s later and at the end, over live + the RSS before the burst."""
     res = {a[0]: [] for a in allocs}
     for rep, (aname, path, _) in rotations(allocs, reps):
-        note("idle: %s, repetition %d" % (aname, rep + 1))
-        r = run([bench_bin + "/idle", str(scale)], env=preload(path),
-                timeout=120)
+        note("idle, %d thread(s): %s, repetition %d" % (threads, aname,
+                                                       rep + 1))
+        r = run([bench_bin + "/idle", str(scale), str(threads)],
+                env=preload(path), timeout=120)
         if not r.ok:
             note("idle under %s failed (exit %d): %s" %
                  (aname, r.rc, r.err.strip()[-200:]))
@@ -311,4 +312,4 @@ def idle(allocs, bench_bin, scale, reps):
             runs.sort(key=lambda x: x["ratio_1s"])
             out[aname]["samples"] = runs[len(runs) // 2]["samples"]
     return {"reps": reps, "seconds": 3, "mib": int(400 * scale),
-            "alloc": out}
+            "threads": threads, "alloc": out}

@@ -422,17 +422,26 @@ def write(res, out_dir, quick):
         L += ["- %s: %s (glibc: %s s)" % (r["name"], r["desc"],
                                           fx(r["alloc"]["glibc"]["time_s"]["median"]))
               for r in tp["rows"]]
-    idle = res.get("idle")
-    if idle:
-        L += ["", "## Idle after a burst (%d repetitions)" % idle["reps"], ""]
-        L += ["Four threads allocate %d MiB of 1-256 KiB blocks, free 90%%, "
-              "then make no allocator call; VmRSS every 100 ms against live "
-              "bytes plus the RSS before the burst (tests/bench/idle.c)."
-              % idle["mib"], ""]
+    for key, png in (("idle", "idle-rss.png"), ("idle_1", "idle-1-rss.png")):
+        idle = res.get(key)
+        if not idle:
+            continue
+        threads = idle.get("threads", 4)
+        who = ("Four threads" if threads == 4 else
+               "A single-threaded program" if threads == 1 else
+               "%d threads" % threads)
+        L += ["", "## Idle after a burst, %s (%d repetitions)"
+              % ("1 thread" if threads == 1 else "%d threads" % threads,
+                 idle["reps"]), ""]
+        L += ["%s: %d MiB of 1-256 KiB blocks allocated, 90%% of them "
+              "freed, then no allocator call; VmRSS every 100 ms against "
+              "live bytes plus the RSS before the burst (tests/bench/idle.c)."
+              % (who, idle["mib"]), ""]
         L += idle_table(idle, allocs)
-        if plot(idle, os.path.join(out_dir, "idle-rss.png"),
-                "idle after a burst: VmRSS over time"):
-            L += ["", "![RSS over time, idle](idle-rss.png)"]
+        if plot(idle, os.path.join(out_dir, png),
+                "idle after a burst (%d thread%s): VmRSS over time"
+                % (threads, "" if threads == 1 else "s")):
+            L += ["", "![RSS over time, idle](%s)" % png]
     ib = res.get("init")
     if ib:
         L += ["", "## The init as PID 1", ""]

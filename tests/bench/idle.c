@@ -1,8 +1,10 @@
-/* idle: four threads burst about 400 MiB of 1-256 KiB blocks, free 90% of
- * them, then sleep without another allocator call while the main thread
- * samples VmRSS every 100 ms for 3 s. An allocator that holds nothing when
- * idle falls to live + baseline on its own. Prints the samples and the
- * ratio RSS / (live + baseline) at 1 s and at the end. */
+/* idle: four threads (or THREADS, 1-4) burst about 400 MiB of 1-256 KiB
+ * blocks between them, free 90% of them, then sleep without another
+ * allocator call while the main thread samples VmRSS every 100 ms for 3 s;
+ * with THREADS 1 the main thread does the burst itself, a single-threaded
+ * program. An allocator that holds nothing when idle falls to live +
+ * baseline on its own. Prints the samples and the ratio RSS / (live +
+ * baseline) at 1 s and at the end. Usage: idle [SCALE [THREADS]] */
 #include "bench.h"
 
 #include <fcntl.h>
@@ -11,6 +13,7 @@
 #define IDLE_SAMPLES 30
 
 static size_t idle_bytes;	/* per thread */
+static int idle_threads = IDLE_THREADS;
 static size_t idle_live[IDLE_THREADS];
 static pthread_barrier_t idle_done, idle_end;
 
@@ -53,8 +56,10 @@ static void *idle_worker(void *arg)
 		}
 	}
 	idle_live[t] = live + cap * (sizeof(*p) + sizeof(*len));
-	pthread_barrier_wait(&idle_done);
-	pthread_barrier_wait(&idle_end);	/* idle: no allocator call */
+	if (idle_threads > 1) {
+		pthread_barrier_wait(&idle_done);
+		pthread_barrier_wait(&idle_end);	/* idle: no allocator call */
+	}
 	return NULL;
 }
 
@@ -64,24 +69,34 @@ int main(int argc, char **argv)
 	pthread_t tid[IDLE_THREADS];
 	size_t rss[IDLE_SAMPLES + 1], live = 0;
 
-	idle_bytes = (size_t)(100.0 * scale * (1 << 20));
-	pthread_barrier_init(&idle_done, NULL, IDLE_THREADS + 1);
-	pthread_barrier_init(&idle_end, NULL, IDLE_THREADS + 1);
-	/* baseline: the program with its threads started, before the burst */
+	idle_threads = bench_arg_int(argc, argv, 2, IDLE_THREADS);
+	if (idle_threads < 1 || idle_threads > IDLE_THREADS)
+		idle_threads = IDLE_THREADS;
+	idle_bytes = (size_t)(400.0 / idle_threads * scale * (1 << 20));
+	pthread_barrier_init(&idle_done, NULL, (unsigned)idle_threads + 1);
+	pthread_barrier_init(&idle_end, NULL, (unsigned)idle_threads + 1);
+	/* baseline: the program before the burst */
 	size_t base = idle_rss();
-	for (int t = 0; t < IDLE_THREADS; t++)
-		pthread_create(&tid[t], NULL, idle_worker, (void *)(intptr_t)t);
-	pthread_barrier_wait(&idle_done);
-	for (int t = 0; t < IDLE_THREADS; t++)
+	if (idle_threads == 1) {
+		idle_worker(0);
+	} else {
+		for (int t = 0; t < idle_threads; t++)
+			pthread_create(&tid[t], NULL, idle_worker,
+				       (void *)(intptr_t)t);
+		pthread_barrier_wait(&idle_done);
+	}
+	for (int t = 0; t < idle_threads; t++)
 		live += idle_live[t];
 	rss[0] = idle_rss();
 	for (int i = 1; i <= IDLE_SAMPLES; i++) {
 		usleep(100000);
 		rss[i] = idle_rss();
 	}
-	pthread_barrier_wait(&idle_end);
-	for (int t = 0; t < IDLE_THREADS; t++)
-		pthread_join(tid[t], NULL);
+	if (idle_threads > 1) {
+		pthread_barrier_wait(&idle_end);
+		for (int t = 0; t < idle_threads; t++)
+			pthread_join(tid[t], NULL);
+	}
 	printf("idle: baseline %zu live %zu\n", base, live);
 	for (int i = 0; i <= IDLE_SAMPLES; i++)
 		printf("sample %.1f %zu\n", i / 10.0, rss[i]);
