@@ -31,8 +31,9 @@ struct kl_xfer {
 
 static struct kl_xfer xfer[KL_NARENA][KL_NCLASS];
 /* Which of an arena's classes hold batches: the purger's scan and the
- * statistics read these words, not a line per class (the array is 200
- * KiB, resident only where used). Changed under the class's lock. */
+ * statistics read these words, not a line per class (the array above is
+ * 216 KiB, resident only where used). A bit changes under its entry's
+ * lock. */
 #define KL_XFER_WORDS ((KL_NCLASS + 63) / 64)
 static uint64_t xfer_held[KL_NARENA][KL_XFER_WORDS];
 
