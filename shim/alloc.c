@@ -252,9 +252,9 @@ nomem:
 static size_t realloc_headroom(size_t n)
 {
 	/* near keel's limit the headroom is resident memory the program
-	 * may never fill: an eighth (guard_seed_oom, 96 MiB limit, 73 MiB
-	 * live at its peak under the sanitizers: 81.7 MiB in use and
-	 * OOM-killed once in CI) */
+	 * may never fill: an eighth (guard_seed_oom, 96 MiB limit, live
+	 * peaks of 64-75 MiB: once, under the sanitizers, 81.7 MiB in use
+	 * and an OOM kill) */
 	n += kl_guard_near_limit() ? n / 8 : n / 2;
 	unsigned k = 63 - (unsigned)__builtin_clzl(n - 1);
 	size_t step = (size_t)1 << (k - 3);
