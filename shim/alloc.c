@@ -249,13 +249,13 @@ nomem:
  * resident). The size is rounded to a geometric step (8 per doubling), so
  * every growing buffer passes through the same sizes and the runs one
  * frees fit the next one exactly. */
-static size_t realloc_headroom(size_t n)
+static size_t realloc_headroom(size_t n, bool near)
 {
 	/* near keel's limit the headroom is resident memory the program
 	 * may never fill: an eighth (guard_seed_oom, 96 MiB limit, live
 	 * peaks of 64-75 MiB: once, under the sanitizers, 81.7 MiB in use
 	 * and an OOM kill) */
-	n += kl_guard_near_limit() ? n / 8 : n / 2;
+	n += near ? n / 8 : n / 2;
 	unsigned k = 63 - (unsigned)__builtin_clzl(n - 1);
 	size_t step = (size_t)1 << (k - 3);
 	n = (n + step - 1) & ~(step - 1);
@@ -283,9 +283,10 @@ static void *realloc_move(void *p, size_t old, size_t n)
 	/* a mapping refused (the process's map count, say) is no failure
 	 * while the page heap can hold the block */
 	if (!q && grow && n > KL_SMALL_MAX && n <= KL_LARGE_MAX) {
-		size_t want = realloc_headroom(n);
+		bool near = kl_guard_near_limit();
+		size_t want = realloc_headroom(n, near);
 		/* room to grow in place, but not near the limit */
-		q = large_alloc(want, kl_guard_near_limit() ? 0 : want);
+		q = large_alloc(want, near ? 0 : want);
 	} else if (!q && !mapped) {
 		q = kl_alloc(n);
 	}

@@ -452,7 +452,7 @@ void kl_huge_fork_child(void)
 /* Grow h, of old bytes, to len: into its room, else in place with new
  * room (mremap), else moved to a new mapping with it; the room dropped
  * when there is no address space for it. Returns the header, or 0 with
- * h untouched. */
+ * h's block untouched (its room may be gone). */
 static struct kl_huge *huge_grow(struct kl_huge *h, size_t old, size_t len,
 				 bool grow)
 {
