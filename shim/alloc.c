@@ -7,13 +7,14 @@
 #include "kl_stats.h"
 #include "kl_life.h"
 
-/* realloc headroom policy: within a small class, the same pointer; a large
- * block grows in place into a free neighbour run, else moves to a size
- * 1/2 bigger rounded to 8 steps per doubling (realloc_headroom, capped at
- * 1 MiB), into a resident run that leaves as much again free after it
- * when there is one, so it can grow in place next time, and keeps its run
- * through shrinks to half of it or more; past KL_REALLOC_MAP it moves to
- * a huge block instead. A huge block grows by mremap to 1/8 more than
+/* realloc headroom policy: within a small class (or a quarter below it),
+ * the same pointer; a small block appended to moves to a quarter more
+ * (small_headroom); a large block grows in place into a free neighbour
+ * run, else moves to a size 1/2 bigger rounded to 8 steps per doubling
+ * (realloc_headroom, capped at 1 MiB), into a resident run that leaves as
+ * much again free after it when there is one, so it can grow in place
+ * next time, and keeps its run through shrinks to half of it or more;
+ * past KL_REALLOC_MAP it moves to a huge block instead. A huge block grows by mremap to 1/8 more than
  * asked, so an append loop pays one mremap per eighth and never copies
  * again, and ignores shrinks of less than 1/8 (untouched headroom pages
  * cost no memory). */
@@ -25,6 +26,9 @@
  * per second went from 0.42-0.47 to 0.65-0.76 million, for 1.43x live ->
  * 1.51-1.54x). */
 #define KL_REALLOC_MAP (256ul << 10)
+
+/* Small blocks below this grow to their size: their moves copy little. */
+#define KL_APPEND_MIN 1024
 
 extern int *__errno_location(void) __attribute__((weak));
 
@@ -273,6 +277,21 @@ static size_t huge_headroom(size_t n)
 	return n + (kl_guard_near_limit() ? n / 32 : n / 8);
 }
 
+/* A small block that realloc grows by less than doubling is being
+ * appended to (a string builder, the seed's buffers below 32 KiB): a
+ * quarter of headroom, or each append past the next class (an eighth
+ * bigger) copies it all again. On the seed pattern the moves out of
+ * small blocks went from 1.04 million to 0.5 million in 8 s, the bytes
+ * they copied from 15.5 GB to 6.6 GB. Growth by doubling or more (a
+ * vector's) gets its size: it brings its own headroom. */
+static size_t small_headroom(size_t old, size_t n)
+{
+	if (old < KL_APPEND_MIN || n >= 2 * old || n > KL_SMALL_MAX)
+		return n;
+	n += n / 4;
+	return n < KL_SMALL_MAX ? n : KL_SMALL_MAX;
+}
+
 static void *realloc_move(void *p, size_t old, size_t n)
 {
 	bool grow = n > old;
@@ -288,7 +307,7 @@ static void *realloc_move(void *p, size_t old, size_t n)
 		/* room to grow in place, but not near the limit */
 		q = large_alloc(want, near ? 0 : want);
 	} else if (!q && !mapped) {
-		q = kl_alloc(n);
+		q = kl_alloc(grow ? small_headroom(old, n) : n);
 	}
 	if (q) {
 		memcpy(q, p, old < n ? old : n);
@@ -352,7 +371,10 @@ void *kl_realloc(void *p, size_t n)
 	}
 	unsigned c = seg->pcls[((uintptr_t)p - h) >> KL_PAGE_SHIFT];
 	if (c) {
-		if (n <= KL_SMALL_MAX && kl_class_of(n) == c - 1)
+		/* its class, or within a quarter of it: a block grown with
+		 * small_headroom keeps it while the appends fill it */
+		size_t have = kl_class_size[c - 1];
+		if (n <= have && (n > have - have / 4 || kl_class_of(n) == c - 1))
 			return p;
 		return realloc_move(p, kl_class_size[c - 1], n);
 	}

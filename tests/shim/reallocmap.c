@@ -4,7 +4,8 @@
  * life its map count) the growth is served from the page heap instead of
  * failing. Below 256 KiB, a page-heap block that must move to grow takes
  * half its size again as headroom, and keeps its run through shrinks to
- * half of it or more. Usage: reallocmap */
+ * half of it or more; a small block appended to takes a quarter. Usage:
+ * reallocmap */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -94,6 +95,48 @@ static int rm_headroom(void)
 	return 0;
 }
 
+/* A small block appended to (grown by less than doubling) takes a quarter
+ * of headroom and keeps its block while the appends fill it: 2 KiB to
+ * 32 KiB in 2,000-byte appends moves 10 times, not 15 (one per class);
+ * a block that doubles gets its class, no more; a shrink by less than a
+ * quarter keeps the block, one to a third of it does not. */
+static int rm_small(void)
+{
+	unsigned char *buf = 0;
+	size_t len = 0;
+	int moves = 0;
+	while (len + 2000 <= (32u << 10)) {
+		unsigned char *n = realloc(buf, len + 2000);
+		if (!n)
+			return rm_fail("small: realloc failed");
+		memset(n + len, (int)(len / 2000), 2000);
+		moves += n != buf;
+		buf = n;
+		len += 2000;
+	}
+	for (size_t i = 0; i < len; i++)
+		if (buf[i] != (unsigned char)(i / 2000))
+			return rm_fail("small: appends lost bytes");
+	if (moves > 10)
+		return rm_fail("small: appends moved at every class");
+	free(buf);
+	unsigned char *v = malloc(4096);
+	unsigned char *w = v ? realloc(v, 8192) : 0;
+	if (!w || malloc_usable_size(w) != 8192)
+		return rm_fail("small: a doubling block took headroom");
+	size_t have = malloc_usable_size(w);
+	unsigned char *kept = realloc(w, have - have / 8);
+	if (kept != w)
+		return rm_fail("small: a shrink by an eighth moved the block");
+	unsigned char *cut = realloc(kept, have / 3);
+	if (!cut || malloc_usable_size(cut) >= have / 2)
+		return rm_fail("small: a shrink to a third kept the block");
+	printf("small: 2 KiB to 32 KiB in 2000-byte appends: %d moves\n",
+	       moves);
+	free(cut);
+	return 0;
+}
+
 /* Whether a page can be mapped at exactly addr (then it is unmapped). */
 static int rm_free_at(uintptr_t addr)
 {
@@ -175,7 +218,7 @@ int main(void)
 	unsigned char *buf = 0;
 	size_t len = 0;
 
-	if (rm_headroom() || rm_room())
+	if (rm_small() || rm_headroom() || rm_room())
 		return 1;
 	/* page heap to a mapping of its own: the bytes move with it */
 	if (rm_grow(&buf, &len, 900u << 10))
