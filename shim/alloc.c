@@ -14,10 +14,10 @@
  * (realloc_headroom, capped at 1 MiB), into a resident run that leaves as
  * much again free after it when there is one, so it can grow in place
  * next time, and keeps its run through shrinks to half of it or more;
- * past KL_REALLOC_MAP it moves to a huge block instead. A huge block grows by mremap to 1/8 more than
- * asked, so an append loop pays one mremap per eighth and never copies
- * again, and ignores shrinks of less than 1/8 (untouched headroom pages
- * cost no memory). */
+ * past KL_REALLOC_MAP it moves to a huge block instead. A huge block grows
+ * by mremap to 1/8 more than asked, so an append loop pays one mremap per
+ * eighth and never copies again, and ignores shrinks of less than 1/8
+ * (untouched headroom pages cost no memory). */
 
 /* A large block that realloc grows past this moves to a mapping of its
  * own: in the page heap its neighbours are often taken, and each move
@@ -374,7 +374,8 @@ void *kl_realloc(void *p, size_t n)
 		/* its class, or within a quarter of it: a block grown with
 		 * small_headroom keeps it while the appends fill it */
 		size_t have = kl_class_size[c - 1];
-		if (n <= have && (n > have - have / 4 || kl_class_of(n) == c - 1))
+		if (n <= have &&
+		    (n > have - have / 4 || kl_class_of(n) == c - 1))
 			return p;
 		return realloc_move(p, kl_class_size[c - 1], n);
 	}
