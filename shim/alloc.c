@@ -377,7 +377,7 @@ void *kl_realloc(void *p, size_t n)
 		if (n <= have &&
 		    (n > have - have / 4 || kl_class_of(n) == c - 1))
 			return p;
-		return realloc_move(p, kl_class_size[c - 1], n);
+		return realloc_move(p, have, n);
 	}
 	struct kl_span *s = large_span(seg, p);
 	if (!s) {

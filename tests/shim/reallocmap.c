@@ -97,7 +97,8 @@ static int rm_headroom(void)
 
 /* A small block appended to (grown by less than doubling) takes a quarter
  * of headroom and keeps its block while the appends fill it: 2 KiB to
- * 32 KiB in 2,000-byte appends moves 10 times, not 15 (one per class);
+ * 32 KiB in 2,000-byte appends moves at most 10 times (8 now; 16 when
+ * every class it crossed meant a move);
  * a block that doubles gets its class, no more; a shrink by less than a
  * quarter keeps the block, one to a third of it does not. */
 static int rm_small(void)
