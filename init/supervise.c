@@ -31,6 +31,7 @@ static const int supervise_bug_signals[] = {
 };
 
 static int supervise_fd = -1;
+static pid_t supervise_self;	/* keel's own pid: never changes */
 
 struct supervise_state {
 	pid_t child;
@@ -39,6 +40,7 @@ struct supervise_state {
 	bool no_children;
 	bool killed;
 	bool shutting;
+	bool reap;		/* a SIGCHLD (or a timeout) asks for waitid */
 	long long deadline_ms;
 };
 
@@ -54,6 +56,7 @@ int supervise_signals(void)
 {
 	sigset_t all;
 
+	supervise_self = getpid();
 	sigfillset(&all);
 	for (size_t i = 0; i < sizeof(supervise_bug_signals) / sizeof(int); i++)
 		sigdelset(&all, supervise_bug_signals[i]);
@@ -151,8 +154,13 @@ static void supervise_forward(struct supervise_state *st, int sig)
 			strerror(errno));
 }
 
-/* Drains the signalfd; forwards, or during shutdown escalates on a
- * second request to stop. */
+/* Reads what the signalfd holds; forwards, or during shutdown escalates on
+ * a second request to stop; a SIGCHLD asks for waitid. One read per
+ * wake-up unless the buffer came back full: ppoll is level-triggered, so
+ * a signal that came after the read wakes it again at once. Each call
+ * after the kill is time the woken child waits for this core, or the
+ * scheduler moves it to the other one (forwarding took twice as long with
+ * a second read and a waitid at every signal). */
 static void supervise_signalfd(struct supervise_state *st)
 {
 	struct signalfd_siginfo si[32];
@@ -167,10 +175,13 @@ static void supervise_signalfd(struct supervise_state *st)
 		for (size_t i = 0; i < (size_t)n / sizeof(si[0]); i++) {
 			int sig = (int)si[i].ssi_signo;
 
-			/* SIGCHLD is keel's own business; a signal keel
-			 * raised itself (SIGPIPE or SIGXFSZ from its own
-			 * write) is not the child's */
-			if (sig == SIGCHLD || si[i].ssi_pid == (uint32_t)getpid())
+			if (sig == SIGCHLD) {
+				st->reap = true;
+				continue;
+			}
+			/* a signal keel raised itself (SIGPIPE or SIGXFSZ
+			 * from its own write) is not the child's */
+			if (si[i].ssi_pid == (uint32_t)supervise_self)
 				continue;
 			if (!st->child_done) {
 				supervise_forward(st, sig);
@@ -182,6 +193,8 @@ static void supervise_signalfd(struct supervise_state *st)
 				st->deadline_ms = supervise_now_ms() + 2000;
 			}
 		}
+		if (n < (ssize_t)sizeof(si))
+			return;
 	}
 }
 
@@ -236,7 +249,7 @@ static long long supervise_guard_due(int timeout_ms)
 
 int supervise_run(pid_t child, const struct supervise_guard *guard)
 {
-	struct supervise_state st = { .child = child };
+	struct supervise_state st = { .child = child, .reap = true };
 	struct pollfd fds[4];
 	long long guard_due = supervise_guard_due(guard->timeout_ms);
 
@@ -252,7 +265,10 @@ int supervise_run(pid_t child, const struct supervise_guard *guard)
 		long long left = LLONG_MAX;	/* none */
 		long long sweep_due;
 
-		supervise_reap(&st);
+		if (st.reap) {
+			st.reap = false;
+			supervise_reap(&st);
+		}
 		if (st.child_done) {
 			if (st.no_children)
 				break;
@@ -279,8 +295,12 @@ int supervise_run(pid_t child, const struct supervise_guard *guard)
 		}
 		fds[2].fd = statsdir_watch_fd();
 		fds[3].fd = guard_wake_fd();
-		if (ppoll(fds, 4, timeout, NULL) < 0 && errno != EINTR)
+		int ready = ppoll(fds, 4, timeout, NULL);
+		if (ready < 0 && errno != EINTR)
 			warning("unable to wait for signals: %s", strerror(errno));
+		/* a timeout (or a failed wait) looks for exits too */
+		if (ready <= 0)
+			st.reap = true;
 		if (fds[0].revents & POLLIN)
 			supervise_signalfd(&st);
 		if (fds[1].fd >= 0 && fds[1].revents)
