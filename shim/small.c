@@ -252,18 +252,22 @@ void kl_small_free_one(unsigned cls, void *p)
 
 void kl_small_fork_lock(bool lock)
 {
-	for (unsigned a = 0; a < KL_NARENA; a++)
-		for (unsigned c = 0; c < KL_NCLASS; c++) {
+	for (unsigned a = 0; a < KL_NARENA; a++) {
+		if (!(kl_arenas_used & 1u << a))
+			continue;
+		for (unsigned c = 0; c < kl_arena_classes(a); c++) {
 			if (lock)
 				kl_lock(&kl_classes[a][c].lock);
 			else
 				kl_unlock(&kl_classes[a][c].lock);
 		}
+	}
 }
 
 void kl_small_fork_child(void)
 {
 	for (unsigned a = 0; a < KL_NARENA; a++)
-		for (unsigned c = 0; c < KL_NCLASS; c++)
-			kl_classes[a][c].lock.state = 0;
+		if (kl_arenas_used & 1u << a)
+			for (unsigned c = 0; c < kl_arena_classes(a); c++)
+				kl_classes[a][c].lock.state = 0;
 }

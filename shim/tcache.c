@@ -17,6 +17,7 @@ KL_HIDDEN struct kl_tcache *kl_threads;
 KL_HIDDEN uint32_t kl_nthreads;
 static struct kl_tcache *tcache_pool;	/* caches of exited threads */
 static uint32_t arena_threads[KL_NARENA];	/* live caches per arena */
+KL_HIDDEN uint32_t kl_arenas_used = 1;
 static unsigned tcache_key;
 static bool tcache_key_ok;
 
@@ -84,6 +85,7 @@ static uint32_t arena_pick(void)
 		if (arena_threads[a] < arena_threads[best])
 			best = a;
 	arena_threads[best]++;
+	kl_arenas_used |= 1u << best;
 	return best;
 }
 

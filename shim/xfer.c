@@ -148,18 +148,22 @@ void kl_xfer_count(size_t count[KL_NCLASS])
 
 void kl_xfer_fork_lock(bool lock)
 {
-	for (unsigned a = 0; a < KL_NARENA; a++)
-		for (unsigned c = 0; c < KL_NCLASS; c++) {
+	for (unsigned a = 0; a < KL_NARENA; a++) {
+		if (!(kl_arenas_used & 1u << a))
+			continue;
+		for (unsigned c = 0; c < kl_arena_classes(a); c++) {
 			if (lock)
 				kl_lock(&xfer[a][c].lock);
 			else
 				kl_unlock(&xfer[a][c].lock);
 		}
+	}
 }
 
 void kl_xfer_fork_child(void)
 {
 	for (unsigned a = 0; a < KL_NARENA; a++)
-		for (unsigned c = 0; c < KL_NCLASS; c++)
-			xfer[a][c].lock.state = 0;
+		if (kl_arenas_used & 1u << a)
+			for (unsigned c = 0; c < kl_arena_classes(a); c++)
+				xfer[a][c].lock.state = 0;
 }

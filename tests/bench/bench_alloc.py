@@ -128,6 +128,9 @@ def workloads(bench_bin, tests_dir, tmp, scale, cores):
               [bench_bin + "/handoff", str(scale), str(cores)]))
     w.append(("tree", "binary tree build, walk and teardown",
               [bench_bin + "/tree", str(scale)]))
+    w.append(("forks", "fork, a child that allocates and exits, wait: "
+              "%d times after %d threads allocated" % (max(1, int(2000 * scale)), cores),
+              [bench_bin + "/forks", str(scale), str(cores)]))
     w.append(("python", "CPython: objects, dicts, JSON in waves",
               [py, tests_dir + "/pyalloc.py", str(scale)]))
     cc = shutil.which("gcc") or shutil.which("cc")
