@@ -37,6 +37,29 @@ static struct kl_xfer xfer[KL_NARENA][KL_NCLASS];
 #define KL_XFER_WORDS ((KL_NCLASS + 63) / 64)
 static uint64_t xfer_held[KL_NARENA][KL_XFER_WORDS];
 
+/* Entries a batch was ever parked in: fork locks only these (a lock
+ * written at fork is a page copied in parent and child; arena 0's entries
+ * alone are 4 pages). A bit is set before its entry is first locked,
+ * under xfer_first_lock, which fork holds while it reads the bits: no
+ * thread can be inside an entry fork skips. get and drain lock an entry
+ * only once something was parked in it. */
+static uint64_t xfer_used[KL_NARENA][KL_XFER_WORDS];
+static struct kl_lock xfer_first_lock;
+
+static bool xfer_is_used(unsigned arena, unsigned cls)
+{
+	return __atomic_load_n(&xfer_used[arena][cls / 64], __ATOMIC_RELAXED) >>
+	       (cls % 64) & 1;
+}
+
+static void xfer_first_use(unsigned arena, unsigned cls)
+{
+	kl_lock(&xfer_first_lock);
+	__atomic_fetch_or(&xfer_used[arena][cls / 64], 1ull << (cls % 64),
+			  __ATOMIC_RELAXED);
+	kl_unlock(&xfer_first_lock);
+}
+
 static void xfer_mark(unsigned arena, unsigned cls, bool held)
 {
 	uint64_t *w = &xfer_held[arena][cls / 64], bit = 1ull << (cls % 64);
@@ -66,6 +89,8 @@ bool kl_xfer_put(unsigned cls, void *list, uint32_t count)
 	struct kl_xfer *x = &xfer[arena][cls];
 	bool ok = false;
 
+	if (KL_UNLIKELY(!xfer_is_used(arena, cls)))
+		xfer_first_use(arena, cls);
 	kl_lock(&x->lock);
 	uint32_t n = x->n;
 	if (n < KL_XFER_SLOTS) {
@@ -148,22 +173,26 @@ void kl_xfer_count(size_t count[KL_NCLASS])
 
 void kl_xfer_fork_lock(bool lock)
 {
-	for (unsigned a = 0; a < KL_NARENA; a++) {
-		if (!(kl_arenas_used & 1u << a))
-			continue;
-		for (unsigned c = 0; c < kl_arena_classes(a); c++) {
+	if (lock)
+		kl_lock(&xfer_first_lock);
+	for (unsigned a = 0; a < KL_NARENA; a++)
+		for (unsigned c = 0; c < KL_NCLASS; c++) {
+			if (!xfer_is_used(a, c))
+				continue;
 			if (lock)
 				kl_lock(&xfer[a][c].lock);
 			else
 				kl_unlock(&xfer[a][c].lock);
 		}
-	}
+	if (!lock)
+		kl_unlock(&xfer_first_lock);
 }
 
 void kl_xfer_fork_child(void)
 {
+	xfer_first_lock.state = 0;
 	for (unsigned a = 0; a < KL_NARENA; a++)
-		if (kl_arenas_used & 1u << a)
-			for (unsigned c = 0; c < kl_arena_classes(a); c++)
+		for (unsigned c = 0; c < KL_NCLASS; c++)
+			if (xfer_is_used(a, c))
 				xfer[a][c].lock.state = 0;
 }
