@@ -208,7 +208,8 @@ size_t kl_holes_purge(uint64_t older_than_ms);
 struct kl_tbin {
 	void *head;
 	uint32_t count;
-	uint32_t max;
+	uint16_t max;
+	uint16_t refill;	/* blocks the next refill takes (0: first) */
 };
 
 struct kl_tcache {
