@@ -160,12 +160,14 @@ static void supervise_forward(struct supervise_state *st, int sig)
  * a signal that came after the read wakes it again at once. Each call
  * after the kill is time the woken child waits for this core, or the
  * scheduler moves it to the other one (forwarding took twice as long with
- * a second read and a waitid at every signal). */
+ * a second read and a waitid at every signal). At most 8 full buffers,
+ * so a process that keeps queueing real-time signals cannot hold keel
+ * here: the loop reaps and runs the guard in between. */
 static void supervise_signalfd(struct supervise_state *st)
 {
 	struct signalfd_siginfo si[32];
 
-	for (;;) {
+	for (int round = 0; round < 8; round++) {
 		ssize_t n = read(supervise_fd, si, sizeof(si));
 
 		if (n < 0 && errno == EINTR)
