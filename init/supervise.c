@@ -1,7 +1,8 @@
 /* The supervise loop: signals arrive on a signalfd and are forwarded to the
- * child (or its group); every wake-up reaps what has exited, orphans too.
- * When the main child is gone the rest get SIGTERM, then SIGKILL after the
- * grace period. From here on a failure is only ever a warning. */
+ * child (or its group); a SIGCHLD (or a timeout) reaps what has exited,
+ * orphans too. When the main child is gone the rest get SIGTERM, then
+ * SIGKILL after the grace period. From here on a failure is only ever a
+ * warning. */
 #include <errno.h>
 #include <limits.h>
 #include <poll.h>
