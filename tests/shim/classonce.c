@@ -1,9 +1,9 @@
 /* A program that uses many sizes once each (a shell's strings, a config
  * parser): one block of each size of a geometric series from 16 B to
- * 4 KiB (8 steps per doubling, as size classes go), each written whole and
- * kept. Prints "grew KIB for KIB": the VmRSS it
- * added and the bytes it asked for. A thread cache refill writes every
- * block it takes, so what a first refill takes is resident at once. */
+ * 4 KiB (8 steps per doubling, as size classes go), each written whole
+ * and kept. Prints "grew KIB for KIB": the VmRSS it added and the bytes it
+ * asked for. A thread cache refill writes every block it takes, so what a
+ * first refill takes is resident at once. */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
