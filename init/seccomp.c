@@ -114,6 +114,23 @@ bool seccomp_app_filter_wanted(const struct keel_seccomp_config *cfg)
 
 #if KEEL_HAVE_SECCOMP
 
+/* PIDFD_SELF_THREAD_GROUP as the kernel reads it from a register: the
+ * caller's own process. */
+#define SECCOMP_PIDFD_SELF ((scmp_datum_t)(int64_t)-10001)
+
+/* Denies call nr. process_madvise stays allowed on the caller itself
+ * (PIDFD_SELF): libkeel returns free pages with it, a batch per call,
+ * and under a kill action the application would die at its first purge.
+ * Only another process's memory is what the lists protect. */
+static int seccomp_deny(scmp_filter_ctx ctx, uint32_t action, int nr)
+{
+	if (nr == SCMP_SYS(process_madvise))
+		return seccomp_rule_add(ctx, action, nr, 1,
+					SCMP_A0(SCMP_CMP_NE,
+						SECCOMP_PIDFD_SELF));
+	return seccomp_rule_add(ctx, action, nr, 0);
+}
+
 /* Adds every rule of a NULL-terminated list. */
 static int seccomp_deny_table(scmp_filter_ctx ctx, uint32_t action,
 			      const struct keel_seccomp_rule *list)
@@ -122,7 +139,7 @@ static int seccomp_deny_table(scmp_filter_ctx ctx, uint32_t action,
 		int nr = seccomp_resolve(list->name);
 		if (nr == -1)
 			continue;	/* a libseccomp older than the table */
-		int rc = seccomp_rule_add(ctx, action, nr, 0);
+		int rc = seccomp_deny(ctx, action, nr);
 		if (rc < 0) {
 			error("unable to deny %s in the seccomp filter: %s",
 			      list->name, strerror(-rc));
@@ -232,7 +249,7 @@ int seccomp_apply_app_filter(const struct keel_seccomp_config *cfg)
 		    (seccomp_listed(seccomp_strict_list, nr) ||
 		     nr == SCMP_SYS(clone3)))
 			continue;
-		rc = seccomp_rule_add(ctx, action, nr, 0);
+		rc = seccomp_deny(ctx, action, nr);
 	}
 	if (rc)
 		goto release;

@@ -19,10 +19,11 @@ size_t kl_hole_len(uintptr_t p, unsigned cls, uintptr_t *start)
 	return b > a ? b - a : 0;
 }
 
-/* Return the holes of one span's free blocks that are not yet returned;
- * the class lock is held (a refill waits for at most one span's worth of
- * madvise calls, and only spans idle for the decay time are visited). */
-static size_t holes_span(struct kl_class *k, struct kl_span *s, unsigned cls)
+/* Queue the holes of one span's free blocks that are not yet returned;
+ * the class lock is held until they are (a refill waits for at most one
+ * class's batches, and only spans idle for the decay time are visited). */
+static size_t holes_span(struct kl_class *k, struct kl_span *s, unsigned cls,
+			 struct kl_release *batch)
 {
 	size_t done = 0;
 	for (void *p = s->free; p; p = *(void **)p) {
@@ -31,7 +32,7 @@ static size_t holes_span(struct kl_class *k, struct kl_span *s, unsigned cls)
 		size_t len = kl_hole_len((uintptr_t)p, cls, &start);
 		if (!len || w[1] == KL_HOLE_MAGIC)
 			continue;
-		kl_madvise((void *)start, len, MADV_DONTNEED);
+		kl_release_add(batch, (void *)start, len);
 		w[1] = KL_HOLE_MAGIC;
 		done += len;
 	}
@@ -44,7 +45,10 @@ static size_t holes_span(struct kl_class *k, struct kl_span *s, unsigned cls)
  * older_than_ms gives back its holes. Returns the bytes returned. */
 size_t kl_holes_purge(uint64_t older_than_ms)
 {
+	struct kl_release batch;
 	size_t done = 0;
+
+	batch.n = 0;
 	for (unsigned a = 0; a < KL_NARENA; a++) {
 		for (unsigned c = 0; c < KL_NCLASS; c++) {
 			struct kl_class *k = &kl_classes[a][c];
@@ -55,7 +59,10 @@ size_t kl_holes_purge(uint64_t older_than_ms)
 			kl_lock(&k->lock);
 			for (struct kl_span *s = k->nonfull; s; s = s->next)
 				if (s->holes && s->freed_ms <= older_than_ms)
-					got += holes_span(k, s, c);
+					got += holes_span(k, s, c, &batch);
+			/* before the lock goes: a block handed out must not
+			 * lose what its new owner writes */
+			kl_release_flush(&batch);
 			kl_unlock(&k->lock);
 			if (got)
 				__atomic_fetch_add(&kl_pages.returned[c + 1], got,

@@ -25,6 +25,21 @@ void *kl_mmap_fd(size_t len, int prot, int fd);
 int kl_unlink(const char *path);
 void *kl_mremap(void *old, size_t oldlen, size_t newlen, int flags, void *na);
 int kl_madvise(void *addr, size_t len, int advice);
+/* Pages to give back, gathered so that one call returns them all
+ * (release.c): kl_release_add queues a range (flushing when full),
+ * kl_release_flush returns what is queued. A range is struct iovec's
+ * layout, which process_madvise reads. */
+#define KL_RELEASE_MAX 64
+struct kl_range {
+	void *base;
+	size_t len;
+};
+struct kl_release {
+	unsigned n;
+	struct kl_range r[KL_RELEASE_MAX];
+};
+void kl_release_add(struct kl_release *b, void *base, size_t len);
+void kl_release_flush(struct kl_release *b);
 long kl_write(int fd, const void *buf, size_t len);
 int kl_open(const char *path, int flags, int mode);
 int kl_close(int fd);

@@ -201,27 +201,46 @@ static void purge_count(const struct kl_span *s)
 }
 
 /* Return the oldest dirty runs freed at or before older_than_ms, up to
- * max_bytes, to the OS. The lock is dropped around each madvise: the run
- * is marked busy (its neighbours will not merge into it) meanwhile. */
+ * max_bytes, to the OS, a batch of runs per call (release.c). The lock is
+ * dropped around the call: the runs are marked busy (their neighbours
+ * will not merge into them) meanwhile. */
 size_t kl_purge(uint64_t older_than_ms, size_t max_bytes)
 {
+	struct kl_release batch;
+	struct kl_span *runs[KL_RELEASE_MAX];
 	size_t done = 0;
+	bool more = true;
 
+	batch.n = 0;
 	kl_lock(&kl_heap_lock);
-	struct kl_span *s;
-	while (done < max_bytes && (s = kl_run_oldest_dirty()) &&
-	       s->freed_ms <= older_than_ms) {
-		kl_run_unlink(s);
-		s->kind = KL_BUSY;
+	while (more) {
+		struct kl_span *s;
+		unsigned n = 0;
+		while (n < KL_RELEASE_MAX && done < max_bytes &&
+		       (s = kl_run_oldest_dirty()) &&
+		       s->freed_ms <= older_than_ms) {
+			kl_run_unlink(s);
+			s->kind = KL_BUSY;
+			done += s->npages * KL_PAGE;
+			runs[n++] = s;
+		}
+		more = n == KL_RELEASE_MAX;
+		if (!n)
+			break;
 		kl_unlock(&kl_heap_lock);
-		kl_madvise((void *)s->base, s->npages * KL_PAGE, MADV_DONTNEED);
+		for (unsigned i = 0; i < n; i++)
+			kl_release_add(&batch, (void *)runs[i]->base,
+				       runs[i]->npages * KL_PAGE);
+		kl_release_flush(&batch);
 		kl_lock(&kl_heap_lock);
-		done += s->npages * KL_PAGE;
-		purge_count(s);
-		s->dirty = 0;
-		s = kl_run_coalesce(s);
-		kl_run_link(s);
-		kl_run_release_segment(s);
+		for (unsigned i = 0; i < n; i++) {
+			s = runs[i];
+			purge_count(s);
+			s->dirty = 0;
+			s = kl_run_coalesce(s);
+			kl_run_link(s);
+			kl_run_release_segment(s);
+		}
 	}
 	kl_unlock(&kl_heap_lock);
 	return done;

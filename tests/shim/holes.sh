@@ -5,10 +5,12 @@
 # musl program. 2000 blocks of 20 KiB, 7 in 8 freed, one live per span:
 # before, RSS kept all 39 MiB; now it keeps the live blocks and the first
 # page of each free one (about 5 + 7 MiB). The program checks that live
-# blocks kept their bytes and that the returned blocks serve again.
+# blocks kept their bytes and that the returned blocks serve again. Also
+# with process_madvise refused (a range at a time) and, where the kernel
+# takes it, with madvise refused (batches only).
 . "$TESTS/lib.sh"
-check() {	# check PROG MODE DECAY
-	out=$(KEEL_DECAY_MS=$3 LD_PRELOAD=$LIBKEEL timeout 30 "$1" "$2") ||
+check() {	# check PROG MODE DECAY [WRAPPER ARG...]
+	out=$(KEEL_DECAY_MS=$3 LD_PRELOAD=$LIBKEEL timeout 30 "${@:4}" "$1" "$2") ||
 		fail "${1##*/} $2: exit $?: $out"
 	echo "${1#$BUILD/tests/} $2: $out"
 	read -r _ _ base _ full _ freed _ after _ live <<<"$out"
@@ -21,3 +23,9 @@ for prog in "$BUILD/tests/shim/holes" "$BUILD/tests/musl/holes"; do
 	check "$prog" idle 200
 	check "$prog" trim 60000
 done
+deny=$BUILD/tests/shim/deny
+check "$BUILD/tests/shim/holes" idle 200 "$deny" process_madvise
+if "$deny" probe; then
+	check "$BUILD/tests/shim/holes" idle 200 "$deny" madvise
+	check "$BUILD/tests/musl/holes" trim 60000 "$deny" madvise
+fi

@@ -8,10 +8,12 @@
 #include <stdint.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/mman.h>
 #include <sys/mount.h>
 #include <sys/prctl.h>
 #include <sys/ptrace.h>
 #include <sys/syscall.h>
+#include <sys/uio.h>
 #include <sys/utsname.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -318,6 +320,53 @@ static void seccomp_test_strict(void)
 TEST(seccomp_app_strict)
 {
 	CHECK(seccomp_test_exited_ok(seccomp_test_run(seccomp_test_strict, NULL, 0)));
+}
+
+/* process_madvise with no ranges: 0 where the call is let through and
+ * the kernel takes pidfd (PIDFD_SELF from Linux 6.15; EBADF before), EPERM
+ * from the filter. */
+static long seccomp_test_pmadvise(long pidfd)
+{
+	struct iovec none = { 0, 0 };
+
+	return syscall(SYS_process_madvise, pidfd, &none, 0, MADV_DONTNEED, 0);
+}
+
+/* strict denies process_madvise on another process, not on the caller
+ * itself (PIDFD_SELF), which libkeel uses to return pages in batches:
+ * even with the kill action, the application lives. */
+static void seccomp_test_pmadvise_self(void)
+{
+	long self = -10001;	/* PIDFD_SELF_THREAD_GROUP */
+	int pidfd = (int)syscall(SYS_pidfd_open, getpid(), 0);
+	long before = seccomp_test_pmadvise(self);
+
+	seccomp_test_apply(KEEL_SECCOMP_STRICT, KEEL_SECCOMP_ERRNO, "");
+	EXPECT(seccomp_test_pmadvise(self) == before);
+	if (before != 0)
+		EXPECT(errno != EPERM);
+	if (pidfd >= 0)
+		EXPECT_ERR(seccomp_test_pmadvise(pidfd), EPERM);
+	/* the same number zero-extended is not the sentinel: denied */
+	EXPECT_ERR(seccomp_test_pmadvise((long)(uint32_t)self), EPERM);
+}
+
+TEST(seccomp_app_strict_pmadvise_self)
+{
+	CHECK(seccomp_test_exited_ok(seccomp_test_run(seccomp_test_pmadvise_self, NULL, 0)));
+}
+
+static void seccomp_test_pmadvise_kill(void)
+{
+	seccomp_test_apply(KEEL_SECCOMP_STRICT, KEEL_SECCOMP_KILL, "");
+	seccomp_test_pmadvise(-10001);
+	_exit(0);
+}
+
+TEST(seccomp_app_strict_kill_pmadvise_self)
+{
+	int status = seccomp_test_run(seccomp_test_pmadvise_kill, NULL, 0);
+	CHECK(WIFEXITED(status) && WEXITSTATUS(status) == 0);
 }
 
 /* A real program under each mode: CPython with threads and a subprocess. */

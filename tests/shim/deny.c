@@ -1,0 +1,60 @@
+/* Runs a program with one system call refused, as a seccomp filter (a
+ * container runtime's, say) would refuse it: the shim must still return
+ * memory by the other way. "deny probe" exits 0 when this kernel takes
+ * process_madvise(MADV_DONTNEED) on the calling process by PIDFD_SELF
+ * (Linux 6.15 on), the batch path libkeel tries first.
+ * Usage: deny madvise|process_madvise PROG [ARG]... | deny probe */
+#include <errno.h>
+#include <linux/filter.h>
+#include <linux/seccomp.h>
+#include <stddef.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <sys/prctl.h>
+#include <sys/syscall.h>
+#include <sys/uio.h>
+#include <unistd.h>
+
+#ifndef SYS_process_madvise
+#define SYS_process_madvise 440
+#endif
+
+static int deny(long nr)
+{
+	struct sock_filter code[] = {
+		BPF_STMT(BPF_LD | BPF_W | BPF_ABS,
+			 offsetof(struct seccomp_data, nr)),
+		BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, (unsigned)nr, 0, 1),
+		BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_ERRNO | EPERM),
+		BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_ALLOW),
+	};
+	struct sock_fprog prog = { sizeof(code) / sizeof(code[0]), code };
+
+	if (prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) ||
+	    prctl(PR_SET_SECCOMP, SECCOMP_MODE_FILTER, &prog)) {
+		perror("deny: seccomp");
+		return -1;
+	}
+	return 0;
+}
+
+int main(int argc, char **argv)
+{
+	if (argc == 2 && !strcmp(argv[1], "probe")) {
+		struct iovec none = { 0, 0 };
+
+		return syscall(SYS_process_madvise, -10001, &none, 0,
+			       MADV_DONTNEED, 0) == 0 ? 0 : 1;
+	}
+	if (argc < 3) {
+		fprintf(stderr, "usage: deny madvise|process_madvise PROG [ARG]... | deny probe\n");
+		return 2;
+	}
+	if (deny(!strcmp(argv[1], "madvise") ? SYS_madvise
+					      : SYS_process_madvise))
+		return 2;
+	execvp(argv[2], argv + 2);
+	perror("deny: exec");
+	return 127;
+}
