@@ -45,7 +45,9 @@ struct kl_span {
 	uintptr_t base;
 	uint32_t npages;
 	uint8_t kind;
-	uint8_t dirty;		/* free run still resident */
+	uint8_t dirty;		/* free run: still resident; taken: its pages
+				 * may have been (0: clean, so pages it has
+				 * not written are not resident) */
 	uint16_t cls;
 	struct kl_span *next, *prev;	/* class list or free bin */
 	struct kl_span *dnext, *dprev;	/* dirty FIFO */
@@ -169,6 +171,8 @@ struct kl_class {
 	size_t used;		/* blocks out of spans */
 	size_t nblocks;		/* capacity of all spans */
 	size_t holes;		/* bytes of free blocks returned (holes.c) */
+	size_t untouched;	/* bytes of clean spans' pages past their bump
+				 * pointers: never written, not resident */
 } __attribute__((aligned(64)));
 extern KL_HIDDEN struct kl_class kl_classes[KL_NARENA][KL_NCLASS];
 unsigned kl_small_take(unsigned arena, unsigned cls, void **head,

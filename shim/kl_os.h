@@ -18,6 +18,11 @@
 #define KL_PAGE 4096ul
 #define KL_PAGE_SHIFT 12
 
+static inline uintptr_t kl_page_up(uintptr_t a)
+{
+	return (a + KL_PAGE - 1) & ~(KL_PAGE - 1);
+}
+
 long kl_syscall6(long n, long a, long b, long c, long d, long e, long f);
 void *kl_mmap(void *addr, size_t len, int prot, int flags);
 int kl_munmap(void *addr, size_t len);

@@ -16,7 +16,8 @@
 KL_HIDDEN struct kl_lock kl_heap_lock;
 KL_HIDDEN struct kl_page_stats kl_pages;
 
-/* npages from the best-fitting free run, resident runs first; with room,
+/* npages from the best-fitting free run, resident runs first (the span's
+ * dirty flag says whether its pages may be resident already); with room,
  * from a resident run that leaves at least room pages free after them if
  * there is one (a growing block then grows in place). A run has a page
  * at least: its boundary tags sit on its first and last page (npages - 1
@@ -34,8 +35,10 @@ static struct kl_span *page_alloc(size_t npages, size_t room, bool unlocked)
 		return 0;
 	kl_lock(&kl_heap_lock);
 	struct kl_span *s;
+	uint8_t resident;	/* whether the pages taken may be */
 	for (;;) {
 		s = 0;
+		resident = 1;	/* a dirty run, or a join of both kinds */
 		if (room && npages + room <= KL_SEG_PAGES - KL_SEG_HDR_PAGES)
 			s = kl_run_best(1, npages + room);
 		if (!s)
@@ -48,6 +51,7 @@ static struct kl_span *page_alloc(size_t npages, size_t room, bool unlocked)
 				goto taken;
 			}
 			s = kl_run_best(0, npages);
+			resident = 0;
 		}
 		if (s || !unlocked || checked)
 			break;
@@ -75,6 +79,7 @@ static struct kl_span *page_alloc(size_t npages, size_t room, bool unlocked)
 		s->base = (uintptr_t)seg + KL_SEG_HDR_PAGES * KL_PAGE;
 		s->npages = KL_SEG_PAGES - KL_SEG_HDR_PAGES;
 		s->dirty = 0;
+		resident = 0;
 		kl_run_link(s);
 		kl_run_tag(s);
 	}
@@ -93,7 +98,7 @@ static struct kl_span *page_alloc(size_t npages, size_t room, bool unlocked)
 	}
 taken:
 	t->kind = KL_LARGE;
-	t->dirty = 0;
+	t->dirty = resident;
 	t->next = t->prev = 0;
 	kl_run_tag(t);
 	kl_unlock(&kl_heap_lock);

@@ -33,6 +33,16 @@ static void class_list_remove(struct kl_class *k, struct kl_span *s)
 	s->listed = 0;
 }
 
+/* The pages of a span taken clean (its dirty flag) that hold blocks past
+ * the bump pointer: never written, so not resident. */
+static inline size_t span_untouched(const struct kl_span *s, unsigned cls)
+{
+	if (s->dirty)
+		return 0;
+	uintptr_t end = s->base + kl_class_blocks[cls] * kl_class_size[cls];
+	return kl_page_up(end) - kl_page_up(s->bump);
+}
+
 /* A new span for class cls of an arena, with the class lock held. */
 static struct kl_span *class_span_new(unsigned arena, unsigned cls)
 {
@@ -47,6 +57,7 @@ static struct kl_span *class_span_new(unsigned arena, unsigned cls)
 	s->free = 0;
 	s->bump = s->base;
 	s->used = 0;
+	k->untouched += span_untouched(s, cls);
 	kl_page_set_map(s, cls + 1);
 	__atomic_fetch_add(&kl_pages.small_spans, s->npages * KL_PAGE,
 			   __ATOMIC_RELAXED);
@@ -54,6 +65,16 @@ static struct kl_span *class_span_new(unsigned arena, unsigned cls)
 	k->nblocks += kl_class_blocks[cls];
 	class_list_append(k, s);
 	return s;
+}
+
+/* The bump pointer of span s moves to bump: the pages it passes are
+ * written from now on (a refill links every block it carves). */
+static inline void span_carve(struct kl_class *k, struct kl_span *s,
+			      unsigned cls, uintptr_t bump)
+{
+	k->untouched -= span_untouched(s, cls);
+	s->bump = bump;
+	k->untouched += span_untouched(s, cls);
 }
 
 /* A block leaves its span: a returned hole is resident again from here
@@ -72,7 +93,7 @@ static inline void *span_pop(struct kl_class *k, struct kl_span *s,
 		}
 	} else {
 		p = (void *)s->bump;
-		s->bump += kl_class_size[cls];
+		span_carve(k, s, cls, s->bump + kl_class_size[cls]);
 	}
 	s->used++;
 	return p;
@@ -126,7 +147,7 @@ unsigned kl_small_take(unsigned arena, unsigned cls, void **head,
 				*(void **)p = list;
 				list = (void *)p;
 			}
-			s->bump = p;
+			span_carve(k, s, cls, p);
 			s->used += c;
 			n += c;
 		}
@@ -202,6 +223,7 @@ static void *give_arena(unsigned arena, unsigned cls, void *list,
 				span_holes_forget(k, s, cls);
 			k->spans--;
 			k->nblocks -= kl_class_blocks[cls];
+			k->untouched -= span_untouched(s, cls);
 			s->next = *empty;
 			*empty = s;
 		} else if (!s->listed) {

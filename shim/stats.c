@@ -25,10 +25,14 @@ void kl_stats_take(struct kl_snapshot *s)
 			used += __atomic_load_n(&k->used, __ATOMIC_RELAXED);
 			cap += __atomic_load_n(&k->nblocks, __ATOMIC_RELAXED);
 			holes += __atomic_load_n(&k->holes, __ATOMIC_RELAXED);
+			holes += __atomic_load_n(&k->untouched,
+						 __ATOMIC_RELAXED);
 		}
 		size_t u = used > cached[c] ? used - cached[c] : 0;
 		size_t avail = (cap - u) * kl_class_size[c];
-		/* returned holes are free but not resident */
+		/* returned holes, and blocks of clean spans never carved,
+		 * are free but not resident (counted whole pages: at most
+		 * the free bytes) */
 		holes = holes < avail ? holes : avail;
 		s->cls_used[c] = u;
 		s->cls_free[c] = avail - holes;
