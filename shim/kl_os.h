@@ -34,7 +34,7 @@ int kl_madvise(void *addr, size_t len, int advice);
  * (release.c): kl_release_add queues a range (flushing when full),
  * kl_release_flush returns what is queued. A range is struct iovec's
  * layout, which process_madvise reads. */
-#define KL_RELEASE_MAX 64
+#define KL_RELEASE_MAX 32	/* 520 bytes on the caller's stack */
 struct kl_range {
 	void *base;
 	size_t len;

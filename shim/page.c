@@ -208,44 +208,44 @@ static void purge_count(const struct kl_span *s)
 /* Return the oldest dirty runs freed at or before older_than_ms, up to
  * max_bytes, to the OS, a batch of runs per call (release.c). The lock is
  * dropped around the call: the runs are marked busy (their neighbours
- * will not merge into them) meanwhile. */
+ * will not merge into them) meanwhile, chained through their bin links
+ * (a purge may run on any thread's stack: no array of them there). */
 size_t kl_purge(uint64_t older_than_ms, size_t max_bytes)
 {
 	struct kl_release batch;
-	struct kl_span *runs[KL_RELEASE_MAX];
 	size_t done = 0;
-	bool more = true;
 
 	batch.n = 0;
 	kl_lock(&kl_heap_lock);
-	while (more) {
-		struct kl_span *s;
-		unsigned n = 0;
-		while (n < KL_RELEASE_MAX && done < max_bytes &&
+	for (;;) {
+		struct kl_span *s, *runs = 0;
+		while (batch.n < KL_RELEASE_MAX && done < max_bytes &&
 		       (s = kl_run_oldest_dirty()) &&
 		       s->freed_ms <= older_than_ms) {
 			kl_run_unlink(s);
 			s->kind = KL_BUSY;
+			s->next = runs;
+			runs = s;
 			done += s->npages * KL_PAGE;
-			runs[n++] = s;
+			kl_release_add(&batch, (void *)s->base,
+				       s->npages * KL_PAGE);
 		}
-		more = n == KL_RELEASE_MAX;
-		if (!n)
+		if (!runs)
 			break;
+		bool full = batch.n == KL_RELEASE_MAX;
 		kl_unlock(&kl_heap_lock);
-		for (unsigned i = 0; i < n; i++)
-			kl_release_add(&batch, (void *)runs[i]->base,
-				       runs[i]->npages * KL_PAGE);
 		kl_release_flush(&batch);
 		kl_lock(&kl_heap_lock);
-		for (unsigned i = 0; i < n; i++) {
-			s = runs[i];
+		while ((s = runs)) {
+			runs = s->next;
 			purge_count(s);
 			s->dirty = 0;
 			s = kl_run_coalesce(s);
 			kl_run_link(s);
 			kl_run_release_segment(s);
 		}
+		if (!full)
+			break;
 	}
 	kl_unlock(&kl_heap_lock);
 	return done;

@@ -3,7 +3,8 @@
  * and a wait for all: 14-16 us a range here while a second thread runs,
  * 2 us with one thread. process_madvise takes many ranges in one call and
  * flushes once for them all (Linux 6.18 here): 1.6-1.9 us a range in
- * batches of 64, with or without the other thread. It names the process
+ * batches of 64, with or without the other thread (batches are of 32: a
+ * purge runs on whichever thread frees, whose stack may be small). It names the process
  * by a pidfd; the sentinel for "this process" (PIDFD_SELF, Linux 6.15)
  * needs no descriptor, so none is held open where a program might close
  * or reuse it. Where the kernel or a seccomp filter refuses the call,
