@@ -11,6 +11,7 @@
 #include <string.h>
 #include <sys/prctl.h>
 #include <sys/signalfd.h>
+#include <sys/syscall.h>
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
@@ -53,6 +54,25 @@ static long long supervise_now_ms(void)
 	return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
 }
 
+/* Signals 32-34 are keel's to forward too: libcs keep them for their
+ * threads (musl all three, glibc 32 and 33), so sigfillset leaves them
+ * out, sigaddset refuses them, musl's sigprocmask keeps 33 and 34 open
+ * and its first sigaction (seccomp_self's SIGSYS handler) unblocks them
+ * again; but keel has no threads and a glibc program knows 34 as
+ * SIGRTMIN. Unblocked, PID 1 never saw them (the kernel ignores a signal
+ * PID 1 has no handler for): they were not forwarded. Signal n is bit
+ * n - 1 of the first word, as the kernel reads a set; how is SIG_SETMASK
+ * (set holds the rest) or SIG_BLOCK (set empty). */
+static int supervise_mask_libc_signals(int how, sigset_t *set)
+{
+	unsigned long word;
+
+	memcpy(&word, set, sizeof(word));
+	word |= 7ul << 31;
+	memcpy(set, &word, sizeof(word));
+	return (int)syscall(SYS_rt_sigprocmask, how, set, NULL, sizeof(word));
+}
+
 int supervise_signals(void)
 {
 	sigset_t all;
@@ -61,7 +81,7 @@ int supervise_signals(void)
 	sigfillset(&all);
 	for (size_t i = 0; i < sizeof(supervise_bug_signals) / sizeof(int); i++)
 		sigdelset(&all, supervise_bug_signals[i]);
-	if (sigprocmask(SIG_SETMASK, &all, NULL)) {
+	if (supervise_mask_libc_signals(SIG_SETMASK, &all)) {
 		fatal("unable to block signals: %s", strerror(errno));
 		return -1;
 	}
@@ -255,6 +275,11 @@ int supervise_run(pid_t child, const struct supervise_guard *guard)
 	struct supervise_state st = { .child = child, .reap = true };
 	struct pollfd fds[4];
 	long long guard_due = supervise_guard_due(guard->timeout_ms);
+	sigset_t libc_signals;
+
+	/* blocked again: a sigaction since supervise_signals opened them */
+	sigemptyset(&libc_signals);
+	supervise_mask_libc_signals(SIG_BLOCK, &libc_signals);
 
 	fds[0] = (struct pollfd){ .fd = supervise_fd, .events = POLLIN };
 	/* poll ignores a negative fd: no guard, or a guard that only polls */
