@@ -70,11 +70,11 @@ static struct kl_span *class_span_new(unsigned arena, unsigned cls)
 /* The bump pointer of span s moves to bump: the pages it passes are
  * written from now on (a refill links every block it carves). */
 static inline void span_carve(struct kl_class *k, struct kl_span *s,
-			      unsigned cls, uintptr_t bump)
+			      uintptr_t bump)
 {
-	k->untouched -= span_untouched(s, cls);
+	if (!s->dirty)
+		k->untouched -= kl_page_up(bump) - kl_page_up(s->bump);
 	s->bump = bump;
-	k->untouched += span_untouched(s, cls);
 }
 
 /* A block leaves its span: a returned hole is resident again from here
@@ -93,7 +93,7 @@ static inline void *span_pop(struct kl_class *k, struct kl_span *s,
 		}
 	} else {
 		p = (void *)s->bump;
-		span_carve(k, s, cls, s->bump + kl_class_size[cls]);
+		span_carve(k, s, s->bump + kl_class_size[cls]);
 	}
 	s->used++;
 	return p;
@@ -147,7 +147,7 @@ unsigned kl_small_take(unsigned arena, unsigned cls, void **head,
 				*(void **)p = list;
 				list = (void *)p;
 			}
-			span_carve(k, s, cls, p);
+			span_carve(k, s, p);
 			s->used += c;
 			n += c;
 		}
