@@ -168,7 +168,7 @@ void *kl_calloc(size_t n)
 		kl_boot();
 		void *p = kl_huge_alloc(n, 0, KL_HUGE_ZERO);
 		if (!p)
-			kl_set_errno(12);
+			kl_set_errno(KL_ENOMEM);
 		return p;
 	}
 	void *p = kl_alloc(n);
@@ -240,7 +240,7 @@ void *kl_alloc_aligned(size_t align, size_t n)
 	if (p)
 		return p;
 nomem:
-	kl_set_errno(12);
+	kl_set_errno(KL_ENOMEM);
 	return 0;
 }
 
@@ -337,7 +337,7 @@ void *kl_realloc(void *p, size_t n)
 	uintptr_t h = kl_seg_of(p);
 	if (!kl_registry_has(h)) {
 		free_foreign("realloc", p);
-		kl_set_errno(12);
+		kl_set_errno(KL_ENOMEM);
 		return 0;
 	}
 	struct kl_segment *seg = (struct kl_segment *)h;

@@ -6,8 +6,6 @@
 #include "kl_exec.h"
 
 #define API __attribute__((visibility("default")))
-#define KL_EINVAL 22
-#define KL_ENOMEM 12
 
 struct mallinfo {
 	int arena, ordblks, smblks, hblks, hblkhd;

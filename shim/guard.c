@@ -109,7 +109,7 @@ static bool guard_wake_keel(void)
 	    (st.stx_mode & KL_IFMT) == KL_IFIFO && st.stx_uid == guard_owner)
 		n = kl_write(fd, "w", 1);
 	kl_close(fd);
-	return n == 1 || n == -11 /* EAGAIN */;
+	return n == 1 || n == -KL_EAGAIN;
 }
 
 /* Whether keel still has to act on usage: it trims again when usage rose

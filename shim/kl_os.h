@@ -23,6 +23,17 @@ static inline uintptr_t kl_page_up(uintptr_t a)
 	return (a + KL_PAGE - 1) & ~(KL_PAGE - 1);
 }
 
+/* Raw system calls return -errno; the numbers the shim tests (the same on
+ * x86_64 and aarch64). */
+#define KL_EPERM 1
+#define KL_EINTR 4
+#define KL_EBADF 9
+#define KL_EAGAIN 11
+#define KL_ENOMEM 12
+#define KL_EACCES 13
+#define KL_EINVAL 22
+#define KL_ENOSYS 38
+
 long kl_syscall6(long n, long a, long b, long c, long d, long e, long f);
 void *kl_mmap(void *addr, size_t len, int prot, int flags);
 int kl_munmap(void *addr, size_t len);

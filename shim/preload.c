@@ -19,10 +19,6 @@
 
 extern char **environ __attribute__((weak));
 
-#define KL_EINTR 4
-#define KL_EACCES 13
-#define KL_EINVAL 22
-#define KL_ENOSYS 38
 #define KL_FD_CLOEXEC 1
 #define KL_IFMT 0170000
 #define KL_IFREG 0100000

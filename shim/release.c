@@ -18,8 +18,6 @@
 #define __NR_process_madvise 440	/* the same on x86_64 and aarch64 */
 #endif
 #define KL_PIDFD_SELF (-10001)		/* PIDFD_SELF_THREAD_GROUP */
-#define KL_EINTR 4
-#define KL_EAGAIN 11
 
 /* 0 untried or working, 1 refused: ranges go one by one */
 static uint32_t release_refused;
@@ -52,7 +50,8 @@ void kl_release_flush(struct kl_release *b)
 		while (done == -KL_EINTR || done == -KL_EAGAIN);
 		/* an old kernel (EBADF, EINVAL) or a filter (EPERM,
 		 * ENOSYS) will refuse it again: not tried again */
-		if (done == -1 || done == -9 || done == -22 || done == -38)
+		if (done == -KL_EPERM || done == -KL_EBADF ||
+		    done == -KL_EINVAL || done == -KL_ENOSYS)
 			__atomic_store_n(&release_refused, 1,
 					 __ATOMIC_RELAXED);
 		if (done < 0)
