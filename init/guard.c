@@ -75,6 +75,7 @@ static struct {
 	uint64_t report_trim_ms;	/* when the trim it reports on was asked */
 	uint64_t last_report_ms;
 	uint64_t last_report_usage;
+	uint64_t oom_kills;	/* the cgroup's OOM-kill counter, last read */
 	struct keel_control *ctl;
 	int wake_fd;		/* the wake FIFO, or -1 */
 	int wake_pending;	/* a wake-up not yet answered (wake_served) */
@@ -150,6 +151,8 @@ static void guard_trim(uint64_t usage)
 	if (!guard.report_due_ms && guard_report_wanted(usage, now)) {
 		guard.report_due_ms = now + GUARD_REPORT_DELAY_MS;
 		guard.report_trim_ms = now;
+		/* what guard_oom_killed compares with when it is due */
+		cgroup_oom_kills(&guard.cg, &guard.oom_kills);
 	}
 	if (!guard.ctl)
 		return;
@@ -258,6 +261,22 @@ static int guard_trims_pending(void)
 	return unserved[1] > 0;
 }
 
+/* Whether the OOM killer struck since the report was asked for (at the
+ * trim; the count goes into the report). Then the report would show a
+ * victim without memory while its pages are still charged, and reading
+ * every process's files and writing the report charge more, at the limit,
+ * while the kernel may already look for its next victim: the post-mortem
+ * (postmortem.c) says what happened instead. */
+static int guard_oom_killed(void)
+{
+	uint64_t kills;
+
+	if (cgroup_oom_kills(&guard.cg, &kills) < 0 || kills == guard.oom_kills)
+		return 0;
+	guard.oom_kills = kills;
+	return 1;
+}
+
 static int guard_check(void)
 {
 	uint64_t usage, now;
@@ -292,10 +311,15 @@ static int guard_check(void)
 		guard.report_due_ms = 0;
 		guard.last_report_ms = now;
 		guard.last_report_usage = usage;
-		report_memory(&guard.cg, guard.soft, guard.last_trim_usage,
-			      usage, statsdir_fd(),
-			      guard.above ? "over the soft limit after trimming" :
-			      "soft limit crossed, trimmed");
+		if (guard_oom_killed())
+			debug("memory guard: the OOM killer came first: no report (the victim's memory is still being freed)");
+		else
+			report_memory(&guard.cg, guard.soft,
+				      guard.last_trim_usage, usage,
+				      guard.oom_kills, statsdir_fd(),
+				      guard.above ?
+				      "over the soft limit after trimming" :
+				      "soft limit crossed, trimmed");
 		if (guard.ctl) {
 			__atomic_add_fetch(&guard.ctl->reports, 1,
 					   __ATOMIC_RELAXED);

@@ -1,6 +1,7 @@
 /* report: formats the guard's diagnostic report and the OOM post-mortem.
  * A JSON line for log pipelines and a readable form for people, written in
  * one go to stderr or appended to KEEL_REPORT's file. */
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <stdarg.h>
@@ -23,6 +24,15 @@
 
 #define REPORT_MAX 32768
 #define REPORT_TOP_CLASSES 3
+/* Processes without published heap statistics (not shimmed, another
+ * allocator, a static binary): the largest few by RSS are listed too, so a
+ * sidecar or a Go program that holds the memory shows in the report. The
+ * walk of /proc is bounded: a container full of processes costs PID 1 at
+ * most this many reads of statm per report. */
+#define REPORT_OTHERS 5
+#define REPORT_OTHERS_SCAN_MAX 4096
+/* the pids listed with a heap, so they are not listed twice */
+#define REPORT_HEAPS_MAX 1024
 
 static enum { REPORT_STDERR, REPORT_OFF, REPORT_FILE } report_dest;
 static char report_path[4096];
@@ -36,6 +46,11 @@ struct report_buf {
 };
 
 static struct report_buf report_buf;
+
+static struct {
+	uint32_t pid[REPORT_HEAPS_MAX];
+	size_t n;
+} report_heaps;
 
 __attribute__((format(printf, 3, 4)))
 static void report_add(char *buf, size_t *len, const char *fmt, ...)
@@ -179,6 +194,8 @@ static void report_process(const struct keel_heap_stats *st, void *arg)
 	}
 	r.keel_pid = (uint32_t)getpid();
 	statstable_set_heap(&r, st);
+	if (report_heaps.n < REPORT_HEAPS_MAX)
+		report_heaps.pid[report_heaps.n++] = st->pid;
 	TEXT("keel: report:   pid %u %s: rss %.1f MiB\n", r.pid, r.command,
 	     report_mib(r.rss));
 	TEXT("keel: report:     heap: %.1f MiB in use, %.1f MiB free-resident, %.1f MiB returned, fragmentation %.2f, %u %s on the heap, %llu %s",
@@ -197,9 +214,74 @@ static void report_process(const struct keel_heap_stats *st, void *arg)
 	JSON("%s%s", rb->json[rb->jlen - 1] == '[' ? "" : ",", obj);
 }
 
+static int report_listed(uint32_t pid)
+{
+	for (size_t i = 0; i < report_heaps.n; i++)
+		if (report_heaps.pid[i] == pid)
+			return 1;
+	return 0;
+}
+
+struct report_other {
+	uint32_t pid;
+	uint64_t rss;
+};
+
+/* The largest processes of the container (keel's /proc) that were not
+ * listed with a heap, largest first, into top[REPORT_OTHERS]. */
+static int report_find_others(struct report_other *top)
+{
+	DIR *d = opendir("/proc");
+	struct dirent *de;
+	int n = 0, scanned = 0;
+
+	if (!d)
+		return 0;
+	while (scanned < REPORT_OTHERS_SCAN_MAX && (de = readdir(d))) {
+		uint64_t pid, size, rss;
+		int i;
+
+		if (parse_u64(de->d_name, &pid) < 0 || !pid ||
+		    pid > 0x7fffffff || pid == (uint64_t)getpid())
+			continue;
+		scanned++;
+		/* a kernel thread or a process whose memory is gone: 0 */
+		if (proc_statm((pid_t)pid, &size, &rss) < 0 || !rss ||
+		    (n == REPORT_OTHERS && rss <= top[n - 1].rss) ||
+		    report_listed((uint32_t)pid))
+			continue;
+		if (n < REPORT_OTHERS)
+			n++;
+		for (i = n - 1; i > 0 && top[i - 1].rss < rss; i--)
+			top[i] = top[i - 1];
+		top[i] = (struct report_other){ (uint32_t)pid, rss };
+	}
+	closedir(d);
+	return n;
+}
+
+static void report_others(struct report_buf *rb)
+{
+	static char obj[4096];
+	static struct stats_row r;
+	struct report_other top[REPORT_OTHERS];
+	int n = report_find_others(top);
+
+	for (int i = 0; i < n; i++) {
+		if (statstable_row(&r, top[i].pid, 0) < 0 || !r.rss)
+			continue;	/* gone since */
+		r.keel_pid = (uint32_t)getpid();
+		r.no_heap = "not published";
+		TEXT("keel: report:   pid %u %s: rss %.1f MiB, no heap statistics (keel stats says why)\n",
+		     r.pid, r.command, report_mib(r.rss));
+		statsjson_process(obj, sizeof(obj), &r, 0);
+		JSON("%s%s", rb->json[rb->jlen - 1] == '[' ? "" : ",", obj);
+	}
+}
+
 void report_memory(const struct keel_cgroup *cg, uint64_t soft_limit,
-		   uint64_t trigger, uint64_t usage, int stats_dirfd,
-		   const char *why)
+		   uint64_t trigger, uint64_t usage, uint64_t oom_kills,
+		   int stats_dirfd, const char *why)
 {
 	struct report_buf *rb = &report_buf;
 	struct keel_memory_stat ms = { 0 };
@@ -213,19 +295,24 @@ void report_memory(const struct keel_cgroup *cg, uint64_t soft_limit,
 	     report_mib(soft_limit), report_mib(cg->limit));
 	if (cg->high)
 		TEXT(", memory.high %.1f MiB", report_mib(cg->high));
+	if (oom_kills)
+		TEXT(", %llu OOM %s so far", (unsigned long long)oom_kills,
+		     KEEL_PLURAL(oom_kills, "kill", "kills"));
 	TEXT("\n");
 	TEXT("keel: report:   cgroup memory: %.1f MiB process memory, %.1f MiB page cache, %.1f MiB kernel\n",
 	     report_mib(ms.anon), report_mib(ms.file), report_mib(ms.kernel));
-	JSON("{\"keel\":\"memory-report\",\"time\":%lld,\"reason\":\"%s\",\"trigger_usage\":%llu,\"usage\":%llu,\"soft_limit\":%llu,\"limit\":%llu,\"high\":%llu,\"anon\":%llu,\"file\":%llu,\"kernel\":%llu,\"processes\":[",
+	JSON("{\"keel\":\"memory-report\",\"time\":%lld,\"reason\":\"%s\",\"trigger_usage\":%llu,\"usage\":%llu,\"soft_limit\":%llu,\"limit\":%llu,\"high\":%llu,\"oom_kills\":%llu,\"anon\":%llu,\"file\":%llu,\"kernel\":%llu,\"processes\":[",
 	     (long long)time(NULL), why, (unsigned long long)trigger,
 	     (unsigned long long)usage,
 	     (unsigned long long)soft_limit, (unsigned long long)cg->limit,
-	     (unsigned long long)cg->high,
+	     (unsigned long long)cg->high, (unsigned long long)oom_kills,
 	     (unsigned long long)ms.anon, (unsigned long long)ms.file,
 	     (unsigned long long)ms.kernel);
+	report_heaps.n = 0;
 	if (stats_dirfd >= 0)
 		heapscan_each(stats_dirfd, HEAPSCAN_SWEEP, report_process, rb,
 			      NULL);
+	report_others(rb);
 	JSON("]}\n");
 	report_flush(rb);
 }

@@ -1,5 +1,6 @@
 /* report: the memory guard's diagnostic report (limit, usage split into
- * anon/file/kernel, and each shimmed process's heap) and the OOM
+ * anon/file/kernel, each shimmed process's heap, the largest processes
+ * without one) and the OOM
  * post-mortem, so the answer to "where is the memory" is in the log. */
 #ifndef KEEL_REPORT_H
 #define KEEL_REPORT_H
@@ -17,10 +18,11 @@
 int report_configure(const struct keel_choice *dest, const char *given);
 
 /* Writes the report: one JSON line, then the readable form. why says what
- * set it off; trigger is the usage that set it off, usage is now. */
+ * set it off; trigger is the usage that set it off, usage is now;
+ * oom_kills the cgroup's OOM kills so far. */
 void report_memory(const struct keel_cgroup *cg, uint64_t soft_limit,
-		   uint64_t trigger, uint64_t usage, int stats_dirfd,
-		   const char *why);
+		   uint64_t trigger, uint64_t usage, uint64_t oom_kills,
+		   int stats_dirfd, const char *why);
 
 /* A process died of SIGKILL while the cgroup's OOM-kill counter rose: says
  * so in plain words, then its last published statistics (st may be NULL).
