@@ -30,6 +30,14 @@ static const struct {
 
 #define SIGNAME_COUNT (sizeof(signame_table) / sizeof(signame_table[0]))
 
+/* Real-time signals are named as glibc, Docker (STOPSIGNAL, docker kill),
+ * kill -l and systemd number them: SIGRTMIN is 34, the kernel's first
+ * after the two glibc keeps for its threads. musl's SIGRTMIN is 35 (it
+ * keeps three): with it, SIGRTMIN+3, systemd's halt, would be 38 here and
+ * 37 in the application. */
+#define SIGNAME_RTMIN 34
+#define SIGNAME_RTMAX 64
+
 /* Case-insensitive prefix test; returns the rest of s or NULL. */
 static const char *signame_skip(const char *s, const char *prefix)
 {
@@ -52,10 +60,10 @@ static int signame_realtime(const char *s, int *sig)
 	int base, dir;
 
 	if ((rest = signame_skip(s, "RTMIN"))) {
-		base = SIGRTMIN;
+		base = SIGNAME_RTMIN;
 		dir = 1;
 	} else if ((rest = signame_skip(s, "RTMAX"))) {
-		base = SIGRTMAX;
+		base = SIGNAME_RTMAX;
 		dir = -1;
 	} else {
 		return -1;
@@ -63,7 +71,7 @@ static int signame_realtime(const char *s, int *sig)
 	if (*rest) {
 		if ((dir > 0 && *rest != '+') || (dir < 0 && *rest != '-'))
 			return -1;
-		if (parse_u64(rest + 1, &n) || n > (uint64_t)(SIGRTMAX - SIGRTMIN))
+		if (parse_u64(rest + 1, &n) || n > SIGNAME_RTMAX - SIGNAME_RTMIN)
 			return -1;
 	}
 	*sig = base + dir * (int)n;
@@ -117,8 +125,10 @@ const char *signame_name(int sig, char *buf, unsigned long len)
 	if (sig > 0 && sig < (int)(sizeof(names) / sizeof(names[0])) &&
 	    names[sig])
 		return names[sig];
-	if (sig >= SIGRTMIN && sig <= SIGRTMAX)
-		snprintf(buf, len, "SIGRTMIN+%d", sig - SIGRTMIN);
+	if (sig == SIGNAME_RTMIN)
+		return "SIGRTMIN";
+	if (sig > SIGNAME_RTMIN && sig <= SIGNAME_RTMAX)
+		snprintf(buf, len, "SIGRTMIN+%d", sig - SIGNAME_RTMIN);
 	else
 		snprintf(buf, len, "signal %d", sig);
 	return buf;

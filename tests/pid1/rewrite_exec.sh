@@ -1,16 +1,20 @@
 #!/usr/bin/env bash
 # dumb-init's extras: -r FROM:TO rewrites a forwarded signal (TO 0 drops
 # it), and --exec / KEEL_MODE=exec becomes PROGRAM instead of staying.
+# Real-time signals are named as Docker and glibc number them: RTMIN+3 is
+# 37 (systemd's halt), where musl's own SIGRTMIN+3 would be 38.
 . "$TESTS/lib.sh"; . "$TESTS/pid1/common.bash"
 tmpdir
-start_pid1 "$KEEL" -r USR1:USR2 -r HUP:0 --rewrite=INT:TERM -- "$H/sigrec" "$T/rec"
+start_pid1 "$KEEL" -r USR1:USR2 -r HUP:0 -r QUIT:SIGRTMIN+3 --rewrite=INT:TERM \
+	-- "$H/sigrec" "$T/rec"
 wait_file "$T/rec.ready"
 kill -USR1 "$KPID"; sleep 0.2
 kill -HUP "$KPID"; sleep 0.2
+kill -QUIT "$KPID"; sleep 0.2
 kill -INT "$KPID"
 wait "$UPID"
 expect_eq "status" 0 "$?"
-expect_eq "rewritten" "$(kill -l USR2) 15" "$(tr '\n' ' ' <"$T/rec" | sed 's/ $//')"
+expect_eq "rewritten" "$(kill -l USR2) 37 15" "$(tr '\n' ' ' <"$T/rec" | sed 's/ $//')"
 # exec mode: PROGRAM takes keel's pid, with the allocator injected.
 out=$("$KEEL" --exec -- sh -c 'echo $$ $PPID; xargs -0 -n1 </proc/$$/environ | grep ^LD_PRELOAD=')
 set -- $out
