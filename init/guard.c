@@ -311,23 +311,26 @@ static int guard_check(void)
 		guard.report_due_ms = 0;
 		guard.last_report_ms = now;
 		guard.last_report_usage = usage;
-		if (guard_oom_killed())
+		if (guard_oom_killed()) {
 			debug("memory guard: the OOM killer came first: no report (the victim's memory is still being freed)");
-		else
+		} else {
 			report_memory(&guard.cg, guard.soft,
 				      guard.last_trim_usage, usage,
 				      guard.oom_kills, statsdir_fd(),
 				      guard.above ?
 				      "over the soft limit after trimming" :
 				      "soft limit crossed, trimmed");
-		if (guard.ctl) {
-			__atomic_add_fetch(&guard.ctl->reports, 1,
-					   __ATOMIC_RELAXED);
-			__atomic_store_n(&guard.ctl->last_report_time,
-					 (uint64_t)time(NULL), __ATOMIC_RELAXED);
+			if (guard.ctl) {
+				__atomic_add_fetch(&guard.ctl->reports, 1,
+						   __ATOMIC_RELAXED);
+				__atomic_store_n(&guard.ctl->last_report_time,
+						 (uint64_t)time(NULL),
+						 __ATOMIC_RELAXED);
+			}
+		}
+		if (guard.ctl)
 			__atomic_store_n(&guard.ctl->report_pending, 0,
 					 __ATOMIC_RELAXED);
-		}
 	}
 	/* a shim that woke keel waits until usage was looked at and, if
 	 * that trimmed, the report is out: it comes before the OOM kill

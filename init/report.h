@@ -1,7 +1,7 @@
 /* report: the memory guard's diagnostic report (limit, usage split into
  * anon/file/kernel, each shimmed process's heap, the largest processes
- * without one) and the OOM
- * post-mortem, so the answer to "where is the memory" is in the log. */
+ * without one) and the OOM post-mortem, so the answer to "where is the
+ * memory" is in the log. */
 #ifndef KEEL_REPORT_H
 #define KEEL_REPORT_H
 
