@@ -361,7 +361,8 @@ void statsdir_remove(void)
 	d = fdopendir(sd.fd);
 	if (d) {
 		while ((de = readdir(d)))
-			unlinkat(sd.fd, de->d_name, 0);
+			if (strcmp(de->d_name, ".") && strcmp(de->d_name, ".."))
+				unlinkat(sd.fd, de->d_name, 0);
 		closedir(d);	/* closes sd.fd */
 	} else {
 		close(sd.fd);
