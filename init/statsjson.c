@@ -123,6 +123,9 @@ void statsjson_print(FILE *f, const struct stats_table *t,
 		(long long)t->time.tv_sec, t->time.tv_nsec / 1000000,
 		t->cgroup_version, (unsigned long long)t->usage,
 		(unsigned long long)t->limit);
+	if (t->have_oom_kills)
+		fprintf(f, ",\"oom_kills\":%llu",
+			(unsigned long long)t->oom_kills);
 	if (t->have_memory_stat)
 		fprintf(f, ",\"anon\":%llu,\"file\":%llu,\"kernel\":%llu",
 			(unsigned long long)t->ms.anon,

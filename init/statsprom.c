@@ -102,6 +102,12 @@ static void statsprom_container(FILE *f, const struct stats_table *t)
 		fprintf(f, "keel_cgroup_memory_limit_bytes %llu\n",
 			(unsigned long long)t->limit);
 	}
+	if (t->have_oom_kills) {
+		statsprom_family(f, "keel_cgroup_oom_kills_total", "counter",
+				 "Processes of the container's cgroup the OOM killer killed.");
+		fprintf(f, "keel_cgroup_oom_kills_total %llu\n",
+			(unsigned long long)t->oom_kills);
+	}
 	if (t->have_memory_stat) {
 		statsprom_family(f, "keel_cgroup_memory_stat_bytes", "gauge",
 				 "The cgroup's usage by kind (memory.stat): anon, file (page cache), kernel.");

@@ -264,6 +264,7 @@ static void statstable_cgroup(struct stats_table *t)
 	t->cgroup_version = cg.version;
 	t->limit = cg.limit;
 	t->have_memory_stat = cgroup_memory_stat(&cg, &t->ms) == 0;
+	t->have_oom_kills = cgroup_oom_kills(&cg, &t->oom_kills) == 0;
 }
 
 int statstable_collect(struct stats_table *t, int with_pss)

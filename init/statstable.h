@@ -52,6 +52,8 @@ struct stats_table {
 	uint64_t usage, limit;	/* limit 0: none */
 	int have_memory_stat;
 	struct keel_memory_stat ms;
+	int have_oom_kills;
+	uint64_t oom_kills;	/* the cgroup's OOM kills so far */
 	int nkeels;
 	struct stats_keel keels[STATS_MAX_KEELS];
 	size_t nrows, cap;

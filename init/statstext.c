@@ -66,7 +66,12 @@ static void statstext_header(FILE *f, const struct stats_table *t)
 				100.0 * (double)t->usage / (double)t->limit);
 		else
 			fprintf(f, ", no limit");
-		fprintf(f, " (cgroup v%d)\n", t->cgroup_version);
+		fprintf(f, " (cgroup v%d)", t->cgroup_version);
+		if (t->have_oom_kills && t->oom_kills)
+			fprintf(f, ", %llu OOM %s so far",
+				(unsigned long long)t->oom_kills,
+				KEEL_PLURAL(t->oom_kills, "kill", "kills"));
+		fprintf(f, "\n");
 	}
 	if (t->have_memory_stat) {
 		uint64_t parts = t->ms.anon + t->ms.file + t->ms.kernel;

@@ -151,7 +151,7 @@ grep -q "size classes:" "$T/classes" && grep -qE "^ +1024 +[0-9]{5,} " "$T/class
 
 # Prometheus: every line is a comment (HELP or TYPE) or a sample, each
 # family's TYPE comes once and before its samples
-"$TESTS/promtext.py" "$T/prom" keel_cgroup_memory_usage_bytes \
+"$TESTS/promtext.py" "$T/prom" keel_cgroup_memory_usage_bytes keel_cgroup_oom_kills_total \
 	keel_cgroup_memory_limit_bytes keel_process_rss_bytes \
 	keel_heap_in_use_bytes keel_guard_trims_total keel_process_heap_published ||
 	fail "prometheus format: $(head -n 20 "$T/prom")"
