@@ -173,6 +173,17 @@ def seed_reading(seed, label):
         s.append("  keel loses here: %.2f x live against %s's %.2f."
                  % (k["rss_live_final"]["median"], best,
                     a[best]["rss_live_final"]["median"]))
+    # the last sample falls anywhere in a wave of the pattern: the median
+    # of the second half's samples is said too, whichever way it goes
+    half = {n: v for n, v in a.items()
+            if (v.get("rss_live_2nd_half") or {}).get("median") is not None}
+    if half:
+        low = min(half, key=lambda n: half[n]["rss_live_2nd_half"]["median"])
+        if low != best:
+            s.append("  Over the second half's samples the lowest is %s's "
+                     "(%.2f; %s's %.2f)." % (
+                         low, half[low]["rss_live_2nd_half"]["median"], best,
+                         half[best]["rss_live_2nd_half"]["median"]))
     if "keel" in a and fast != "keel" and a["keel"].get("ops_s_vs_glibc"):
         s.append("  keel is not the fastest: %.2f x glibc's operations per "
                  "second (%s: %.2f x)." % (a["keel"]["ops_s_vs_glibc"], fast,
