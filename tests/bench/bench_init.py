@@ -131,9 +131,36 @@ def pid1_rss(avail, rounds):
     return {n: {"vmhwm": median(v), "spread": spread(v)} for n, v in res.items()}
 
 
-def signal_latency(avail, bench_bin, n, rounds):
+def cpu_cgroup():
+    """A new cgroup v1 cpu group to run in, as a container runtime gives
+    every container one, or None where none can be made. The kernel's
+    autogroups (a group per session) apply only outside such groups: an
+    init that puts its child in a session of its own (dumb-init) is
+    scheduled differently here than in a container."""
+    base = "/sys/fs/cgroup/cpu"
+    if not os.access(os.path.join(base, "cgroup.procs"), os.W_OK):
+        return None
+    d = os.path.join(base, "keel-bench-%d" % os.getpid())
+    try:
+        os.mkdir(d)
+    except OSError:
+        return None
+    return d
+
+
+def in_cgroup(cgdir, cmd):
+    """cmd, moved into cgdir first (None: as it is)."""
+    if not cgdir:
+        return cmd
+    return ["sh", "-c", 'echo $$ > "$0/cgroup.procs" && exec "$@"',
+            cgdir] + cmd
+
+
+def signal_latency(avail, bench_bin, n, rounds, cgdir=None):
     """kill(2) of PID 1 to the child's handler, in microseconds; 'direct'
-    signals the child itself: the floor no init can beat."""
+    signals the child itself: the floor no init can beat. With cgdir, the
+    init (or the direct child) runs in that cpu cgroup; the sender stays
+    outside, as `docker kill` does."""
     siglat = bench_bin + "/siglat"
     configs = [("direct", None)] + [(a[0], a[1]) for a in avail]
     res = {c[0]: [] for c in configs}
@@ -146,10 +173,11 @@ def signal_latency(avail, bench_bin, n, rounds):
                 os.unlink(fifo)
             os.mkfifo(fifo)
             if path is None:
-                p = subprocess.Popen([siglat, "child", fifo])
+                p = subprocess.Popen(in_cgroup(cgdir, [siglat, "child", fifo]))
                 target = p.pid
             else:
-                p = subprocess.Popen(UNSHARE + [path, "--", siglat, "child", fifo])
+                p = subprocess.Popen(in_cgroup(cgdir, UNSHARE + [
+                    path, "--", siglat, "child", fifo]))
                 target = namespace_init_pid(p.pid)
             r = run([siglat, "send", str(target), str(n), fifo, out],
                     timeout=60) if target else None
@@ -268,12 +296,21 @@ def init_bench(keel_bin, bench_bin, quick):
         table[name] = {"path": shown, "available": ok, "why": why,
                        "size": size,
                        "static": is_static(path) if size else None}
+    cgdir = cpu_cgroup()
+    try:
+        signal_cgroup = signal_latency(
+            avail, bench_bin, 100 if quick else 400, 1 if quick else 2,
+            cgdir) if cgdir else None
+    finally:
+        if cgdir:
+            os.rmdir(cgdir)
     return {
         "inits": table,
         "start": start_overhead(avail, 30 if quick else 200, 2 if quick else 3),
         "pid1_rss": pid1_rss(avail, 1 if quick else 3),
         "signal": signal_latency(avail, bench_bin, 100 if quick else 400,
                                  1 if quick else 2),
+        "signal_cgroup": signal_cgroup,
         "orphans": orphans(avail, bench_bin, 300 if quick else 1000,
                            3 if quick else 5, 1 if quick else 2),
         "scan": hostile_scan(keel_bin, 10000, 5 if quick else 20),

@@ -273,9 +273,18 @@ def init_tables(ib):
     names = list(ib["inits"])
     out = ["| init | size | static | start-to-exit as PID 1 | ratio to "
            "`unshare true` | plain | ratio to `true` | PID 1 VmHWM | "
-           "signal latency median / p99 | vs direct | orphans reaped/s |",
-           "| --- |" + " --- |" * 10]
+           "signal latency median / p99 | vs direct | in a cpu cgroup | "
+           "orphans reaped/s |",
+           "| --- |" + " --- |" * 11]
     st, rss, sig, orp = ib["start"], ib["pid1_rss"], ib["signal"], ib["orphans"]
+    sgc = ib.get("signal_cgroup") or {}
+
+    def cgroup_cell(n):
+        v = sgc.get(n, {})
+        if v.get("median_us") is None:
+            return "-"
+        return "%s / %s us" % (fx(v["median_us"], "%.1f"),
+                               fx(v.get("p99_us"), "%.1f"))
 
     def start_cell(key):
         v = st.get(key)
@@ -288,25 +297,27 @@ def init_tables(ib):
     d0, _ = start_cell("direct/plain")
     s = sig.get("direct", {})
     out.append("| (none: `true` directly) | | | %s | 1.00 | %s | 1.00 | | "
-               "%s / %s us | 1.00 | |" % (d1, d0, fx(s.get("median_us"), "%.1f"),
-                                         fx(s.get("p99_us"), "%.1f")))
+               "%s / %s us | 1.00 | %s | |" % (
+                   d1, d0, fx(s.get("median_us"), "%.1f"),
+                   fx(s.get("p99_us"), "%.1f"), cgroup_cell("direct")))
     for n in names:
         i = ib["inits"][n]
         size = kib(i["size"])
         static = {True: "yes", False: "no", None: "-"}[i["static"]]
         if not i["available"]:
             out.append("| %s | %s | %s | unavailable: %s |%s" %
-                       (n, size, static, i["why"], " |" * 7))
+                       (n, size, static, i["why"], " |" * 8))
             continue
         p1, p1r = start_cell(n + "/pid1")
         p0, p0r = start_cell(n + "/plain")
         sg = sig.get(n, {})
         out.append("| %s | %s | %s | %s | %s | %s | %s | %s | %s / %s us | "
-                   "%s | %s |" % (
+                   "%s | %s | %s |" % (
                        n, size, static, p1, p1r, p0, p0r,
                        kib(rss.get(n, {}).get("vmhwm")),
                        fx(sg.get("median_us"), "%.1f"),
                        fx(sg.get("p99_us"), "%.1f"), fx(sg.get("ratio")),
+                       cgroup_cell(n),
                        fx(orp.get(n, {}).get("per_s"), "%.0f")))
     return out
 
@@ -334,6 +345,13 @@ def init_reading(ib):
         b = min(sg, key=sg.get)
         s.append("- Lowest signal forwarding latency: %s (%.1f us median)."
                  % (b, sg[b]))
+    sgc = {n: (ib.get("signal_cgroup") or {}).get(n, {}).get("median_us")
+           for n in avail}
+    sgc = {n: v for n, v in sgc.items() if v}
+    if sgc:
+        b = min(sgc, key=sgc.get)
+        s.append("- Lowest signal forwarding latency in a cpu cgroup of its "
+                 "own, as in a container: %s (%.1f us median)." % (b, sgc[b]))
     og = {n: ib["orphans"].get(n, {}).get("per_s") for n in avail}
     og = {n: v for n, v in og.items() if v}
     if og:
@@ -460,7 +478,11 @@ def write(res, out_dir, quick):
         L += ["", "Start-to-exit is hyperfine's median over %d runs of "
               "`unshare --pid --fork --mount-proc INIT -- true` (and plain "
               "`INIT -- true`); signal latency is `kill` of PID 1 to the "
-              "child's handler (direct: `kill` of the child itself)."
+              "child's handler (direct: `kill` of the child itself), also "
+              "with the init in a cpu cgroup of its own, as a container "
+              "runtime runs it (the sender outside): there the kernel's "
+              "per-session autogroups do not apply, which favour an init "
+              "whose child has a session of its own (dumb-init)."
               % ib["start"].get("direct/pid1", {}).get("runs", 0)]
         sc = ib.get("scan") or {}
         if "per_scan_ms" in sc:
