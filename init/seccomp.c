@@ -229,6 +229,8 @@ int seccomp_apply_app_filter(const struct keel_seccomp_config *cfg)
 		rc = seccomp_attr_set(ctx, SCMP_FLTATR_ACT_BADARCH,
 				      SCMP_ACT_KILL_PROCESS);
 	if (!rc)
+		rc = seccomp_attr_set(ctx, SCMP_FLTATR_CTL_OPTIMIZE, 2);
+	if (!rc)
 		rc = seccomp_add_compat_arches(ctx);
 	if (rc)
 		goto release;

@@ -148,6 +148,8 @@ int seccomp_self_export(int fd)
 	rc = seccomp_attr_set(ctx, SCMP_FLTATR_ACT_BADARCH,
 			      SCMP_ACT_ERRNO(EPERM));
 	if (!rc)
+		rc = seccomp_attr_set(ctx, SCMP_FLTATR_CTL_OPTIMIZE, 2);
+	if (!rc)
 		rc = seccomp_self_rules(ctx);
 	if (!rc)
 		rc = seccomp_export_bpf(ctx, fd);
