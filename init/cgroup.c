@@ -170,15 +170,14 @@ static int cgroup_exists(const char *dir, const char *file)
 	return stat(path, &st) == 0;
 }
 
-/* Reads the paths from <root>/proc/self/cgroup: the v1 memory line and the
- * v2 "0::" line. Missing ones stay empty. */
-static int cgroup_self_paths(const char *root, char *v1, char *v2, size_t len)
+/* Reads the paths from a /proc/<pid>/cgroup file: the v1 memory line and
+ * the v2 "0::" line. Missing ones stay empty. */
+static int cgroup_proc_paths(const char *file, char *v1, char *v2, size_t len)
 {
-	char path[PATH_MAX], text[8192];
+	char text[8192];
 
 	v1[0] = v2[0] = 0;
-	if (cgroup_join(path, sizeof(path), root, "proc/self/cgroup", "") < 0 ||
-	    cgroup_read_file(path, text, sizeof(text)) < 0)
+	if (cgroup_read_file(file, text, sizeof(text)) < 0)
 		return -1;
 	for (char *line = strtok(text, "\n"); line; line = strtok(NULL, "\n")) {
 		char *c1 = strchr(line, ':');
@@ -199,6 +198,41 @@ static int cgroup_self_paths(const char *root, char *v1, char *v2, size_t len)
 				snprintf(v1, len, "%s", p);
 	}
 	return 0;
+}
+
+static int cgroup_self_paths(const char *root, char *v1, char *v2, size_t len)
+{
+	char path[PATH_MAX];
+
+	if (cgroup_join(path, sizeof(path), root, "proc/self/cgroup", "") < 0)
+		return -1;
+	return cgroup_proc_paths(path, v1, v2, len);
+}
+
+int cgroup_path_of(int version, pid_t pid, char *buf, size_t len)
+{
+	char file[64], v1[PATH_MAX], v2[PATH_MAX];
+
+	if (pid)
+		snprintf(file, sizeof(file), "/proc/%d/cgroup", (int)pid);
+	else
+		snprintf(file, sizeof(file), "/proc/self/cgroup");
+	if (version == KEEL_CGROUP_NONE ||
+	    cgroup_proc_paths(file, v1, v2, sizeof(v1)) < 0)
+		return -1;
+	snprintf(buf, len, "%s", version == KEEL_CGROUP_V1 ? v1 : v2);
+	return *buf ? 0 : -1;
+}
+
+int cgroup_path_within(const char *path, const char *top)
+{
+	size_t n = strlen(top);
+
+	/* under a cgroup namespace, what lies outside it reads "/.." */
+	if (!strcmp(top, "/"))
+		return strncmp(path, "/..", 3) != 0 ||
+		       (path[3] != 0 && path[3] != '/');
+	return !strncmp(path, top, n) && (path[n] == 0 || path[n] == '/');
 }
 
 /* The cgroup folder: mount + path; when the path is not visible under the

@@ -6,6 +6,7 @@
 
 #include <limits.h>
 #include <stdint.h>
+#include <sys/types.h>
 
 #include "common/optvalue.h"
 
@@ -52,6 +53,15 @@ int cgroup_memory_stat(const struct keel_cgroup *cg,
 		       struct keel_memory_stat *st);
 int cgroup_parse_memory_stat(int version, const char *text,
 			     struct keel_memory_stat *st);
+
+/* The path of pid's cgroup (pid 0: this process) in the hierarchy of
+ * version: v1 the memory line of /proc/<pid>/cgroup, v2 the "0::" line.
+ * 0, or -1 when the process is gone or has no such line. */
+int cgroup_path_of(int version, pid_t pid, char *buf, size_t len);
+
+/* Whether the cgroup path lies in top or below it (its memory is charged
+ * to top too). */
+int cgroup_path_within(const char *path, const char *top);
 
 /* The cgroup's OOM-kill counter (v2 memory.events, v1 memory.oom_control
  * "oom_kill"); -1 when the kernel does not keep one. */

@@ -4,6 +4,7 @@
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <limits.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
@@ -227,10 +228,29 @@ struct report_other {
 	uint64_t rss;
 };
 
-/* The largest processes of the container (keel's /proc) that were not
- * listed with a heap, largest first, into top[REPORT_OTHERS]. */
-static int report_find_others(struct report_other *top)
+/* Whether pid is charged to the guarded cgroup: /proc shows more than the
+ * container where keel is not PID 1 of its own namespace (a pod sharing
+ * one PID namespace, --pid=host), and those processes count elsewhere.
+ * mine NULL: keel's own path is unknown, and nobody is left out. */
+static int report_in_cgroup(const struct keel_cgroup *cg, const char *mine,
+			    pid_t pid)
 {
+	char theirs[PATH_MAX];
+
+	return !mine || (cgroup_path_of(cg->version, pid, theirs,
+					sizeof(theirs)) == 0 &&
+			 cgroup_path_within(theirs, mine));
+}
+
+/* The largest processes of the cgroup (in keel's /proc) that were not
+ * listed with a heap, largest first, into top[REPORT_OTHERS]. */
+static int report_find_others(const struct keel_cgroup *cg,
+			      struct report_other *top)
+{
+	static char mine_buf[PATH_MAX];
+	const char *mine = cgroup_path_of(cg->version, 0, mine_buf,
+					  sizeof(mine_buf)) == 0 ?
+			   mine_buf : NULL;
 	DIR *d = opendir("/proc");
 	struct dirent *de;
 	int n = 0, scanned = 0;
@@ -248,7 +268,8 @@ static int report_find_others(struct report_other *top)
 		/* a kernel thread or a process whose memory is gone: 0 */
 		if (proc_statm((pid_t)pid, &size, &rss) < 0 || !rss ||
 		    (n == REPORT_OTHERS && rss <= top[n - 1].rss) ||
-		    report_listed((uint32_t)pid))
+		    report_listed((uint32_t)pid) ||
+		    !report_in_cgroup(cg, mine, (pid_t)pid))
 			continue;
 		if (n < REPORT_OTHERS)
 			n++;
@@ -260,17 +281,33 @@ static int report_find_others(struct report_other *top)
 	return n;
 }
 
-static void report_others(struct report_buf *rb)
+/* Whether keel started pid (its parents lead to keel), as keel_pid says
+ * in keel stats: a process that docker exec started is in the cgroup but
+ * not keel's. At most 64 steps up. */
+static int report_descends(uint32_t pid)
+{
+	struct keel_proc_stat ps;
+	uint32_t self = (uint32_t)getpid();
+
+	for (int i = 0; i < 64 && pid > 1 && pid != self; i++) {
+		if (proc_stat((pid_t)pid, &ps) < 0)
+			return 0;
+		pid = ps.ppid;
+	}
+	return pid == self;
+}
+
+static void report_others(struct report_buf *rb, const struct keel_cgroup *cg)
 {
 	static char obj[4096];
 	static struct stats_row r;
 	struct report_other top[REPORT_OTHERS];
-	int n = report_find_others(top);
+	int n = report_find_others(cg, top);
 
 	for (int i = 0; i < n; i++) {
 		if (statstable_row(&r, top[i].pid, 0) < 0 || !r.rss)
 			continue;	/* gone since */
-		r.keel_pid = (uint32_t)getpid();
+		r.keel_pid = report_descends(r.pid) ? (uint32_t)getpid() : 0;
 		r.no_heap = "not published";
 		TEXT("keel: report:   pid %u %s: rss %.1f MiB, no heap statistics (keel stats says why)\n",
 		     r.pid, r.command, report_mib(r.rss));
@@ -312,7 +349,7 @@ void report_memory(const struct keel_cgroup *cg, uint64_t soft_limit,
 	if (stats_dirfd >= 0)
 		heapscan_each(stats_dirfd, HEAPSCAN_SWEEP, report_process, rb,
 			      NULL);
-	report_others(rb);
+	report_others(rb, cg);
 	JSON("]}\n");
 	report_flush(rb);
 }
