@@ -179,6 +179,12 @@ static void report_last_heap(struct report_buf *rb, pid_t pid,
 	JSON("%s", obj);
 }
 
+/* A process object into the array report_memory opened: commas between. */
+static void report_json_process(struct report_buf *rb, const char *obj)
+{
+	JSON("%s%s", rb->json[rb->jlen - 1] == '[' ? "" : ",", obj);
+}
+
 /* One process of the report: the row `keel stats` would print for it
  * (statstable.h), so that both say the same in the same terms. */
 static void report_process(const struct keel_heap_stats *st, void *arg)
@@ -211,8 +217,7 @@ static void report_process(const struct keel_heap_stats *st, void *arg)
 	TEXT("\n");
 	report_top_classes(rb, st, "keel: report:     ");
 	statsjson_process(obj, sizeof(obj), &r, REPORT_TOP_CLASSES);
-	/* the JSON array is opened by report_memory; commas between items */
-	JSON("%s%s", rb->json[rb->jlen - 1] == '[' ? "" : ",", obj);
+	report_json_process(rb, obj);
 }
 
 static int report_listed(uint32_t pid)
@@ -312,7 +317,7 @@ static void report_others(struct report_buf *rb, const struct keel_cgroup *cg)
 		TEXT("keel: report:   pid %u %s: rss %.1f MiB, no heap statistics (keel stats says why)\n",
 		     r.pid, r.command, report_mib(r.rss));
 		statsjson_process(obj, sizeof(obj), &r, 0);
-		JSON("%s%s", rb->json[rb->jlen - 1] == '[' ? "" : ",", obj);
+		report_json_process(rb, obj);
 	}
 }
 

@@ -44,7 +44,6 @@ struct supervise_state {
 	bool killed;
 	bool shutting;
 	bool reap;		/* a SIGCHLD (or a timeout) asks for waitid */
-	bool forwarded;		/* this wake-up forwarded a signal */
 	long long deadline_ms;
 };
 
@@ -161,7 +160,8 @@ static void supervise_reap(struct supervise_state *st)
 	}
 }
 
-static void supervise_forward(struct supervise_state *st, int sig)
+/* Returns whether a signal went to the child (a rewrite to 0 drops it). */
+static bool supervise_forward(struct supervise_state *st, int sig)
 {
 	char buf[32];
 	int to = options_rewrite(sig);
@@ -169,13 +169,13 @@ static void supervise_forward(struct supervise_state *st, int sig)
 
 	if (!to) {
 		debug("dropped %s (rewritten to 0)", signame_name(sig, buf, sizeof(buf)));
-		return;
+		return false;
 	}
-	st->forwarded = true;
 	if (kill(target, to) && errno != ESRCH)
 		warning("unable to forward %s to pid %d: %s",
 			signame_name(to, buf, sizeof(buf)), (int)target,
 			strerror(errno));
+	return true;
 }
 
 /* Reads what the signalfd holds; forwards, or during shutdown escalates on
@@ -186,10 +186,12 @@ static void supervise_forward(struct supervise_state *st, int sig)
  * scheduler moves it to the other one (forwarding took twice as long with
  * a second read and a waitid at every signal). At most 8 full buffers,
  * so a process that keeps queueing real-time signals cannot hold keel
- * here: the loop reaps and runs the guard in between. */
-static void supervise_signalfd(struct supervise_state *st)
+ * here: the loop reaps and runs the guard in between. Returns whether a
+ * signal was forwarded. */
+static bool supervise_signalfd(struct supervise_state *st)
 {
 	struct signalfd_siginfo si[32];
+	bool forwarded = false;
 
 	for (int round = 0; round < 8; round++) {
 		ssize_t n = read(supervise_fd, si, sizeof(si));
@@ -197,7 +199,7 @@ static void supervise_signalfd(struct supervise_state *st)
 		if (n < 0 && errno == EINTR)
 			continue;
 		if (n <= 0)
-			return;
+			return forwarded;
 		for (size_t i = 0; i < (size_t)n / sizeof(si[0]); i++) {
 			int sig = (int)si[i].ssi_signo;
 
@@ -210,7 +212,7 @@ static void supervise_signalfd(struct supervise_state *st)
 			if (si[i].ssi_pid == (uint32_t)supervise_self)
 				continue;
 			if (!st->child_done) {
-				supervise_forward(st, sig);
+				forwarded |= supervise_forward(st, sig);
 			} else if (st->shutting && !st->killed &&
 				   (sig == SIGTERM || sig == SIGINT)) {
 				postmortem_killing_all();
@@ -220,8 +222,9 @@ static void supervise_signalfd(struct supervise_state *st)
 			}
 		}
 		if (n < (ssize_t)sizeof(si))
-			return;
+			return forwarded;
 	}
+	return forwarded;
 }
 
 /* After the main child: SIGTERM to the rest (SIGKILL at once for a grace
@@ -332,22 +335,16 @@ int supervise_run(pid_t child, const struct supervise_guard *guard)
 		/* a timeout (or a failed wait) looks for exits too */
 		if (ready <= 0)
 			st.reap = true;
-		if (fds[0].revents & POLLIN) {
-			supervise_signalfd(&st);
-			/* The child the signal woke often waits for this
-			 * core: the scheduler does not preempt keel for it,
-			 * and the rest of this loop and its way back to
-			 * sleep cost it twice the time (or a move to the
-			 * other core) before its handler runs. Yielding
-			 * once lets it run now: from the kill to the
-			 * handler, median 15-27 us instead of 28-42, 90th
-			 * percentile 25-29 instead of 62-80 (tini: 26-44,
-			 * 54-81; 2 cores, 4 runs of 400 signals). */
-			if (st.forwarded) {
-				st.forwarded = false;
-				sched_yield();
-			}
-		}
+		/* The child a forwarded signal woke often waits for this
+		 * core: the scheduler does not preempt keel for it, and the
+		 * rest of this loop and its way back to sleep cost it twice
+		 * the time (or a move to the other core) before its handler
+		 * runs. Yielding once lets it run now: from the kill to the
+		 * handler, median 15-27 us instead of 28-42, 90th percentile
+		 * 25-29 instead of 62-80 (tini: 26-44, 54-81; 2 cores, 4
+		 * runs of 400 signals). */
+		if ((fds[0].revents & POLLIN) && supervise_signalfd(&st))
+			sched_yield();
 		if (fds[1].fd >= 0 && fds[1].revents)
 			guard_due = supervise_guard_due(guard_on_event());
 		else if (guard_due >= 0 && supervise_now_ms() >= guard_due)

@@ -13,7 +13,7 @@
  * they start in *start. */
 size_t kl_hole_len(uintptr_t p, unsigned cls, uintptr_t *start)
 {
-	uintptr_t a = (p + 16 + KL_PAGE - 1) & ~(KL_PAGE - 1);
+	uintptr_t a = kl_page_up(p + 16);
 	uintptr_t b = (p + kl_class_size[cls]) & ~(KL_PAGE - 1);
 	*start = a;
 	return b > a ? b - a : 0;

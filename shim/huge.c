@@ -48,11 +48,6 @@ struct huge_slot {
 static struct huge_slot huge_slots[KL_HUGE_CACHE_MAX];
 static unsigned huge_ncached;
 
-static size_t huge_round(size_t n)
-{
-	return (n + KL_PAGE - 1) & ~(KL_PAGE - 1);
-}
-
 static void huge_unmap(struct kl_huge *h, size_t len)
 {
 	kl_registry_set((uintptr_t)h, len, false);
@@ -308,7 +303,7 @@ static struct kl_huge *cache_take(size_t len, bool grow, bool fit_only)
 	/* a growing buffer keeps its slack; another block is cut to size,
 	 * its slack being only there to spare the cut */
 	if (v.h && v.len > len && v.len - len > slack) {
-		size_t keep = grow ? huge_round(len + slack) : len;
+		size_t keep = grow ? kl_page_up(len + slack) : len;
 		if (keep < v.len)
 			cache_cut(v.h, keep, v.freed_ms);
 	}
@@ -341,7 +336,7 @@ void *kl_huge_alloc(size_t n, size_t align, unsigned flags)
 	if (n > KL_REQUEST_MAX || align > KL_REQUEST_MAX ||
 	    kl_growth_denied())
 		return 0;
-	size_t len = off + huge_round(n);
+	size_t len = off + kl_page_up(n);
 	if (!lead && off == KL_PAGE) {
 		struct kl_huge *h = cache_take(len, flags & KL_HUGE_GROW,
 					       flags & KL_HUGE_CACHED);
@@ -495,8 +490,8 @@ void *kl_huge_realloc(struct kl_huge *h, size_t n, bool grow)
 {
 	size_t off = h->offset, old = h->map_len;
 	if (n > KL_REQUEST_MAX)
-		return 0;	/* huge_round would wrap */
-	size_t len = off + huge_round(n);
+		return 0;	/* kl_page_up would wrap */
+	size_t len = off + kl_page_up(n);
 	struct kl_huge *nh = h;
 
 	if (len == old)
