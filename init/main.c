@@ -123,7 +123,6 @@ int main(int argc, char **argv)
 	child = spawn_child(&seccomp);
 	if (child < 0)
 		return 1;
-	supervise_oom_exempt();
 
 	/* Supervise: from here on keel only warns and exits with the child. */
 	if (keel_opts.seccomp_self)

@@ -4,7 +4,6 @@
  * SIGKILL after the grace period. From here on a failure is only ever a
  * warning. */
 #include <errno.h>
-#include <fcntl.h>
 #include <limits.h>
 #include <poll.h>
 #include <sched.h>
@@ -108,28 +107,6 @@ void supervise_identity(void)
 			strerror(errno));
 	else if (getpid() != 1)
 		info("not PID 1: registered as a child subreaper");
-}
-
-/* After the spawn, so the child keeps its score: PID 1 asks not to be the
- * OOM killer's victim. When the application is killed at the limit and
- * its pages are still being freed, keel reaping it and writing the
- * post-mortem may charge the cgroup again; the kernel then takes the next
- * process, which can be keel (seen in a VM: two kills, no post-mortem).
- * Lowering the score needs CAP_SYS_RESOURCE, which a default Docker or
- * Kubernetes container lacks: then nothing changes. keel's own memory
- * stays a few hundred KiB, so it never is what the limit is about. */
-void supervise_oom_exempt(void)
-{
-	int fd;
-
-	if (getpid() != 1)
-		return;
-	fd = open("/proc/self/oom_score_adj", O_WRONLY | O_CLOEXEC);
-	if (fd < 0)
-		return;
-	if (write(fd, "-1000", 5) != 5)
-		debug("OOM score of PID 1 unchanged: %s", strerror(errno));
-	close(fd);
 }
 
 /* Called once for every process that died, before it is reaped: while

@@ -20,10 +20,6 @@ int supervise_signals(void);
 /* Subreaper when not PID 1 (or -s), parent-death signal for -p. */
 void supervise_identity(void);
 
-/* PID 1, after the spawn: -1000 as its OOM score where it may lower it
- * (CAP_SYS_RESOURCE), so the OOM killer takes the application, not it. */
-void supervise_oom_exempt(void);
-
 /* Runs until the child and then the rest are gone; returns keel's exit
  * code: the child's status (after -e), 128+N for signal N. */
 int supervise_run(pid_t child, const struct supervise_guard *guard);
