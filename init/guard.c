@@ -151,8 +151,6 @@ static void guard_trim(uint64_t usage)
 	if (!guard.report_due_ms && guard_report_wanted(usage, now)) {
 		guard.report_due_ms = now + GUARD_REPORT_DELAY_MS;
 		guard.report_trim_ms = now;
-		/* what guard_oom_killed compares with when it is due */
-		cgroup_oom_kills(&guard.cg, &guard.oom_kills);
 	}
 	if (!guard.ctl)
 		return;
@@ -261,12 +259,14 @@ static int guard_trims_pending(void)
 	return unserved[1] > 0;
 }
 
-/* Whether the OOM killer struck since the report was asked for (at the
- * trim; the count goes into the report). Then the report would show a
- * victim without memory while its pages are still charged, and reading
- * every process's files and writing the report charge more, at the limit,
- * while the kernel may already look for its next victim: the post-mortem
- * (postmortem.c) says what happened instead. */
+/* Whether the OOM killer struck since the last report (or since keel
+ * started; the count goes into the report). A kill just before the trim
+ * counts too: usage read at the limit then was the victim's, still being
+ * freed. The report would show a victim without memory while its pages
+ * are still charged, and reading every process's files and writing the
+ * report charge more, at the limit, while the kernel may already look for
+ * its next victim: the post-mortem (postmortem.c) says what happened
+ * instead. A kill no report followed costs the next report, once. */
 static int guard_oom_killed(void)
 {
 	uint64_t kills;
@@ -418,6 +418,7 @@ int guard_init(const struct keel_guard_config *cfg, int *fd, short *events,
 		guard.soft = 0;
 	}
 	postmortem_init(&guard.cg);
+	cgroup_oom_kills(&guard.cg, &guard.oom_kills);
 	statsdir_setup(cfg->stats_dir, guard.soft);
 	guard.ctl = statsdir_control();
 	if (!guard.soft) {

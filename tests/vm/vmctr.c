@@ -1,7 +1,8 @@
 /* vmctr: a container runtime in 90 lines, for the VM suite (tests/vm):
- * joins a cgroup, optionally enters a new cgroup namespace rooted there,
- * remounts /sys/fs/cgroup read-only (as Docker and Kubernetes do), and
- * runs CMD as PID 1 of a new PID namespace with its own /proc. Static: it
+ * runs CMD as PID 1 of a new PID namespace with its own /proc, in a cgroup
+ * (the waiting parent stays outside), optionally in a new cgroup
+ * namespace rooted there, /sys/fs/cgroup read-only (as Docker and
+ * Kubernetes do). Static: it
  * runs in the guest before anything else is there. Exits with CMD's status
  * (128+N for a signal). Busybox's unshare has no cgroup namespace option.
  * usage: vmctr [-C] CGDIR -- CMD [ARGS...] */
@@ -22,18 +23,17 @@ static void die(const char *what)
 	exit(125);
 }
 
-/* Moves this process into the cgroup folder dir. */
+/* Moves this process into the cgroup folder dir ("0": the writer). */
 static void join(const char *dir)
 {
-	char path[4096], pid[32];
-	int fd, n;
+	char path[4096];
+	int fd;
 
 	snprintf(path, sizeof(path), "%s/cgroup.procs", dir);
 	fd = open(path, O_WRONLY | O_CLOEXEC);
 	if (fd < 0)
 		die(path);
-	n = snprintf(pid, sizeof(pid), "%d\n", (int)getpid());
-	if (write(fd, pid, (size_t)n) != n)
+	if (write(fd, "0\n", 2) != 2)
 		die(path);
 	close(fd);
 }
@@ -51,24 +51,29 @@ int main(int argc, char **argv)
 		fprintf(stderr, "usage: vmctr [-C] CGDIR -- CMD [ARGS...]\n");
 		return 125;
 	}
-	join(argv[i]);
-	/* the namespace's root is the cgroup this process is in now */
-	if (cgns && unshare(CLONE_NEWCGROUP) < 0)
-		die("unshare(CLONE_NEWCGROUP)");
 	if (unshare(CLONE_NEWNS | CLONE_NEWPID) < 0)
 		die("unshare(CLONE_NEWNS|CLONE_NEWPID)");
 	if (mount(NULL, "/", NULL, MS_REC | MS_PRIVATE, NULL) < 0)
 		die("mount --make-rprivate /");
-	/* a cgroup2 mount made inside the namespace shows its root only */
-	if (umount2("/sys/fs/cgroup", MNT_DETACH) < 0)
-		die("umount /sys/fs/cgroup");
-	if (mount("cgroup2", "/sys/fs/cgroup", "cgroup2",
-		  MS_RDONLY | MS_NOSUID | MS_NODEV | MS_NOEXEC, NULL) < 0)
-		die("mount -o ro cgroup2 /sys/fs/cgroup");
 	child = fork();
 	if (child < 0)
 		die("fork");
 	if (child == 0) {
+		/* Only the container's process joins the cgroup, as with a
+		 * real runtime: a waiting parent in it could be an OOM
+		 * kill's second victim */
+		join(argv[i]);
+		/* the namespace's root is the cgroup it is in now */
+		if (cgns && unshare(CLONE_NEWCGROUP) < 0)
+			die("unshare(CLONE_NEWCGROUP)");
+		/* a cgroup2 mount made inside the namespace shows its root
+		 * only */
+		if (umount2("/sys/fs/cgroup", MNT_DETACH) < 0)
+			die("umount /sys/fs/cgroup");
+		if (mount("cgroup2", "/sys/fs/cgroup", "cgroup2",
+			  MS_RDONLY | MS_NOSUID | MS_NODEV | MS_NOEXEC,
+			  NULL) < 0)
+			die("mount -o ro cgroup2 /sys/fs/cgroup");
 		/* PID 1 of the new namespace: its own /proc */
 		if (mount("proc", "/proc", "proc",
 			  MS_NOSUID | MS_NODEV | MS_NOEXEC, NULL) < 0)
