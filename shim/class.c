@@ -1,6 +1,7 @@
 /* Size classes: the block size of each class, how many pages its spans
- * take, and how many free blocks a thread may cache. Computed once from the
- * class rule in kl_heap.h, so the lookup on the fast path is bit arithmetic. */
+ * take, and how many free blocks a thread may cache, computed once from the
+ * class rule in kl_heap.h; and the table kl_class_of reads for sizes up to
+ * 1 KiB (above, the fast path's lookup is bit arithmetic). */
 #include "kl_heap.h"
 
 /* Waste bound: a block wastes at most 15 bytes up to 128 bytes and at most
@@ -8,6 +9,19 @@
  * under 1/16 of its pages unused at its tail. Large blocks (32 KiB-1 MiB)
  * waste under a page; huge blocks under a page, plus up to 1/4 of the
  * request when a cached mapping is reused (huge.c). */
+
+/* kl_class_of's table: the class rule (kl_heap.h) for 16 * i bytes. */
+#define KL_X2(c) c, c
+#define KL_X4(c) c, c, c, c
+KL_HIDDEN const uint8_t kl_class_table[KL_CLASS_TABLE_MAX / 16 + 1] = {
+	0,					/* 0 bytes */
+	0, 1, 2, 3, 4, 5, 6, 7,			/* 16-128: 16 apart */
+	8, 9, 10, 11, 12, 13, 14, 15,		/* 144-256: 16 apart */
+	KL_X2(16), KL_X2(17), KL_X2(18), KL_X2(19),	/* 272-512: 32 */
+	KL_X2(20), KL_X2(21), KL_X2(22), KL_X2(23),
+	KL_X4(24), KL_X4(25), KL_X4(26), KL_X4(27),	/* 528-1024: 64 */
+	KL_X4(28), KL_X4(29), KL_X4(30), KL_X4(31),
+};
 
 KL_HIDDEN uint32_t kl_class_size[KL_NCLASS];
 KL_HIDDEN uint16_t kl_class_pages[KL_NCLASS];
