@@ -120,6 +120,8 @@ def workloads(bench_bin, tests_dir, tmp, scale, cores):
     for n in sorted({1, cores, 2 * cores}):
         w.append(("threads-%d" % n, "%d thread%s, own churn each (false sharing)" % (n, "s" if n > 1 else ""),
                   [bench_bin + "/threads", str(scale), str(n)]))
+    w.append(("sizes", "one thread, blocks of random sizes 16 B-1 KiB",
+              [bench_bin + "/sizes", str(scale)]))
     w.append(("ownsizes-%d" % cores, "%d threads, own blocks 4 B-32 KiB "
               "(glibc's bench-malloc-thread)" % cores,
               [bench_bin + "/ownsizes", str(scale), str(cores)]))
