@@ -67,6 +67,9 @@ struct kl_span {
 	uint8_t listed;		/* on its class's non-full list */
 	uint8_t holes;		/* free blocks with resident pages (holes.c) */
 	uint16_t arena;		/* whose class lists hold it (small.c) */
+	uint32_t parked;	/* free blocks off the list: on returned pages */
+	uint64_t returned;	/* pages returned while the span lives (a bit
+				 * a page; spans have at most 64) */
 };
 
 struct kl_segment {
@@ -213,8 +216,17 @@ static inline bool kl_class_holes(unsigned cls)
 {
 	return kl_class_size[cls] > KL_PAGE;
 }
+/* A class of a page or less whose spans have several pages: a page that
+ * only free blocks cover goes back while the span lives, and the free
+ * blocks on it are parked off the span's list until it has no other. */
+static inline bool kl_class_page_holes(unsigned cls)
+{
+	return kl_class_size[cls] <= KL_PAGE && kl_class_pages[cls] > 1;
+}
 size_t kl_hole_len(uintptr_t p, unsigned cls, uintptr_t *start);
 size_t kl_holes_purge(uint64_t older_than_ms);
+void kl_span_unpark(struct kl_class *k, struct kl_span *s, unsigned cls);
+void kl_span_returned_forget(struct kl_class *k, struct kl_span *s);
 
 /* --- thread caches (tcache.c) -------------------------------------------- */
 struct kl_tbin {

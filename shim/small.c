@@ -57,6 +57,8 @@ static struct kl_span *class_span_new(unsigned arena, unsigned cls)
 	s->free = 0;
 	s->bump = s->base;
 	s->used = 0;
+	s->parked = 0;
+	s->returned = 0;
 	k->untouched += span_untouched(s, cls);
 	kl_page_set_map(s, cls + 1);
 	__atomic_fetch_add(&kl_pages.small_spans, s->npages * KL_PAGE,
@@ -83,6 +85,10 @@ static inline void *span_pop(struct kl_class *k, struct kl_span *s,
 			     unsigned cls)
 {
 	void *p = s->free;
+	if (!p && s->parked) {
+		kl_span_unpark(k, s, cls);
+		p = s->free;
+	}
 	if (p) {
 		s->free = *(void **)p;
 		uint64_t *w = p;
@@ -105,10 +111,11 @@ static inline bool span_full(const struct kl_span *s, unsigned cls)
 }
 
 /* How many blocks the span's free list holds: those carved from the bump
- * range and not out. */
+ * range, not out and not parked (holes.c). */
 static inline unsigned span_listed_free(const struct kl_span *s, unsigned cls)
 {
-	return (unsigned)((s->bump - s->base) / kl_class_size[cls]) - s->used;
+	return (unsigned)((s->bump - s->base) / kl_class_size[cls]) - s->used -
+	       s->parked;
 }
 
 /* Up to want blocks of class cls from an arena's spans, as a list linked
@@ -136,6 +143,10 @@ unsigned kl_small_take(unsigned arena, unsigned cls, void **head,
 			s->used += f;
 			n = f;
 		}
+		/* the parked blocks back on the list before any is carved:
+		 * the count of blocks not out includes them */
+		if (!s->free && s->parked)
+			kl_span_unpark(k, s, cls);
 		/* no free list: the rest of the span is past the bump pointer,
 		 * carved in one go (tree building: 27 instructions a block
 		 * through span_pop) */
@@ -194,6 +205,7 @@ static void *give_arena(unsigned arena, unsigned cls, void *list,
 {
 	struct kl_class *k = &kl_classes[arena][cls];
 	bool holes = kl_class_holes(cls);
+	bool page_holes = kl_class_page_holes(cls);
 	void *rest = 0;
 	size_t n = 0;
 
@@ -211,8 +223,9 @@ static void *give_arena(unsigned arena, unsigned cls, void *list,
 		*(void **)p = s->free;
 		s->free = p;
 		uint32_t used = --s->used;
-		if (holes) {
+		if (holes)
 			((uint64_t *)p)[1] = 0;	/* not a returned hole */
+		if (holes || page_holes) {
 			s->holes = 1;
 			s->freed_ms = now;
 		}
@@ -221,6 +234,8 @@ static void *give_arena(unsigned arena, unsigned cls, void *list,
 				class_list_remove(k, s);
 			if (holes)
 				span_holes_forget(k, s, cls);
+			if (s->returned)
+				kl_span_returned_forget(k, s);
 			k->spans--;
 			k->nblocks -= kl_class_blocks[cls];
 			k->untouched -= span_untouched(s, cls);
@@ -241,7 +256,8 @@ static void *give_arena(unsigned arena, unsigned cls, void *list,
 void kl_small_give(unsigned cls, void *list)
 {
 	struct kl_span *empty = 0;
-	uint64_t now = kl_class_holes(cls) ? kl_now_ms() : 0;
+	uint64_t now = kl_class_holes(cls) || kl_class_page_holes(cls) ?
+		       kl_now_ms() : 0;
 	while (list)
 		list = give_arena(kl_block_span(list)->arena, cls, list, &empty,
 				  now);
