@@ -1,99 +1,69 @@
-/* Holes: the whole pages that free blocks of partly used spans cover.
- * A span goes back to the page allocator only when its last block comes
- * home; after a burst most spans keep a live block or two and the pages
- * of every free block around them stay resident. The purger returns those
- * pages once the span has had no free for the decay time: in a class above
- * a page, the pages inside each free block; in a class of a page or less
- * with spans of several pages, each page that only free blocks cover (its
- * free blocks leave the span's list, parked, until the span has no other:
- * their links went with the page). */
+/* Holes: the whole pages of partly used spans that only free blocks
+ * cover. A span goes back to the page allocator only when its last block
+ * comes home; after a burst most spans keep a live block or two and the
+ * pages of every free block around them stay resident. The purger returns
+ * each page of a span (of a class whose spans have several pages) that no
+ * live block touches, once the span has had no free for the decay time.
+ * A free block whose first page goes (its list link is there) is parked:
+ * off the span's list until the span has no other free block. One whose
+ * first page stays keeps its place, and its returned pages are faulted in
+ * again when it is handed out. The span's returned pages are a bitmap
+ * (spans have at most 64 pages). */
 #include "kl_heap.h"
 #include "kl_decay.h"
 
-#include <linux/mman.h>
+/* The most blocks a span may have here (a bitmap on the purger's stack);
+ * the classes' spans have at most 25 */
+#define KL_HOLES_BLOCKS 512
 
-/* The whole pages of the block at p past its first 16 bytes (the free
- * list's link and the hole mark stay resident): their length, and where
- * they start in *start. */
-size_t kl_hole_len(uintptr_t p, unsigned cls, uintptr_t *start)
+static inline size_t first_page(size_t i, size_t size)
 {
-	uintptr_t a = kl_page_up(p + 16);
-	uintptr_t b = (p + kl_class_size[cls]) & ~(KL_PAGE - 1);
-	*start = a;
-	return b > a ? b - a : 0;
+	return (i * size) >> KL_PAGE_SHIFT;
 }
 
-/* Queue the holes of one span's free blocks that are not yet returned;
- * the class lock is held until they are (a refill waits for at most one
- * class's batches, and only spans idle for the decay time are visited). */
+/* The pages block i of size bytes lies on, as a mask of the span's pages */
+static inline uint64_t block_pages(size_t i, size_t size)
+{
+	size_t a = first_page(i, size);
+	size_t b = (i * size + size - 1) >> KL_PAGE_SHIFT;
+	uint64_t n = b - a + 1 >= 64 ? ~0ull : (1ull << (b - a + 1)) - 1;
+	return n << a;
+}
+
+/* Queue span s's pages that no live block touches and that are not yet
+ * returned, and park the free blocks whose first page goes. Only pages
+ * below the bump pointer: past it nothing was written. The class lock is
+ * held until the pages are returned (a block handed out must not lose
+ * what its new owner writes). */
 static size_t holes_span(struct kl_class *k, struct kl_span *s, unsigned cls,
 			 struct kl_release *batch)
-{
-	size_t done = 0;
-	for (void *p = s->free; p; p = *(void **)p) {
-		uint64_t *w = p;
-		uintptr_t start;
-		size_t len = kl_hole_len((uintptr_t)p, cls, &start);
-		if (!len || w[1] == KL_HOLE_MAGIC)
-			continue;
-		kl_release_add(batch, (void *)start, len);
-		w[1] = KL_HOLE_MAGIC;
-		done += len;
-	}
-	s->holes = 0;
-	k->holes += done;
-	return done;
-}
-
-/* Whether block i of a span of size-byte blocks (a page or less: on two
- * pages at most) lies on one of the pages in mask. */
-static inline bool block_on(uint64_t mask, size_t i, size_t size)
-{
-	size_t a = i * size, b = a + size - 1;
-	return ((mask >> (a >> KL_PAGE_SHIFT)) | (mask >> (b >> KL_PAGE_SHIFT))) & 1;
-}
-
-/* The most blocks a span may have for page holes (a bitmap on the stack) */
-#define KL_PAGE_HOLES_BLOCKS 512
-
-/* Queue the pages of span s (a class of kl_class_page_holes) that only
- * free blocks cover and that are not yet returned; park the free blocks
- * on them. Only pages below the bump pointer: past it nothing was written.
- * The class lock is held until the pages are returned (a block handed out
- * must not lose what its new owner writes). */
-static size_t page_holes_span(struct kl_class *k, struct kl_span *s,
-			      unsigned cls, struct kl_release *batch)
 {
 	size_t size = kl_class_size[cls];
 	size_t carved = (s->bump - s->base) / size;
 	size_t pages = (s->bump - s->base) >> KL_PAGE_SHIFT;
-	uint64_t listed[KL_PAGE_HOLES_BLOCKS / 64] = { 0 };
-	uint64_t take = 0;
+	uint64_t listed[KL_HOLES_BLOCKS / 64] = { 0 };
+	uint64_t busy = 0;
 
 	s->holes = 0;
-	if (carved > KL_PAGE_HOLES_BLOCKS)
+	if (carved > KL_HOLES_BLOCKS || !pages)
 		return 0;
 	for (void *p = s->free; p; p = *(void **)p) {
 		size_t i = ((uintptr_t)p - s->base) / size;
 		listed[i / 64] |= 1ull << (i % 64);
 	}
-	for (size_t pg = 0; pg < pages; pg++) {
-		if (s->returned >> pg & 1)
-			continue;
-		size_t i = (pg << KL_PAGE_SHIFT) / size;
-		size_t last = (((pg + 1) << KL_PAGE_SHIFT) - 1) / size;
-		/* free: on the list, or parked on a page returned before */
-		while (i <= last && ((listed[i / 64] >> (i % 64) & 1) ||
-				     block_on(s->returned, i, size)))
-			i++;
-		if (i > last)
-			take |= 1ull << pg;
-	}
+	/* free: on the list, or parked (its first page was returned) */
+	for (size_t i = 0; i < carved; i++)
+		if (!(listed[i / 64] >> (i % 64) & 1) &&
+		    !(s->returned >> first_page(i, size) & 1))
+			busy |= block_pages(i, size);
+	uint64_t below = pages >= 64 ? ~0ull : (1ull << pages) - 1;
+	uint64_t take = below & ~busy & ~s->returned;
 	if (!take)
 		return 0;
 	for (void **pp = &s->free; *pp;) {
 		void *p = *pp;
-		if (block_on(take, ((uintptr_t)p - s->base) / size, size)) {
+		size_t i = ((uintptr_t)p - s->base) / size;
+		if (take >> first_page(i, size) & 1) {
 			*pp = *(void **)p;
 			s->parked++;
 		} else {
@@ -116,25 +86,51 @@ static size_t page_holes_span(struct kl_class *k, struct kl_span *s,
 	return done;
 }
 
-/* Span s has no listed free block left: its parked blocks go back on the
- * list, lowest address first (writing their links faults their pages in:
- * the span is about to hand them out). Class lock held. */
-void kl_span_unpark(struct kl_class *k, struct kl_span *s, unsigned cls)
+/* Pages of mask are to be written again: they stop counting as returned,
+ * and the parked blocks whose first page is among them go back on the
+ * list (a parked block is one whose first page is returned, and that must
+ * stay so). Class lock held. */
+static void span_pages_back(struct kl_class *k, struct kl_span *s,
+			    unsigned cls, uint64_t mask)
 {
 	size_t size = kl_class_size[cls];
+	mask &= s->returned;
+	if (!mask)
+		return;
 	for (size_t i = (s->bump - s->base) / size; i-- > 0;) {
-		if (block_on(s->returned, i, size)) {
+		if (mask >> first_page(i, size) & 1) {
 			void *p = (void *)(s->base + i * size);
 			*(void **)p = s->free;
 			s->free = p;
+			s->parked--;
 		}
 	}
-	kl_span_returned_forget(k, s);
+	s->returned &= ~mask;
+	k->holes -= (size_t)__builtin_popcountll(mask) << KL_PAGE_SHIFT;
 }
 
-/* The span's returned pages stop counting: unparked, or the span is
- * empty and goes back to the page allocator. Class lock held. */
-void kl_span_returned_forget(struct kl_class *k, struct kl_span *s)
+/* Block p of span s, just taken off its list, goes to the program, which
+ * will write its pages. Class lock held. */
+void kl_span_hand_out(struct kl_class *k, struct kl_span *s, unsigned cls,
+		      void *p)
+{
+	size_t size = kl_class_size[cls];
+	span_pages_back(k, s, cls,
+			block_pages(((uintptr_t)p - s->base) / size, size));
+}
+
+/* Span s has no listed free block left: its parked blocks go back on the
+ * list, lowest address first (writing their links faults their first
+ * pages in: the span is about to hand them out), and none of its pages
+ * counts as returned any more. Class lock held. */
+void kl_span_unpark(struct kl_class *k, struct kl_span *s, unsigned cls)
+{
+	span_pages_back(k, s, cls, ~0ull);
+}
+
+/* Span s is empty and goes back to the page allocator: its returned pages
+ * stop counting as the class's. Class lock held. */
+void kl_span_holes_forget(struct kl_class *k, struct kl_span *s)
 {
 	k->holes -= (size_t)__builtin_popcountll(s->returned) << KL_PAGE_SHIFT;
 	s->returned = 0;
@@ -152,18 +148,14 @@ size_t kl_holes_purge(uint64_t older_than_ms)
 	for (unsigned a = 0; a < KL_NARENA; a++) {
 		for (unsigned c = 0; c < KL_NCLASS; c++) {
 			struct kl_class *k = &kl_classes[a][c];
-			bool pages = kl_class_page_holes(c);
-			if ((!kl_class_holes(c) && !pages) ||
+			if (!kl_class_holes(c) ||
 			    !__atomic_load_n(&k->nonfull, __ATOMIC_RELAXED))
 				continue;
 			size_t got = 0;
 			kl_lock(&k->lock);
-			for (struct kl_span *s = k->nonfull; s; s = s->next) {
-				if (!s->holes || s->freed_ms > older_than_ms)
-					continue;
-				got += pages ? page_holes_span(k, s, c, &batch)
-					     : holes_span(k, s, c, &batch);
-			}
+			for (struct kl_span *s = k->nonfull; s; s = s->next)
+				if (s->holes && s->freed_ms <= older_than_ms)
+					got += holes_span(k, s, c, &batch);
 			/* before the lock goes: a block handed out must not
 			 * lose what its new owner writes */
 			kl_release_flush(&batch);

@@ -207,26 +207,19 @@ void kl_xfer_count(size_t count[KL_NCLASS]);
 void kl_xfer_fork_lock(bool lock);
 void kl_xfer_fork_child(void);
 
-/* --- holes (holes.c): the pages inside free blocks of partly used spans -- */
-/* A free block of a class above a page may have whole pages past its first
- * 16 bytes (the list link and this mark): the purger returns them, and
- * marks the block, so it is counted and returned once. */
-#define KL_HOLE_MAGIC 0x6b65656c484f4c45ull
+/* --- holes (holes.c): the pages of partly used spans no live block touches */
+/* A class whose spans have several pages: a page of a partly used span
+ * that only free blocks cover goes back while the span lives (with one
+ * page, the span itself goes back when its last block does). */
 static inline bool kl_class_holes(unsigned cls)
 {
-	return kl_class_size[cls] > KL_PAGE;
+	return kl_class_pages[cls] > 1;
 }
-/* A class of a page or less whose spans have several pages: a page that
- * only free blocks cover goes back while the span lives, and the free
- * blocks on it are parked off the span's list until it has no other. */
-static inline bool kl_class_page_holes(unsigned cls)
-{
-	return kl_class_size[cls] <= KL_PAGE && kl_class_pages[cls] > 1;
-}
-size_t kl_hole_len(uintptr_t p, unsigned cls, uintptr_t *start);
 size_t kl_holes_purge(uint64_t older_than_ms);
+void kl_span_hand_out(struct kl_class *k, struct kl_span *s, unsigned cls,
+		      void *p);
 void kl_span_unpark(struct kl_class *k, struct kl_span *s, unsigned cls);
-void kl_span_returned_forget(struct kl_class *k, struct kl_span *s);
+void kl_span_holes_forget(struct kl_class *k, struct kl_span *s);
 
 /* --- thread caches (tcache.c) -------------------------------------------- */
 struct kl_tbin {

@@ -79,8 +79,8 @@ static inline void span_carve(struct kl_class *k, struct kl_span *s,
 	s->bump = bump;
 }
 
-/* A block leaves its span: a returned hole is resident again from here
- * on (the application will write it), and its mark is cleared. */
+/* A block leaves its span: its pages returned as holes are resident again
+ * from here on (the application will write them). */
 static inline void *span_pop(struct kl_class *k, struct kl_span *s,
 			     unsigned cls)
 {
@@ -91,12 +91,8 @@ static inline void *span_pop(struct kl_class *k, struct kl_span *s,
 	}
 	if (p) {
 		s->free = *(void **)p;
-		uint64_t *w = p;
-		if (kl_class_holes(cls) && w[1] == KL_HOLE_MAGIC) {
-			uintptr_t start;
-			k->holes -= kl_hole_len((uintptr_t)p, cls, &start);
-			w[1] = 0;
-		}
+		if (s->returned)
+			kl_span_hand_out(k, s, cls, p);
 	} else {
 		p = (void *)s->bump;
 		span_carve(k, s, s->bump + kl_class_size[cls]);
@@ -135,7 +131,7 @@ unsigned kl_small_take(unsigned arena, unsigned cls, void **head,
 		/* the span's whole free list at once, when the caller takes
 		 * that many: no walk over blocks another thread freed (each
 		 * a cache miss); they are touched when handed out */
-		unsigned f = list || kl_class_holes(cls) ? 0 :
+		unsigned f = list || s->returned ? 0 :
 			     span_listed_free(s, cls);
 		if (f && f <= want) {
 			list = s->free;
@@ -184,18 +180,6 @@ void *kl_small_alloc_locked(unsigned cls)
 	return kl_small_take(0, cls, &p, 1) ? p : 0;
 }
 
-/* An empty span goes back to the page allocator, its returned holes with
- * it: they stop counting as the class's. */
-static void span_holes_forget(struct kl_class *k, struct kl_span *s,
-			      unsigned cls)
-{
-	for (void *p = s->free; p; p = *(void **)p) {
-		uintptr_t start;
-		if (((uint64_t *)p)[1] == KL_HOLE_MAGIC)
-			k->holes -= kl_hole_len((uintptr_t)p, cls, &start);
-	}
-}
-
 /* Give the blocks of list that belong to arena's spans back to them,
  * under that arena's class lock; returns the others, still linked. A
  * live block pins its span, so its arena can be read unlocked. Spans that
@@ -205,7 +189,6 @@ static void *give_arena(unsigned arena, unsigned cls, void *list,
 {
 	struct kl_class *k = &kl_classes[arena][cls];
 	bool holes = kl_class_holes(cls);
-	bool page_holes = kl_class_page_holes(cls);
 	void *rest = 0;
 	size_t n = 0;
 
@@ -223,19 +206,15 @@ static void *give_arena(unsigned arena, unsigned cls, void *list,
 		*(void **)p = s->free;
 		s->free = p;
 		uint32_t used = --s->used;
-		if (holes)
-			((uint64_t *)p)[1] = 0;	/* not a returned hole */
-		if (holes || page_holes) {
+		if (holes) {
 			s->holes = 1;
 			s->freed_ms = now;
 		}
 		if (used == 0) {
 			if (s->listed)
 				class_list_remove(k, s);
-			if (holes)
-				span_holes_forget(k, s, cls);
 			if (s->returned)
-				kl_span_returned_forget(k, s);
+				kl_span_holes_forget(k, s);
 			k->spans--;
 			k->nblocks -= kl_class_blocks[cls];
 			k->untouched -= span_untouched(s, cls);
@@ -256,8 +235,7 @@ static void *give_arena(unsigned arena, unsigned cls, void *list,
 void kl_small_give(unsigned cls, void *list)
 {
 	struct kl_span *empty = 0;
-	uint64_t now = kl_class_holes(cls) || kl_class_page_holes(cls) ?
-		       kl_now_ms() : 0;
+	uint64_t now = kl_class_holes(cls) ? kl_now_ms() : 0;
 	while (list)
 		list = give_arena(kl_block_span(list)->arena, cls, list, &empty,
 				  now);

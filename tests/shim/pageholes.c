@@ -1,5 +1,5 @@
-/* Page holes in partly used spans of classes of a page or less
- * (shim/holes.c): 20000 blocks of 520 B-4 KiB are written, then a random
+/* Holes in partly used spans of classes of a page or less (shim/holes.c):
+ * 20000 blocks of 520 B-4 KiB are written, then a random
  * 6 in 7 are freed, so nearly every span keeps a live block and few go
  * back whole, while many of their pages hold only free blocks. Mode
  * "idle" sleeps without calling the allocator; "trim" calls

@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
-# The pages of partly used spans that only free blocks cover go back to
-# the OS in classes of a page or less whose spans have several pages: by
+# The pages of partly used spans that no live block touches go back to
+# the OS, here in classes of a page or less whose spans have several
+# pages (tests/shim/holes.sh: classes above a page): by
 # the purger once idle for KEEL_DECAY_MS, and by malloc_trim(0) at once
 # (with a 60 s decay, only the trim can have done it), in a glibc and a
 # musl program. 20000 blocks of 520 B-4 KiB (47 MiB), 6 in 7 freed at
