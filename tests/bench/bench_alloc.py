@@ -278,15 +278,17 @@ def seed_stats(pts, r):
     }
 
 
-def idle(allocs, bench_bin, scale, reps, threads=4):
+def idle(allocs, bench_bin, scale, reps, threads=4, small=False):
     """RSS of a process that goes idle after a burst (tests/bench/idle.c,
-    by threads threads; 1: the main thread alone): right after the frees,
-    1 s later and at the end, over live + the RSS before the burst."""
+    by threads threads; 1: the main thread alone; small: 64 B-4 KiB
+    blocks): right after the frees, 1 s later and at the end, over live +
+    the RSS before the burst."""
     res = {a[0]: [] for a in allocs}
     for rep, (aname, path, _) in rotations(allocs, reps):
-        note("idle, %d thread(s): %s, repetition %d" % (threads, aname,
-                                                       rep + 1))
-        r = run([bench_bin + "/idle", str(scale), str(threads)],
+        note("idle, %d thread(s)%s: %s, repetition %d" % (
+            threads, ", small blocks" if small else "", aname, rep + 1))
+        r = run([bench_bin + "/idle", str(scale), str(threads)] +
+                (["small"] if small else []),
                 env=preload(path), timeout=120)
         if not r.ok:
             note("idle under %s failed (exit %d): %s" %
@@ -316,5 +318,6 @@ def idle(allocs, bench_bin, scale, reps, threads=4):
         if runs:
             runs.sort(key=lambda x: x["ratio_1s"])
             out[aname]["samples"] = runs[len(runs) // 2]["samples"]
-    return {"reps": reps, "seconds": 3, "mib": int(400 * scale),
-            "threads": threads, "alloc": out}
+    return {"reps": reps, "seconds": 3,
+            "mib": int((100 if small else 400) * scale),
+            "threads": threads, "small": small, "alloc": out}

@@ -3,8 +3,11 @@
  * allocator call while the main thread samples VmRSS every 100 ms for 3 s;
  * with THREADS 1 the main thread does the burst itself, a single-threaded
  * program. An allocator that holds nothing when idle falls to live +
- * baseline on its own. Prints the samples and the ratio RSS / (live +
- * baseline) at 1 s and at the end. Usage: idle [SCALE [THREADS]] */
+ * baseline on its own. With "small", 100 MiB of 64 B-4 KiB blocks (objects
+ * of a program like CPython's): a page that keeps one live block stays, so
+ * no allocator that never moves a block comes near live + baseline.
+ * Prints the samples and the ratio RSS / (live + baseline) at 1 s and at
+ * the end. Usage: idle [SCALE [THREADS [small]]] */
 #include "bench.h"
 
 #include <fcntl.h>
@@ -13,6 +16,7 @@
 #define IDLE_SAMPLES 30
 
 static size_t idle_bytes;	/* per thread */
+static size_t idle_min = 1024, idle_max = 262144;	/* block sizes */
 static int idle_threads = IDLE_THREADS;
 static size_t idle_live[IDLE_THREADS];
 static pthread_barrier_t idle_done, idle_end;
@@ -38,12 +42,12 @@ static void *idle_worker(void *arg)
 {
 	int t = (int)(intptr_t)arg;
 	uint64_t s = bench_seed(1100 + t);
-	size_t cap = idle_bytes / 1024 + 1, n = 0, total = 0, live = 0;
+	size_t cap = idle_bytes / idle_min + 1, n = 0, total = 0, live = 0;
 	unsigned char **p = bench_xmalloc(cap * sizeof(*p));
 	size_t *len = bench_xmalloc(cap * sizeof(*len));
 
 	while (total < idle_bytes && n < cap) {
-		len[n] = bench_size_log(&s, 1024, 262144);
+		len[n] = bench_size_log(&s, idle_min, idle_max);
 		p[n] = bench_xmalloc(len[n]);
 		memset(p[n], (int)n, len[n]);
 		total += len[n++];
@@ -55,7 +59,8 @@ static void *idle_worker(void *arg)
 			live += len[i];
 		}
 	}
-	idle_live[t] = live + cap * (sizeof(*p) + sizeof(*len));
+	/* the two arrays, as far as they were written */
+	idle_live[t] = live + n * (sizeof(*p) + sizeof(*len));
 	if (idle_threads > 1) {
 		pthread_barrier_wait(&idle_done);
 		pthread_barrier_wait(&idle_end);	/* idle: no allocator call */
@@ -72,7 +77,13 @@ int main(int argc, char **argv)
 	idle_threads = bench_arg_int(argc, argv, 2, IDLE_THREADS);
 	if (idle_threads < 1 || idle_threads > IDLE_THREADS)
 		idle_threads = IDLE_THREADS;
-	idle_bytes = (size_t)(400.0 / idle_threads * scale * (1 << 20));
+	double mib = 400;
+	if (argc > 3 && strcmp(argv[3], "small") == 0) {
+		idle_min = 64;
+		idle_max = 4096;
+		mib = 100;
+	}
+	idle_bytes = (size_t)(mib / idle_threads * scale * (1 << 20));
 	pthread_barrier_init(&idle_done, NULL, (unsigned)idle_threads + 1);
 	pthread_barrier_init(&idle_end, NULL, (unsigned)idle_threads + 1);
 	/* baseline: the program before the burst */
