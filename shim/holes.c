@@ -32,7 +32,10 @@ static inline uint64_t block_pages(size_t i, size_t size)
 
 /* Queue span s's pages that no live block touches and that are not yet
  * returned, and park the free blocks whose first page goes. Only pages
- * below the bump pointer: past it nothing was written. The class lock is
+ * below the bump pointer (blocks carved later must not land on a returned
+ * page), or every page once the last block is carved: the rest of the
+ * last block's page and the pages past it are slack no block uses (a
+ * quarter of the pages in the 1152 B class's spans). The class lock is
  * held until the pages are returned (a block handed out must not lose
  * what its new owner writes). */
 static size_t holes_span(struct kl_class *k, struct kl_span *s, unsigned cls,
@@ -40,7 +43,8 @@ static size_t holes_span(struct kl_class *k, struct kl_span *s, unsigned cls,
 {
 	size_t size = kl_class_size[cls];
 	size_t carved = (s->bump - s->base) / size;
-	size_t pages = (s->bump - s->base) >> KL_PAGE_SHIFT;
+	size_t pages = carved == kl_class_blocks[cls] ? s->npages :
+		       (s->bump - s->base) >> KL_PAGE_SHIFT;
 	uint64_t listed[KL_HOLES_BLOCKS / 64] = { 0 };
 	uint64_t busy = 0;
 
