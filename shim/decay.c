@@ -83,7 +83,7 @@ static void *purger_main(void *arg)
 		if (now >= kl_cfg.decay_ms) {
 			kl_purge(now - kl_cfg.decay_ms, SIZE_MAX);
 			kl_huge_purge(now - kl_cfg.decay_ms);
-			kl_holes_purge(now - kl_cfg.decay_ms);
+			kl_holes_purge(now - kl_cfg.decay_ms, true);
 		}
 		c = kl_control;
 		if (c) {
@@ -229,7 +229,7 @@ int kl_trim(void)
 	kl_xfer_drain(true);
 	size_t done = kl_purge(UINT64_MAX, SIZE_MAX);
 	done += kl_huge_purge(UINT64_MAX);
-	done += kl_holes_purge(UINT64_MAX);
+	done += kl_holes_purge(UINT64_MAX, false);
 	size_t after = kl_pages.small_spans + kl_pages.dirty;
 	__atomic_fetch_add(&kl_trims, 1, __ATOMIC_RELAXED);
 	kl_stats_publish();

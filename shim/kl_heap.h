@@ -177,6 +177,9 @@ static inline unsigned kl_arena_classes(unsigned a)
 }
 struct kl_class {
 	struct kl_lock lock;
+	uint32_t ops;		/* takes and gives, counted under the lock: the
+				 * purger walks only a class that had none for
+				 * KEEL_DECAY_MS (holes.c) */
 	struct kl_span *nonfull, *nonfull_tail;	/* spans with free blocks */
 	size_t spans;
 	size_t used;		/* blocks out of spans */
@@ -215,7 +218,7 @@ static inline bool kl_class_holes(unsigned cls)
 {
 	return kl_class_pages[cls] > 1;
 }
-size_t kl_holes_purge(uint64_t older_than_ms);
+size_t kl_holes_purge(uint64_t older_than_ms, bool quiet);
 void kl_span_hand_out(struct kl_class *k, struct kl_span *s, unsigned cls,
 		      void *p);
 void kl_span_unpark(struct kl_class *k, struct kl_span *s, unsigned cls);

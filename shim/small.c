@@ -124,6 +124,7 @@ unsigned kl_small_take(unsigned arena, unsigned cls, void **head,
 	unsigned n = 0;
 
 	kl_lock(&k->lock);
+	k->ops++;
 	while (n < want) {
 		struct kl_span *s = k->nonfull;
 		if (!s && !(s = class_span_new(arena, cls)))
@@ -193,6 +194,7 @@ static void *give_arena(unsigned arena, unsigned cls, void *list,
 	size_t n = 0;
 
 	kl_lock(&k->lock);
+	k->ops++;
 	while (list) {
 		void *p = list;
 		list = *(void **)p;
