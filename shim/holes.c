@@ -3,12 +3,14 @@
  * comes home; after a burst most spans keep a live block or two and the
  * pages of every free block around them stay resident. The purger returns
  * each page of a span (of a class whose spans have several pages) that no
- * live block touches, once the span has had no free for the decay time.
- * A free block whose first page goes (its list link is there) is parked:
- * off the span's list until the span has no other free block. One whose
- * first page stays keeps its place, and its returned pages are faulted in
- * again when it is handed out. The span's returned pages are a bitmap
- * (spans have at most 64 pages). */
+ * live block touches, once the span has had no free, and its class no
+ * refill or flush, for the decay time; a trim returns them all. A free
+ * block whose first page goes (its list link is there) is parked: off the
+ * span's list until the span has no other free block, or a neighbour
+ * handed out brings that page back. One whose first page stays keeps its
+ * place, and its returned pages are faulted in again when it is handed
+ * out. The span's returned pages are a bitmap (spans have at most 64
+ * pages). */
 #include "kl_heap.h"
 #include "kl_decay.h"
 
@@ -130,6 +132,7 @@ void kl_span_hand_out(struct kl_class *k, struct kl_span *s, unsigned cls,
 void kl_span_unpark(struct kl_class *k, struct kl_span *s, unsigned cls)
 {
 	span_pages_back(k, s, cls, ~0ull);
+	s->parked = 0;	/* with no page returned, no block can be */
 }
 
 /* Span s is empty and goes back to the page allocator: its returned pages
