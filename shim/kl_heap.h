@@ -65,9 +65,11 @@ struct kl_span {
 	uintptr_t bump;		/* blocks never handed out start here */
 	uint32_t used;		/* blocks out of the span (incl. caches) */
 	uint8_t listed;		/* on its class's non-full list */
-	uint8_t holes;		/* free blocks with resident pages (holes.c) */
+	uint8_t holes;		/* freed into since the purger last looked
+				 * (holes.c) */
 	uint16_t arena;		/* whose class lists hold it (small.c) */
-	uint32_t parked;	/* free blocks off the list: on returned pages */
+	uint32_t parked;	/* free blocks off the list: their first page
+				 * is returned (holes.c) */
 	uint64_t returned;	/* pages returned while the span lives (a bit
 				 * a page; spans have at most 64) */
 };
@@ -184,7 +186,7 @@ struct kl_class {
 	size_t spans;
 	size_t used;		/* blocks out of spans */
 	size_t nblocks;		/* capacity of all spans */
-	size_t holes;		/* bytes of free blocks returned (holes.c) */
+	size_t holes;		/* bytes of span pages returned (holes.c) */
 	size_t untouched;	/* bytes of clean spans' pages past their bump
 				 * pointers: never written, not resident */
 } __attribute__((aligned(64)));
