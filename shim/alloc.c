@@ -42,8 +42,11 @@ static void *small_slow(unsigned cls)
 {
 	kl_boot();
 	struct kl_tcache *tc = kl_tcache_init();
-	if (tc)
-		return kl_tcache_refill(tc, cls);
+	if (tc && kl_tc_enter(tc)) {
+		void *p = kl_tcache_refill(tc, cls);
+		kl_tc_leave(tc, p);
+		return p;
+	}
 	return kl_small_alloc_locked(cls);
 }
 
@@ -75,16 +78,19 @@ void *kl_alloc(size_t n)
 	if (KL_LIKELY(n <= KL_SMALL_MAX)) {
 		unsigned cls = kl_class_of(n);
 		struct kl_tcache *tc = kl_tc;
-		if (KL_LIKELY((uintptr_t)tc > 1)) {
+		if (KL_LIKELY((uintptr_t)tc > 1 && kl_tc_enter(tc))) {
 			struct kl_tbin *b = &tc->bin[cls];
 			p = b->head;
 			if (KL_LIKELY(p)) {
 				b->head = *(void **)p;
 				b->count--;
 				tc->bytes -= kl_class_size[cls];
-				return p;
+			} else {
+				p = kl_tcache_refill(tc, cls);
 			}
-			p = kl_tcache_refill(tc, cls);
+			kl_tc_leave(tc, p);
+		} else if ((uintptr_t)tc > 1) {
+			p = kl_small_alloc_locked(cls);	/* the purger has it */
 		} else {
 			p = small_slow(cls);
 		}
@@ -135,14 +141,16 @@ void kl_free(void *p)
 	if (KL_LIKELY(c)) {
 		unsigned cls = c - 1;
 		struct kl_tcache *tc = kl_tc;
-		if (KL_LIKELY((uintptr_t)tc > 1)) {
+		if (KL_LIKELY((uintptr_t)tc > 1 && kl_tc_enter(tc))) {
 			struct kl_tbin *b = &tc->bin[cls];
 			*(void **)p = b->head;
 			b->head = p;
 			tc->bytes += kl_class_size[cls];
 			if (KL_UNLIKELY(++b->count > b->max ||
 					tc->bytes > KL_TCACHE_BYTES_MAX))
-				kl_tcache_overflow(tc, cls);
+				kl_tcache_overflow(tc, cls);	/* leaves */
+			else
+				kl_tc_leave(tc, p);
 			return;
 		}
 		if (!tc && (tc = kl_tcache_init())) {

@@ -80,6 +80,7 @@ static void *purger_main(void *arg)
 			kl_sleep_ms(tick);
 		uint64_t now = kl_now_ms();
 		kl_xfer_drain(false);
+		kl_tcache_reclaim(now, false);
 		if (now >= kl_cfg.decay_ms) {
 			kl_purge(now - kl_cfg.decay_ms, SIZE_MAX);
 			kl_huge_purge(now - kl_cfg.decay_ms);
@@ -217,15 +218,13 @@ void kl_page_after_free(uint64_t now)
 	}
 }
 
-/* Return every free byte that can go: the caller's cache, then all dirty
+/* Return every free byte that can go: every thread's cache, then all dirty
  * pages and the holes of partly used spans. Reports whether anything was
  * released (malloc_trim's result). */
 int kl_trim(void)
 {
 	size_t before = kl_pages.small_spans + kl_pages.dirty;
-	struct kl_tcache *tc = kl_tc;
-	if (tc && tc != KL_TCACHE_DEAD)
-		kl_tcache_flush(tc);
+	kl_tcache_reclaim(kl_now_ms(), true);
 	kl_xfer_drain(true);
 	size_t done = kl_purge(UINT64_MAX, SIZE_MAX);
 	done += kl_huge_purge(UINT64_MAX);

@@ -16,12 +16,16 @@ static inline void *kl_alloc_fast(size_t n)
 	if (KL_LIKELY(n <= KL_SMALL_MAX && (uintptr_t)tc > 1)) {
 		unsigned cls = kl_class_of(n);
 		struct kl_tbin *b = &tc->bin[cls];
-		void *p = b->head;
-		if (KL_LIKELY(p)) {
-			b->head = *(void **)p;
-			b->count--;
-			tc->bytes -= kl_class_size[cls];
-			return p;
+		if (KL_LIKELY(kl_tc_enter(tc))) {
+			void *p = b->head;
+			if (KL_LIKELY(p)) {
+				b->head = *(void **)p;
+				b->count--;
+				tc->bytes -= kl_class_size[cls];
+				kl_tc_leave(tc, p);
+				return p;
+			}
+			kl_tc_leave(tc, 0);
 		}
 	}
 	return kl_alloc(n);
@@ -41,14 +45,16 @@ static inline void kl_free_fast(void *p)
 	if (KL_LIKELY((uintptr_t)tc > 1 && kl_registry_has(h))) {
 		struct kl_segment *seg = (struct kl_segment *)h;
 		unsigned c = seg->pcls[((uintptr_t)p - h) >> KL_PAGE_SHIFT];
-		if (KL_LIKELY(c)) {
+		if (KL_LIKELY(c && kl_tc_enter(tc))) {
 			struct kl_tbin *b = &tc->bin[c - 1];
 			*(void **)p = b->head;
 			b->head = p;
 			tc->bytes += kl_class_size[c - 1];
 			if (KL_UNLIKELY(++b->count > b->max ||
 					tc->bytes > KL_TCACHE_BYTES_MAX))
-				kl_tcache_overflow(tc, c - 1);
+				kl_tcache_overflow(tc, c - 1);	/* leaves */
+			else
+				kl_tc_leave(tc, p);
 			return;
 		}
 	}

@@ -79,6 +79,7 @@ int kl_execve(const char *path, char *const argv[], char *const envp[]);
 uint64_t kl_now_ms(void);
 void kl_sleep_ms(uint64_t ms);
 long kl_futex(volatile uint32_t *uaddr, int op, uint32_t val, uint64_t ms);
+bool kl_membarrier(void);
 void kl_block_signals(void);
 bool kl_is_err(void *p);
 

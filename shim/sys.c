@@ -189,6 +189,26 @@ long kl_futex(volatile uint32_t *uaddr, int op, uint32_t val, uint64_t ms)
 	return SC(__NR_futex, uaddr, op, val, ms ? &ts : 0, 0, 0);
 }
 
+/* A memory barrier on every thread of this process that is running now
+ * (the others pass one as they are switched in): membarrier's private
+ * expedited command, registered when the kernel says it is not (first
+ * use; a child of fork may not inherit it). False where the kernel or a
+ * seccomp filter refuses it. */
+bool kl_membarrier(void)
+{
+	enum { PRIVATE_EXPEDITED = 8, REGISTER_PRIVATE_EXPEDITED = 16 };
+	static bool refused;
+	if (__atomic_load_n(&refused, __ATOMIC_RELAXED))
+		return false;
+	long r = SC(__NR_membarrier, PRIVATE_EXPEDITED, 0, 0, 0, 0, 0);
+	if (r == -1 /* EPERM: not registered */ &&
+	    SC(__NR_membarrier, REGISTER_PRIVATE_EXPEDITED, 0, 0, 0, 0, 0) == 0)
+		r = SC(__NR_membarrier, PRIVATE_EXPEDITED, 0, 0, 0, 0, 0);
+	if (r != 0)
+		__atomic_store_n(&refused, true, __ATOMIC_RELAXED);
+	return r == 0;
+}
+
 /* The purger must not take the application's signals. Signals 32-34 stay
  * open: glibc and musl use them internally (setuid() in a threaded process
  * signals every thread and waits for each to answer). */

@@ -3,7 +3,8 @@
  * memory by the other way. "deny probe" exits 0 when this kernel takes
  * process_madvise(MADV_DONTNEED) on the calling process by PIDFD_SELF
  * (Linux 6.15 on), the batch path libkeel tries first.
- * Usage: deny madvise|process_madvise PROG [ARG]... | deny probe */
+ * Usage: deny madvise|process_madvise|membarrier PROG [ARG]... |
+ * deny probe */
 #include <errno.h>
 #include <linux/filter.h>
 #include <linux/seccomp.h>
@@ -48,11 +49,12 @@ int main(int argc, char **argv)
 			       MADV_DONTNEED, 0) == 0 ? 0 : 1;
 	}
 	if (argc < 3) {
-		fprintf(stderr, "usage: deny madvise|process_madvise PROG [ARG]... | deny probe\n");
+		fprintf(stderr, "usage: deny madvise|process_madvise|membarrier PROG [ARG]... | deny probe\n");
 		return 2;
 	}
-	if (deny(!strcmp(argv[1], "madvise") ? SYS_madvise
-					      : SYS_process_madvise))
+	if (deny(!strcmp(argv[1], "madvise")	      ? SYS_madvise :
+		 !strcmp(argv[1], "membarrier") ? SYS_membarrier :
+						  SYS_process_madvise))
 		return 2;
 	execvp(argv[2], argv + 2);
 	perror("deny: exec");
