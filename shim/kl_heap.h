@@ -129,6 +129,7 @@ extern KL_HIDDEN struct kl_lock kl_heap_lock;
 struct kl_span *kl_page_alloc(size_t npages);
 struct kl_span *kl_page_alloc_room(size_t npages, size_t room);
 void kl_page_free(struct kl_span *s);
+void kl_page_free_at(struct kl_span *s, uint64_t freed_ms);
 bool kl_page_grow(struct kl_span *s, size_t npages);
 void kl_page_shrink(struct kl_span *s, size_t npages);
 void kl_page_carve(struct kl_span *s, size_t off, size_t npages);
@@ -194,6 +195,7 @@ extern KL_HIDDEN struct kl_class kl_classes[KL_NARENA][KL_NCLASS];
 unsigned kl_small_take(unsigned arena, unsigned cls, void **head,
 		       unsigned want);
 void kl_small_give(unsigned cls, void *list);
+void kl_small_give_at(unsigned cls, void *list, uint64_t freed_ms);
 void *kl_small_alloc_locked(unsigned cls);
 void kl_small_free_one(unsigned cls, void *p);
 
@@ -272,7 +274,9 @@ static inline bool kl_tc_enter(struct kl_tcache *tc)
 {
 	__atomic_store_n(&tc->mark, 1, __ATOMIC_RELAXED);
 	__atomic_signal_fence(__ATOMIC_SEQ_CST);
-	if (KL_LIKELY(!__atomic_load_n(&tc->steal, __ATOMIC_RELAXED)))
+	/* acquire: after a claim is lifted, the bins as the purger left
+	 * them (a plain load on x86) */
+	if (KL_LIKELY(!__atomic_load_n(&tc->steal, __ATOMIC_ACQUIRE)))
 		return true;
 	__atomic_store_n(&tc->mark, 0, __ATOMIC_RELEASE);
 	return false;

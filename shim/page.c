@@ -131,6 +131,13 @@ static void run_free_locked(struct kl_span *s, uint64_t now)
 
 void kl_page_free(struct kl_span *s)
 {
+	kl_page_free_at(s, 0);
+}
+
+/* freed_ms: when the run's bytes were last in use, if before now (the
+ * blocks of an idle thread's cache: their decay has run); 0: now. */
+void kl_page_free_at(struct kl_span *s, uint64_t freed_ms)
+{
 	uint64_t now = kl_now_ms();
 	kl_lock(&kl_heap_lock);
 	if (s->kind == KL_LARGE) {
@@ -138,7 +145,7 @@ void kl_page_free(struct kl_span *s)
 				   __ATOMIC_RELAXED);
 		kl_run_origin_large(s);
 	}
-	run_free_locked(s, now);
+	run_free_locked(s, freed_ms && freed_ms < now ? freed_ms : now);
 	kl_unlock(&kl_heap_lock);
 	kl_page_after_free(now);
 }

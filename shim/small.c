@@ -184,9 +184,11 @@ void *kl_small_alloc_locked(unsigned cls)
 /* Give the blocks of list that belong to arena's spans back to them,
  * under that arena's class lock; returns the others, still linked. A
  * live block pins its span, so its arena can be read unlocked. Spans that
- * become empty are pushed on *empty for the page allocator. */
+ * become empty are pushed on *empty for the page allocator. aged: blocks
+ * an idle thread's cache held, which are no traffic of the class (the
+ * purger leaves the holes of a class with traffic alone). */
 static void *give_arena(unsigned arena, unsigned cls, void *list,
-			struct kl_span **empty, uint64_t now)
+			struct kl_span **empty, uint64_t now, bool aged)
 {
 	struct kl_class *k = &kl_classes[arena][cls];
 	bool holes = kl_class_holes(cls);
@@ -194,7 +196,8 @@ static void *give_arena(unsigned arena, unsigned cls, void *list,
 	size_t n = 0;
 
 	kl_lock(&k->lock);
-	k->ops++;
+	if (!aged)
+		k->ops++;
 	while (list) {
 		void *p = list;
 		list = *(void **)p;
@@ -236,11 +239,19 @@ static void *give_arena(unsigned arena, unsigned cls, void *list,
  * page allocator after the lock is dropped. */
 void kl_small_give(unsigned cls, void *list)
 {
+	kl_small_give_at(cls, list, 0);
+}
+
+/* freed_ms: when the blocks were freed, if before now (an idle thread's
+ * cache: they age as if given back then); 0: now. */
+void kl_small_give_at(unsigned cls, void *list, uint64_t freed_ms)
+{
 	struct kl_span *empty = 0;
-	uint64_t now = kl_class_holes(cls) ? kl_now_ms() : 0;
+	uint64_t now = !kl_class_holes(cls) ? 0 : freed_ms ? freed_ms :
+							      kl_now_ms();
 	while (list)
 		list = give_arena(kl_block_span(list)->arena, cls, list, &empty,
-				  now);
+				  now, freed_ms != 0);
 	if (now)
 		kl_purger_kick();	/* holes to return */
 	while (empty) {
@@ -258,7 +269,7 @@ void kl_small_give(unsigned cls, void *list)
 			seg->pcls[f + i] = 0;
 			seg->origin[f + i] = (uint8_t)(cls + 1);
 		}
-		kl_page_free(s);
+		kl_page_free_at(s, freed_ms);
 	}
 }
 

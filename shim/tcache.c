@@ -26,9 +26,9 @@ static bool tcache_key_ok;
  * freed; shedding the oldest instead and keeping the cache-warm ones made
  * no difference over nine benchmarks): as one batch to the transfer cache
  * for another thread to take, or back to their spans (to_spans, or when
- * the transfer cache is full). */
+ * the transfer cache is full) as freed at freed_ms (0: now). */
 static void tcache_trim_bin(struct kl_tcache *tc, unsigned cls, uint32_t keep,
-			    bool to_spans)
+			    bool to_spans, uint64_t freed_ms)
 {
 	struct kl_tbin *b = &tc->bin[cls];
 	if (b->count <= keep)
@@ -42,15 +42,20 @@ static void tcache_trim_bin(struct kl_tcache *tc, unsigned cls, uint32_t keep,
 	b->count = keep;
 	tc->bytes -= (size_t)n * kl_class_size[cls];
 	if (to_spans || !kl_xfer_put(cls, list, n))
-		kl_small_give(cls, list);
+		kl_small_give_at(cls, list, freed_ms);
 }
 
-/* Everything back to the spans: the thread exits, or a trim wants the
- * pages. */
-void kl_tcache_flush(struct kl_tcache *tc)
+/* Everything back to the spans, as freed at freed_ms (0: now): the thread
+ * exits, a trim wants the pages, or the thread has been idle since. */
+static void tcache_flush_at(struct kl_tcache *tc, uint64_t freed_ms)
 {
 	for (unsigned c = 0; c < KL_NCLASS; c++)
-		tcache_trim_bin(tc, c, 0, true);
+		tcache_trim_bin(tc, c, 0, true, freed_ms);
+}
+
+void kl_tcache_flush(struct kl_tcache *tc)
+{
+	tcache_flush_at(tc, 0);
 }
 
 static void tcache_destroy(void *arg)
@@ -167,9 +172,9 @@ void kl_tcache_overflow(struct kl_tcache *tc, unsigned cls)
 		for (unsigned c = KL_NCLASS; c-- > 0 &&
 		     tc->bytes > KL_TCACHE_BYTES_MAX / 2;)
 			tcache_trim_bin(tc, c, tc->bin[c].count / 2,
-					false);
+					false, 0);
 	} else {
-		tcache_trim_bin(tc, cls, tc->bin[cls].max / 2, false);
+		tcache_trim_bin(tc, cls, tc->bin[cls].max / 2, false, 0);
 	}
 	kl_tc_leave(tc, tc->bin[cls].head);
 }
@@ -212,7 +217,8 @@ void kl_tcache_reclaim(uint64_t now, bool all)
 		if (!__atomic_load_n(&tc->steal, __ATOMIC_RELAXED))
 			continue;
 		if (fenced && !(__atomic_load_n(&tc->mark, __ATOMIC_ACQUIRE) & 1)) {
-			kl_tcache_flush(tc);
+			/* idle since seen_ms: its blocks have decayed */
+			tcache_flush_at(tc, all ? 0 : tc->seen_ms);
 			tc->seen_bytes = 0;
 		}
 		__atomic_store_n(&tc->steal, 0, __ATOMIC_RELEASE);

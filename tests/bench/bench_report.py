@@ -452,7 +452,8 @@ def write(res, out_dir, quick):
                                           fx(r["alloc"]["glibc"]["time_s"]["median"]))
               for r in tp["rows"]]
     for key, png in (("idle", "idle-rss.png"), ("idle_1", "idle-1-rss.png"),
-                     ("idle_small", "idle-small-rss.png")):
+                     ("idle_small", "idle-small-rss.png"),
+                     ("idle_pool", "idle-pool-rss.png")):
         idle = res.get(key)
         if not idle:
             continue
@@ -469,6 +470,11 @@ def write(res, out_dir, quick):
               "live bytes plus the RSS before the burst (tests/bench/idle.c)."
               % (who, idle["mib"], "64 B-4 KiB" if small else "1-256 KiB"),
               ""]
+        if threads > 4:
+            L += ["A pool of workers gone idle: each thread's share of the "
+                  "burst is about what its own cache may keep, so an "
+                  "allocator that leaves a sleeping thread's cache alone "
+                  "keeps the whole burst.", ""]
         if small:
             L += ["A page that keeps one live block stays resident, so an "
                   "allocator that never moves a block cannot come near live "

@@ -1,24 +1,26 @@
-/* idle: four threads (or THREADS, 1-4) burst about 400 MiB of 1-256 KiB
+/* idle: four threads (or THREADS, 1-256) burst about 400 MiB of 1-256 KiB
  * blocks between them, free 90% of them, then sleep without another
  * allocator call while the main thread samples VmRSS every 100 ms for 3 s;
  * with THREADS 1 the main thread does the burst itself, a single-threaded
  * program. An allocator that holds nothing when idle falls to live +
  * baseline on its own. With "small", 100 MiB of 64 B-4 KiB blocks (objects
  * of a program like CPython's): a page that keeps one live block stays, so
- * no allocator that never moves a block comes near live + baseline.
- * Prints the samples and the ratio RSS / (live + baseline) at 1 s and at
- * the end. Usage: idle [SCALE [THREADS [small]]] */
+ * no allocator that never moves a block comes near live + baseline; with
+ * many threads (a pool of workers gone idle), each one's share is what
+ * its own cache may keep. Prints the samples and the ratio RSS / (live +
+ * baseline) at 1 s and at the end. Usage: idle [SCALE [THREADS [small]]] */
 #include "bench.h"
 
 #include <fcntl.h>
 
 #define IDLE_THREADS 4
+#define IDLE_THREADS_MAX 256
 #define IDLE_SAMPLES 30
 
 static size_t idle_bytes;	/* per thread */
 static size_t idle_min = 1024, idle_max = 262144;	/* block sizes */
 static int idle_threads = IDLE_THREADS;
-static size_t idle_live[IDLE_THREADS];
+static size_t idle_live[IDLE_THREADS_MAX];
 static pthread_barrier_t idle_done, idle_end;
 
 /* VmRSS in bytes, read with plain system calls: no allocator call */
@@ -71,11 +73,11 @@ static void *idle_worker(void *arg)
 int main(int argc, char **argv)
 {
 	double scale = bench_scale(argc, argv);
-	pthread_t tid[IDLE_THREADS];
+	static pthread_t tid[IDLE_THREADS_MAX];
 	size_t rss[IDLE_SAMPLES + 1], live = 0;
 
 	idle_threads = bench_arg_int(argc, argv, 2, IDLE_THREADS);
-	if (idle_threads < 1 || idle_threads > IDLE_THREADS)
+	if (idle_threads < 1 || idle_threads > IDLE_THREADS_MAX)
 		idle_threads = IDLE_THREADS;
 	double mib = 400;
 	if (argc > 3 && strcmp(argv[3], "small") == 0) {
