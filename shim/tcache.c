@@ -64,9 +64,9 @@ static void tcache_destroy(void *arg)
 	if (!tc || tc == KL_TCACHE_DEAD)
 		return;
 	kl_tc = KL_TCACHE_DEAD;
-	/* under the lock the purger empties idle caches with */
+	/* out of the registry first: the purger empties only the caches it
+	 * finds there, and holds this lock while it does */
 	kl_lock(&kl_threads_lock);
-	kl_tcache_flush(tc);
 	if (tc->prev)
 		tc->prev->next = tc->next;
 	else
@@ -75,6 +75,9 @@ static void tcache_destroy(void *arg)
 		tc->next->prev = tc->prev;
 	kl_nthreads--;
 	arena_threads[tc->arena]--;
+	kl_unlock(&kl_threads_lock);
+	kl_tcache_flush(tc);
+	kl_lock(&kl_threads_lock);
 	tc->next = tcache_pool;
 	tcache_pool = tc;
 	kl_unlock(&kl_threads_lock);
