@@ -179,9 +179,14 @@ size_t kl_holes_purge(uint64_t older_than_ms, bool quiet)
 	for (unsigned a = 0; a < KL_NARENA; a++) {
 		for (unsigned c = 0; c < KL_NCLASS; c++) {
 			struct kl_class *k = &kl_classes[a][c];
-			if (!kl_class_holes(c) ||
-			    !__atomic_load_n(&k->nonfull, __ATOMIC_RELAXED) ||
-			    (quiet && !class_quiet(k, a, c, now, older_than_ms)))
+			if (!kl_class_holes(c))
+				continue;
+			/* seen every tick, with partly used spans or not:
+			 * those an idle thread's cache empties (tcache.c) go
+			 * in the tick they appear if the class was quiet */
+			bool q = !quiet ||
+				 class_quiet(k, a, c, now, older_than_ms);
+			if (!q || !__atomic_load_n(&k->nonfull, __ATOMIC_RELAXED))
 				continue;
 			size_t got = 0;
 			kl_lock(&k->lock);
