@@ -267,8 +267,8 @@ void kl_tcache_reclaim(uint64_t now, bool all);
 /* The owner's side of emptying an idle thread's cache (tcache.c): its
  * mark is 1 while it works on its bins, and a claim (steal) the purger
  * set sends it to the locked path instead. Two plain stores, a load and
- * a compiler barrier are all the owner pays (2-9% on the benchmarks that
- * only allocate, sizes and ownsizes; nothing measurable on programs);
+ * a compiler barrier are all the owner pays (1-10% on the benchmarks
+ * that only allocate, sizes and ownsizes; nothing measurable on programs);
  * the purger's membarrier is the fence for both sides. */
 static inline bool kl_tc_enter(struct kl_tcache *tc)
 {
