@@ -147,7 +147,8 @@ void kl_free(void *p)
 			b->head = p;
 			tc->bytes += kl_class_size[cls];
 			if (KL_UNLIKELY(++b->count > b->max ||
-					tc->bytes > KL_TCACHE_BYTES_MAX))
+					tc->bytes > __atomic_load_n(
+						&tc->cap, __ATOMIC_RELAXED)))
 				kl_tcache_overflow(tc, cls);	/* leaves */
 			else
 				kl_tc_leave(tc, p);

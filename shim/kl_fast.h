@@ -51,7 +51,8 @@ static inline void kl_free_fast(void *p)
 			b->head = p;
 			tc->bytes += kl_class_size[c - 1];
 			if (KL_UNLIKELY(++b->count > b->max ||
-					tc->bytes > KL_TCACHE_BYTES_MAX))
+					tc->bytes > __atomic_load_n(
+						&tc->cap, __ATOMIC_RELAXED)))
 				kl_tcache_overflow(tc, c - 1);	/* leaves */
 			else
 				kl_tc_leave(tc, p);

@@ -239,6 +239,7 @@ struct kl_tbin {
 struct kl_tcache {
 	struct kl_tbin bin[KL_NCLASS];
 	size_t bytes;
+	size_t cap;		/* bytes it may hold (tcache_caps) */
 	uintptr_t mark;		/* 1 while the owner works on the bins, then
 				 * the block it handed out or took back */
 	uint32_t steal;		/* set while the purger may empty them */
@@ -251,7 +252,11 @@ struct kl_tcache {
 };
 
 #define KL_TCACHE_DEAD ((struct kl_tcache *)1)
+/* A thread's cache holds up to 512 KiB of free blocks; past 64 threads,
+ * all caches together about 32 MiB, 64 KiB each at least (tcache_caps). */
 #define KL_TCACHE_BYTES_MAX (512u << 10)
+#define KL_TCACHE_BYTES_MIN (64u << 10)
+#define KL_TCACHE_BYTES_ALL (32u << 20)
 extern KL_HIDDEN __thread struct kl_tcache *kl_tc;
 extern KL_HIDDEN struct kl_lock kl_threads_lock;
 extern KL_HIDDEN struct kl_tcache *kl_threads;

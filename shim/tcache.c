@@ -58,6 +58,24 @@ void kl_tcache_flush(struct kl_tcache *tc)
 	tcache_flush_at(tc, 0);
 }
 
+/* Every live cache's byte budget for kl_nthreads threads: a pool of a
+ * thousand busy threads kept up to 512 MB of free blocks in their caches
+ * (glibc's caches hold a few KiB a thread). Under kl_threads_lock; a
+ * cache over a lowered budget sheds at its owner's next free. */
+static size_t tcache_cap = KL_TCACHE_BYTES_MAX;
+
+static void tcache_caps(void)
+{
+	size_t cap = kl_nthreads ? KL_TCACHE_BYTES_ALL / kl_nthreads : 0;
+	cap = cap < KL_TCACHE_BYTES_MIN ? KL_TCACHE_BYTES_MIN :
+	      cap > KL_TCACHE_BYTES_MAX ? KL_TCACHE_BYTES_MAX : cap;
+	if (cap == tcache_cap)
+		return;
+	tcache_cap = cap;
+	for (struct kl_tcache *tc = kl_threads; tc; tc = tc->next)
+		__atomic_store_n(&tc->cap, cap, __ATOMIC_RELAXED);
+}
+
 static void tcache_destroy(void *arg)
 {
 	struct kl_tcache *tc = arg;
@@ -75,6 +93,7 @@ static void tcache_destroy(void *arg)
 		tc->next->prev = tc->prev;
 	kl_nthreads--;
 	arena_threads[tc->arena]--;
+	tcache_caps();
 	kl_unlock(&kl_threads_lock);
 	kl_tcache_flush(tc);
 	kl_lock(&kl_threads_lock);
@@ -122,6 +141,8 @@ struct kl_tcache *kl_tcache_init(void)
 		kl_threads->prev = tc;
 	kl_threads = tc;
 	kl_nthreads++;
+	tcache_caps();
+	tc->cap = tcache_cap;
 	kl_unlock(&kl_threads_lock);
 	kl_tc = tc;
 	tcache_attach(tc);
@@ -169,11 +190,11 @@ void *kl_tcache_refill(struct kl_tcache *tc, unsigned cls)
  * register across it). */
 void kl_tcache_overflow(struct kl_tcache *tc, unsigned cls)
 {
-	if (tc->bytes > KL_TCACHE_BYTES_MAX) {
+	size_t cap = __atomic_load_n(&tc->cap, __ATOMIC_RELAXED);
+	if (tc->bytes > cap) {
 		/* the biggest classes first: the fewest blocks to walk and
 		 * give back free the most bytes */
-		for (unsigned c = KL_NCLASS; c-- > 0 &&
-		     tc->bytes > KL_TCACHE_BYTES_MAX / 2;)
+		for (unsigned c = KL_NCLASS; c-- > 0 && tc->bytes > cap / 2;)
 			tcache_trim_bin(tc, c, tc->bin[c].count / 2,
 					false, 0);
 	} else {
@@ -258,4 +279,5 @@ void kl_tcache_fork_child(void)
 		kl_threads = 0;
 		kl_nthreads = 0;
 	}
+	tcache_caps();
 }
