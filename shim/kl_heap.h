@@ -264,7 +264,6 @@ extern KL_HIDDEN uint32_t kl_nthreads;
 struct kl_tcache *kl_tcache_init(void);
 void *kl_tcache_refill(struct kl_tcache *tc, unsigned cls);
 void kl_tcache_overflow(struct kl_tcache *tc, unsigned cls);
-void kl_tcache_flush(struct kl_tcache *tc);
 void kl_tcache_ctor(void);
 void kl_tcache_fork_child(void);
 void kl_tcache_reclaim(uint64_t now, bool all);

@@ -53,17 +53,12 @@ static void tcache_flush_at(struct kl_tcache *tc, uint64_t freed_ms)
 		tcache_trim_bin(tc, c, 0, true, freed_ms);
 }
 
-void kl_tcache_flush(struct kl_tcache *tc)
-{
-	tcache_flush_at(tc, 0);
-}
+static size_t tcache_cap = KL_TCACHE_BYTES_MAX;	/* each cache's budget */
 
 /* Every live cache's byte budget for kl_nthreads threads: a pool of a
  * thousand busy threads kept up to 512 MB of free blocks in their caches
  * (glibc's caches hold a few KiB a thread). Under kl_threads_lock; a
  * cache over a lowered budget sheds at its owner's next free. */
-static size_t tcache_cap = KL_TCACHE_BYTES_MAX;
-
 static void tcache_caps(void)
 {
 	size_t cap = kl_nthreads ? KL_TCACHE_BYTES_ALL / kl_nthreads : 0;
@@ -95,7 +90,7 @@ static void tcache_destroy(void *arg)
 	arena_threads[tc->arena]--;
 	tcache_caps();
 	kl_unlock(&kl_threads_lock);
-	kl_tcache_flush(tc);
+	tcache_flush_at(tc, 0);
 	kl_lock(&kl_threads_lock);
 	tc->next = tcache_pool;
 	tcache_pool = tc;
@@ -185,9 +180,9 @@ void *kl_tcache_refill(struct kl_tcache *tc, unsigned cls)
 	return p;
 }
 
-/* The bin is full or the cache is over its byte budget: flush, and leave
- * the gate the caller entered (its tail call: free's fast path keeps no
- * register across it). */
+/* The bin is full or the cache is over its byte budget: flush, and clear
+ * the mark the caller set (kl_tc_leave, as its tail call: free's fast
+ * path keeps no register across it). */
 void kl_tcache_overflow(struct kl_tcache *tc, unsigned cls)
 {
 	size_t cap = __atomic_load_n(&tc->cap, __ATOMIC_RELAXED);
