@@ -301,6 +301,50 @@ static size_t small_headroom(size_t old, size_t n)
 	return n < KL_SMALL_MAX ? n : KL_SMALL_MAX;
 }
 
+/* Pages mapped ahead of what a growing block asks (near keel's limit,
+ * none): an append loop then pays one system call per 64 KiB rather
+ * than a fault per page, and what it never fills is 64 KiB at most. */
+#define KL_POPULATE_AHEAD (64ul << 10)
+
+/* Of a block of cap bytes at base whose first touched bytes are known
+ * resident, the first n will be written: maps the pages past touched up
+ * to n and ahead; returns the new touched. */
+static size_t populate_upto(char *base, size_t touched, size_t n, size_t cap)
+{
+	if (n <= touched)
+		return touched;
+	size_t to = kl_guard_near_limit() ? n : n + KL_POPULATE_AHEAD;
+	if (to > cap)
+		to = cap;
+	return kl_populate(base + touched, to - touched) ? kl_page_up(to) :
+							     touched;
+}
+
+/* The program will write the first n bytes of block p, which realloc
+ * returns: the copy, then the appends. Their pages not known resident are
+ * mapped at once (populate.c), where the writes would fault them in one
+ * by one. Small blocks sit on resident pages mostly. */
+static void *realloc_populate(void *p, size_t n)
+{
+	if (!p || n <= KL_SMALL_MAX)
+		return p;
+	uintptr_t h = kl_seg_of(p);
+	struct kl_segment *seg = (struct kl_segment *)h;
+	if (seg->magic != KL_SEG_MAGIC) {
+		struct kl_huge *hg = (struct kl_huge *)h;
+		hg->touched = populate_upto((char *)hg, hg->touched,
+					    hg->offset + n, hg->map_len);
+		return p;
+	}
+	struct kl_span *s = large_span(seg, p);
+	if (s)
+		s->touched = s->base +
+			     populate_upto((char *)s->base,
+					   s->touched - s->base, n,
+					   s->npages * KL_PAGE);
+	return p;
+}
+
 static void *realloc_move(void *p, size_t old, size_t n)
 {
 	bool grow = n > old;
@@ -319,6 +363,7 @@ static void *realloc_move(void *p, size_t old, size_t n)
 		q = kl_alloc(grow ? small_headroom(old, n) : n);
 	}
 	if (q) {
+		realloc_populate(q, n);
 		memcpy(q, p, old < n ? old : n);
 		kl_free(p);
 	}
@@ -335,13 +380,16 @@ static void *huge_move_resident(struct kl_huge *hg, size_t want)
 {
 	void *q = kl_huge_alloc(want, 0, KL_HUGE_GROW | KL_HUGE_CACHED);
 	if (q) {
+		realloc_populate(q, hg->size);
 		memcpy(q, (char *)hg + hg->offset, hg->size);
 		kl_huge_free(hg);
 	}
 	return q;
 }
 
-void *kl_realloc(void *p, size_t n)
+/* Resize block p to n bytes: the same block, or a new one p's bytes are
+ * copied to; 0 with p untouched. */
+static void *realloc_block(void *p, size_t n)
 {
 	uintptr_t h = kl_seg_of(p);
 	if (!kl_registry_has(h)) {
@@ -410,4 +458,9 @@ void *kl_realloc(void *p, size_t n)
 			return p;
 	}
 	return realloc_move(p, old, n);
+}
+
+void *kl_realloc(void *p, size_t n)
+{
+	return realloc_populate(realloc_block(p, n), n);
 }

@@ -230,6 +230,8 @@ static void cache_cut(struct kl_huge *h, size_t len, uint64_t freed_ms)
 		n->magic = KL_HUGE_FREE_MAGIC;
 		n->map_len = tail;
 		n->offset = KL_PAGE;
+		n->touched = h->touched > len + KL_PAGE ? h->touched - len :
+						       KL_PAGE;
 		kl_registry_set((uintptr_t)n, tail, true);
 		cache_add(n, tail, freed_ms, kl_now_ms());
 	} else {
@@ -237,6 +239,8 @@ static void cache_cut(struct kl_huge *h, size_t len, uint64_t freed_ms)
 		__atomic_fetch_add(&kl_huge_returned, tail, __ATOMIC_RELAXED);
 	}
 	h->map_len = len;
+	if (h->touched > len)
+		h->touched = len;
 }
 
 /* How many resident bytes past a request of len a reused mapping may
@@ -310,9 +314,11 @@ static struct kl_huge *cache_take(size_t len, bool grow, bool fit_only)
 	return v.h;
 }
 
+/* touched: the bytes from h known resident */
 static void *huge_publish(struct kl_huge *h, size_t len, size_t off,
-			  size_t room)
+			  size_t room, size_t touched)
 {
+	h->touched = touched;
 	h->magic = KL_HUGE_MAGIC;
 	h->map_len = len;
 	h->offset = off;
@@ -343,7 +349,8 @@ void *kl_huge_alloc(size_t n, size_t align, unsigned flags)
 		if (h) {
 			/* keep what the cut left: its pages are resident */
 			size_t have = h->map_len - off;
-			void *p = huge_publish(h, h->map_len, off, 0);
+			void *p = huge_publish(h, h->map_len, off, 0,
+					       h->touched);
 			if (h->map_len < len &&
 			    !(p = kl_huge_realloc(h, n, flags & KL_HUGE_GROW))) {
 				kl_huge_free(h);
@@ -377,7 +384,7 @@ fresh:
 		kl_munmap(m, lead);
 	struct kl_huge *h = (struct kl_huge *)(m + lead);
 	kl_registry_set((uintptr_t)h, len, true);
-	void *p = huge_publish(h, len, off, room);
+	void *p = huge_publish(h, len, off, room, off);
 	kl_heap_grew();
 	return p;
 }
@@ -507,6 +514,8 @@ void *kl_huge_realloc(struct kl_huge *h, size_t n, bool grow)
 		void *r = kl_mremap(h, old, len, 0, 0);
 		if (kl_is_err(r))
 			return 0;
+		if (h->touched > len)
+			h->touched = len;
 	}
 	__atomic_fetch_add(&kl_huge_bytes, (len - off) - nh->size,
 			   __ATOMIC_RELAXED);

@@ -62,7 +62,12 @@ struct kl_span {
 	uint64_t freed_ms;	/* when a free run became dirty */
 	/* small spans */
 	void *free;		/* intrusive list of free blocks */
-	uintptr_t bump;		/* blocks never handed out start here */
+	union {
+		uintptr_t bump;	/* small: blocks never handed out start
+				 * here */
+		uintptr_t touched;	/* large: the pages below are
+					 * resident (populate.c) */
+	};
 	uint32_t used;		/* blocks out of the span (incl. caches) */
 	uint8_t listed;		/* on its class's non-full list */
 	uint8_t holes;		/* freed into since the purger last looked
@@ -100,6 +105,8 @@ struct kl_huge {
 	size_t slack;		/* resident bytes past the request, when reused */
 	size_t room;		/* mapped past map_len, never touched: a
 				 * growing buffer's room (huge.c) */
+	size_t touched;		/* the pages below this offset are resident
+				 * (populate.c) */
 };
 #define KL_HUGE_FREE_MAGIC 0x6b65656c48465245ull
 

@@ -41,6 +41,9 @@ void *kl_mmap_fd(size_t len, int prot, int fd);
 int kl_unlink(const char *path);
 void *kl_mremap(void *old, size_t oldlen, size_t newlen, int flags, void *na);
 int kl_madvise(void *addr, size_t len, int advice);
+/* Map the pages of [p, p + len) in one call (populate.c): they are about
+ * to be written. False where that failed or is refused. */
+bool kl_populate(void *p, size_t len);
 /* Pages to give back, gathered so that one call returns them all
  * (release.c): kl_release_add queues a range (flushing when full),
  * kl_release_flush returns what is queued. A range is struct iovec's

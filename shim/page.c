@@ -36,6 +36,7 @@ static struct kl_span *page_alloc(size_t npages, size_t room, bool unlocked)
 	kl_lock(&kl_heap_lock);
 	struct kl_span *s;
 	uint8_t resident;	/* whether the pages taken may be */
+	bool known = true;	/* and are, all of them */
 	for (;;) {
 		s = 0;
 		resident = 1;	/* a dirty run, or a join of both kinds */
@@ -48,6 +49,7 @@ static struct kl_span *page_alloc(size_t npages, size_t room, bool unlocked)
 			if (j) {
 				kl_span_delete(t);
 				t = j;
+				known = false;
 				goto taken;
 			}
 			s = kl_run_best(0, npages);
@@ -99,6 +101,9 @@ static struct kl_span *page_alloc(size_t npages, size_t room, bool unlocked)
 taken:
 	t->kind = KL_LARGE;
 	t->dirty = resident;
+	t->touched = t->base;
+	if (resident && known)
+		t->touched += t->npages * KL_PAGE;
 	t->next = t->prev = 0;
 	kl_run_tag(t);
 	kl_unlock(&kl_heap_lock);
@@ -164,6 +169,10 @@ bool kl_page_grow(struct kl_span *s, size_t npages)
 	struct kl_span *n = seg->map[l + 1];
 	if (n && n->kind == KL_FREE_RUN && n->npages >= need &&
 	    n->base == s->base + s->npages * KL_PAGE) {
+		/* the new pages are known resident if the old ones all
+		 * were and the neighbour was a dirty run */
+		if (n->dirty && s->touched == n->base)
+			s->touched = n->base + need * KL_PAGE;
 		kl_run_unlink(n);
 		if (n->npages > need) {
 			n->base += need * KL_PAGE;
@@ -196,6 +205,8 @@ void kl_page_shrink(struct kl_span *s, size_t npages)
 	__atomic_fetch_sub(&kl_pages.large_in_use, t->npages * KL_PAGE,
 			   __ATOMIC_RELAXED);
 	s->npages = (uint32_t)npages;
+	if (s->touched > t->base)
+		s->touched = t->base;
 	kl_run_tag(s);
 	kl_run_origin_large(t);
 	run_free_locked(t, now);
@@ -277,6 +288,7 @@ void kl_page_carve(struct kl_span *s, size_t off, size_t npages)
 	uintptr_t base = s->base;
 	s->base = base + off * KL_PAGE;
 	s->npages = (uint32_t)npages;
+	s->touched = s->base;	/* not known */
 	kl_run_tag(s);
 	if (head) {
 		head->base = base;
