@@ -167,11 +167,11 @@ bool kl_page_grow(struct kl_span *s, size_t npages)
 		return false;
 	kl_lock(&kl_heap_lock);
 	struct kl_span *n = seg->map[l + 1];
-	if (n && n->kind == KL_FREE_RUN && n->npages >= need &&
+	if (n && n->kind == KL_FREE_RUN && n->dirty && n->npages >= need &&
 	    n->base == s->base + s->npages * KL_PAGE) {
-		/* the new pages are known resident if the old ones all
-		 * were and the neighbour was a dirty run */
-		if (n->dirty && s->touched == n->base)
+		/* the new pages are resident: known so if the old ones all
+		 * were */
+		if (s->touched == n->base)
 			s->touched = n->base + need * KL_PAGE;
 		kl_run_unlink(n);
 		if (n->npages > need) {
