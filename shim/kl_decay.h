@@ -19,7 +19,9 @@
  * jemalloc's speed where page faults cost 3 us; 1/8 held 1.26x, 1/64
  * 1.15x). Where a fault costs 10-16 us (a VM with shadow page tables), the
  * same 1/32 ran at 0.15x jemalloc's speed, 1/8 (2000 ms) at 0.4x and 1/4
- * (4000 ms) at 0.7-0.9x: the cap grows with the knob up to 1/2 (8000 ms),
+ * (4000 ms) at 0.7-0.9x (since realloc populates and grows in place only
+ * into resident pages: 0.62x, 1.31x and 1.51x; 1000 ms 0.98x at 1.33x
+ * live, jemalloc 1.40x): the cap grows with the knob up to 1/2 (8000 ms),
  * so a longer decay buys speed where faults are dear. Huge mappings, each
  * many pages, wait longer: at 2 ms the mixed benchmark faulted 1.6
  * million times instead of 0.14, at 10 ms 0.18-0.33. Dirty runs had 2 ms
