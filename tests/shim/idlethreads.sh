@@ -20,7 +20,10 @@ run() {	# run PROG MODE DECAY THREADS ROUNDS [WRAPPER ARG...]
 		fail "${1##*/} $2: exit $?: $out"
 	echo "${1#$BUILD/tests/} $2: ${out//$'\n'/; }"
 	read -r _ _ base _ full _ after _ <<<"$out"
-	[ $((full - base)) -ge $(($4 <= 64 ? $4 * 300 : 20000)) ] ||
+	# at a 1 ms decay the purger empties the caches while they fill
+	# (how far they get depends on the machine): only bytes are checked
+	[ "$3" -le 1 ] ||
+		[ $((full - base)) -ge $(($4 <= 64 ? $4 * 300 : 20000)) ] ||
 		fail "${1##*/} $2: the caches did not fill ($base -> $full KiB)"
 }
 for prog in "$BUILD/tests/shim/idlethreads" "$BUILD/tests/musl/idlethreads"; do
