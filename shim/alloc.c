@@ -370,17 +370,17 @@ static void *realloc_move(void *p, size_t old, size_t n)
 	return q;
 }
 
-/* A huge block growing past its mapping moves into a cached mapping that
- * holds want (resident pages) by copying, rather than mremap faulting in
- * fresh pages: a copy costs 0.25-0.5 us per page, a fault 3-16 us. On the
- * realloc benchmark 79,000 faults -> 48,000 and 1.1 s -> 0.87 s; on the
- * seed pattern 1.2-1.5x the appends per second, for 1.15x -> 1.19x live.
- * Returns the new pointer, or 0 with hg untouched. */
-static void *huge_move_resident(struct kl_huge *hg, size_t want)
+/* A huge block growing to n past its mapping moves into a cached mapping
+ * that holds want (resident pages) by copying, rather than mremap faulting
+ * in fresh pages: a copy costs 0.25-0.5 us per page, a fault 3-16 us. On
+ * the realloc benchmark 79,000 faults -> 48,000 and 1.1 s -> 0.87 s; on
+ * the seed pattern 1.2-1.5x the appends per second, for 1.15x -> 1.19x
+ * live. Returns the new pointer, or 0 with hg untouched. */
+static void *huge_move_resident(struct kl_huge *hg, size_t n, size_t want)
 {
 	void *q = kl_huge_alloc(want, 0, KL_HUGE_GROW | KL_HUGE_CACHED);
 	if (q) {
-		realloc_populate(q, hg->size);
+		realloc_populate(q, n);	/* the copy and the appends at once */
 		memcpy(q, (char *)hg + hg->offset, hg->size);
 		kl_huge_free(hg);
 	}
@@ -412,7 +412,8 @@ static void *realloc_block(void *p, size_t n)
 			 * not per page (untouched pages cost no memory) */
 			size_t want = n > hg->size && n <= KL_HEADROOM_MAX ?
 				      huge_headroom(n) : n;
-			void *q = want > n ? huge_move_resident(hg, want) : 0;
+			void *q = want > n ? huge_move_resident(hg, n, want) :
+					   0;
 			if (q)
 				return q;
 			q = kl_huge_realloc(hg, want, want > n);
