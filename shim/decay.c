@@ -71,6 +71,7 @@ static void *purger_main(void *arg)
 	/* trims asked before this process had a purger are not its to serve:
 	 * keel's report must not wait for them */
 	kl_stats_served(seen);
+	uint64_t last_tick = 0;
 	for (;;) {
 		uint64_t tick = purger_tick_ms();
 		struct keel_control *c = kl_control;
@@ -79,7 +80,8 @@ static void *purger_main(void *arg)
 		else
 			kl_sleep_ms(tick);
 		uint64_t now = kl_now_ms();
-		kl_xfer_drain(false);
+		kl_xfer_drain(false, last_tick);
+		last_tick = now;
 		kl_tcache_reclaim(now, false);
 		if (now >= kl_cfg.decay_ms) {
 			kl_purge(now - kl_cfg.decay_ms, SIZE_MAX);
@@ -225,7 +227,7 @@ int kl_trim(void)
 {
 	size_t before = kl_pages.small_spans + kl_pages.dirty;
 	kl_tcache_reclaim(kl_now_ms(), true);
-	kl_xfer_drain(true);
+	kl_xfer_drain(true, 0);
 	size_t done = kl_purge(UINT64_MAX, SIZE_MAX);
 	done += kl_huge_purge(UINT64_MAX);
 	done += kl_holes_purge(UINT64_MAX, false);

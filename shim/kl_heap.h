@@ -216,7 +216,7 @@ static inline struct kl_span *kl_block_span(void *p)
 /* --- the transfer cache (xfer.c): batches between thread caches ------- */
 bool kl_xfer_put(unsigned cls, void *list, uint32_t count);
 uint32_t kl_xfer_get(unsigned arena, unsigned cls, void **head);
-void kl_xfer_drain(bool all);
+void kl_xfer_drain(bool all, uint64_t last_ms);
 void kl_xfer_count(size_t count[KL_NCLASS]);
 void kl_xfer_fork_lock(bool lock);
 void kl_xfer_fork_child(void);
