@@ -131,13 +131,13 @@ uint32_t kl_xfer_get(unsigned arena, unsigned cls, void **head)
 	return b.count;
 }
 
-/* Give the batches back to their spans: every class's (all), or those of
- * classes that parked nothing since the last drain (the purger's tick:
- * a class in use keeps its batches moving). Those were parked before the
- * last drain, at last_ms (0: not known): they go back as freed then, so
- * this give does not count as the class's traffic, and the holes it
- * leaves go at the decay time after the program's last free, not a tick
- * later (holes.c). */
+/* Give the batches back to their spans: every class's (all, a trim's:
+ * last_ms 0), or those of classes that parked nothing since the last
+ * drain (the purger's tick: a class in use keeps its batches moving).
+ * Those were parked before that drain, at last_ms (0: not known): they go
+ * back as freed then, so this give does not count as the class's traffic,
+ * and the holes it leaves go at the decay time after the program's last
+ * free, not a tick later (holes.c). */
 void kl_xfer_drain(bool all, uint64_t last_ms)
 {
 	for (unsigned a = 0; a < KL_NARENA; a++)
@@ -160,8 +160,7 @@ void kl_xfer_drain(bool all, uint64_t last_ms)
 			x->puts = 0;
 			kl_unlock(&x->lock);
 			for (uint32_t i = 0; i < n; i++)
-				kl_small_give_at(c, out[i].head,
-						 all ? 0 : last_ms);
+				kl_small_give_at(c, out[i].head, last_ms);
 		}
 }
 
