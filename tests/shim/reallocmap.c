@@ -3,8 +3,9 @@
  * move, and when the process may map nothing more (here RLIMIT_AS, in
  * life its map count) the growth is served from the page heap instead of
  * failing. Below 256 KiB, a page-heap block that must move to grow takes
- * half its size again as headroom, and keeps its run through shrinks to
- * half of it or more; a small block appended to takes a quarter. Usage:
+ * a quarter of its size again as headroom, and keeps its run through
+ * shrinks to half of it or more; a small block appended to takes a
+ * quarter. Usage:
  * reallocmap */
 #include <stdio.h>
 #include <stdlib.h>
@@ -56,9 +57,9 @@ static int rm_block_after(void *p, void **block, int max)
 }
 
 /* A 100 KiB block hemmed in by a neighbour grows by one append: it moves
- * to a run of 1.5x the request or more (at 1/8, the seed pattern copied
- * 2.5x as much). Shrunk to 60% of that run it stays whole; to a quarter,
- * it gives the rest back. */
+ * to a run of 1.25x the request or more (with none, every append past a
+ * page would copy it all). Shrunk to 60% of that run it stays whole; to a
+ * third (still a large block), it gives the rest back. */
 static int rm_headroom(void)
 {
 	void *block[64];
@@ -76,15 +77,15 @@ static int rm_headroom(void)
 	size_t room = malloc_usable_size(moved);
 	if (moved == buf)
 		return rm_fail("setup: the block grew in place, it never moved");
-	if (room < grown + grown / 2)
-		return rm_fail("a moved block took less than half again");
+	if (room < grown + grown / 4)
+		return rm_fail("a moved block took less than a quarter again");
 	unsigned char *kept = realloc(moved, room * 6 / 10);
 	if (kept != moved || malloc_usable_size(kept) != room)
 		return rm_fail("a shrink to 60% of the run did not keep it");
-	unsigned char *cut = realloc(kept, room / 4);
+	unsigned char *cut = realloc(kept, room / 3);
 	if (cut != kept || malloc_usable_size(cut) >= room / 2)
-		return rm_fail("a shrink to a quarter kept the whole run");
-	for (size_t i = 0; i < room / 4 && i < len; i++)
+		return rm_fail("a shrink to a third kept the whole run");
+	for (size_t i = 0; i < room / 3 && i < len; i++)
 		if (cut[i] != 0x5a)
 			return rm_fail("moves and shrinks lost bytes");
 	printf("headroom: %zu-byte request moved to a %zu-byte run\n", grown,

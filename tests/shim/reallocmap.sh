@@ -2,9 +2,9 @@
 # A block realloc grows past 256 KiB moves to a mapping of its own with its
 # bytes; with no room left to map (RLIMIT_AS), its growth comes from the
 # page heap instead of failing; below 256 KiB a block that must move takes
-# half its size again and keeps its run through shrinks to half of it; a
-# growing buffer past 1 MiB reserves room to grow into in place and takes
-# it along when it moves (not checked under transparent huge pages
+# a quarter of its size again and keeps its run through shrinks to half of
+# it; a growing buffer past 1 MiB reserves room to grow into in place and
+# takes it along when it moves (not checked under transparent huge pages
 # "always", where there is none); in a glibc and a musl program.
 . "$TESTS/lib.sh"
 for prog in "$BUILD/tests/shim/reallocmap" "$BUILD/tests/musl/reallocmap"; do
