@@ -260,10 +260,10 @@ nomem:
  * other blocks may still take, rather than into headroom of its own, which
  * is resident (it comes from dirty memory) and held by this block alone.
  * On the seed pattern (450 MiB live), against half again with as much
- * free after it, in 8 alternated pairs of runs: lower RSS/live in every
- * pair (1.252 -> 1.240 at the default KEEL_DECAY_MS, 1.330 -> 1.315 at
- * 1000 ms) at as many appends per second or more (0.37 -> 0.40 million,
- * 0.65 -> 0.75). An eighth held 1.233 at 0.38 million. The size is
+ * free after it (medians of 8 alternated runs of 8 s): RSS/live 1.253 ->
+ * 1.240 at the default KEEL_DECAY_MS, 1.330 -> 1.316 at 1000 ms, appends
+ * per second 0.36 -> 0.41 million and 0.64 -> 0.73. An eighth held 1.233
+ * at 0.38 million (3 runs). The size is
  * rounded to a geometric step (8 per doubling), so every growing buffer
  * passes through the same sizes and the runs one frees fit the next one
  * exactly. */
