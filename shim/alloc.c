@@ -12,8 +12,8 @@
  * (small_headroom); a large block grows in place into a free neighbour
  * run, else moves to a size 1/4 bigger rounded to 8 steps per doubling
  * (realloc_headroom, capped at 1 MiB), into a resident run that leaves
- * twice as much free after it when there is one, so it can grow in place
- * next time, and keeps its run through shrinks to half of it or more;
+ * twice its new size free after it when there is one, so it can grow in
+ * place next time, and keeps its run through shrinks to half of it or more;
  * past KL_REALLOC_MAP it moves to a huge block instead. A huge block grows
  * by mremap to 1/8 more than asked, so an append loop pays one mremap per
  * eighth and never copies again, and ignores shrinks of less than 1/8
@@ -263,10 +263,9 @@ nomem:
  * free after it (medians of 8 alternated runs of 8 s): RSS/live 1.253 ->
  * 1.240 at the default KEEL_DECAY_MS, 1.330 -> 1.316 at 1000 ms, appends
  * per second 0.36 -> 0.41 million and 0.64 -> 0.73. An eighth held 1.233
- * at 0.38 million (3 runs). The size is
- * rounded to a geometric step (8 per doubling), so every growing buffer
- * passes through the same sizes and the runs one frees fit the next one
- * exactly. */
+ * at 0.38 million (3 runs). The size is rounded to a geometric step (8 per
+ * doubling), so every growing buffer passes through the same sizes and the
+ * runs one frees fit the next one exactly. */
 static size_t realloc_headroom(size_t n, bool near)
 {
 	/* near keel's limit the headroom is resident memory the program
