@@ -82,12 +82,18 @@ static struct {
 	uint64_t wake_quiet_until_ms;
 } guard;	/* .bss, not 8 KB of .data: guard_init sets the fds to -1 */
 
-static uint64_t guard_now_ms(void)
+/* clock id's time in microseconds */
+static uint64_t guard_clock_us(clockid_t id)
 {
 	struct timespec ts;
 
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
+	clock_gettime(id, &ts);
+	return (uint64_t)ts.tv_sec * 1000000 + (uint64_t)ts.tv_nsec / 1000;
+}
+
+static uint64_t guard_now_ms(void)
+{
+	return guard_clock_us(CLOCK_MONOTONIC) / 1000;
 }
 
 static int guard_next_timeout(void)
@@ -237,15 +243,6 @@ static void guard_count_unserved(const struct keel_heap_stats *st, void *arg)
 		unserved[1]++;
 }
 
-/* keel's own CPU time in microseconds */
-static uint64_t guard_cpu_us(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_THREAD_CPUTIME_ID, &ts);
-	return (uint64_t)ts.tv_sec * 1000000 + (uint64_t)ts.tv_nsec / 1000;
-}
-
 /* Whether a process that published its heap has not yet served the last
  * trim (it says so in its file: trim_epoch_done). A folder so full that
  * one look costs keel more than GUARD_REPORT_SCAN_MAX_MS of CPU (planted
@@ -257,13 +254,14 @@ static uint64_t guard_cpu_us(void)
 static int guard_trims_pending(void)
 {
 	uint32_t unserved[2] = { 0, 0 };	/* the epoch, the count */
-	uint64_t start = guard_cpu_us();
+	uint64_t start = guard_clock_us(CLOCK_THREAD_CPUTIME_ID);
 
 	if (!guard.ctl || statsdir_fd() < 0)
 		return 0;
 	unserved[0] = __atomic_load_n(&guard.ctl->trim_epoch, __ATOMIC_RELAXED);
 	heapscan_each(statsdir_fd(), 0, guard_count_unserved, unserved, NULL);
-	if (guard_cpu_us() - start > GUARD_REPORT_SCAN_MAX_MS * 1000)
+	if (guard_clock_us(CLOCK_THREAD_CPUTIME_ID) - start >
+	    GUARD_REPORT_SCAN_MAX_MS * 1000)
 		return 0;
 	debug("memory guard: the report waits: %u %s not served trim epoch %u",
 	      unserved[1],
