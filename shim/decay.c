@@ -185,8 +185,8 @@ void kl_heap_grew(void)
 /* The child of fork has no purger; a later free or growth starts one. */
 void kl_purger_fork_child(void)
 {
-	purger_state = 0;
-	kl_purger_running = false;
+	KL_CHILD_RESET(purger_state, 0);
+	KL_CHILD_RESET(kl_purger_running, false);
 }
 
 /* After every page-level free: purge at once when the decay is 0 or while

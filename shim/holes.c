@@ -189,14 +189,14 @@ size_t kl_holes_purge(uint64_t older_than_ms, bool quiet)
 			if (!q || !__atomic_load_n(&k->nonfull, __ATOMIC_RELAXED))
 				continue;
 			size_t got = 0;
-			kl_lock(&k->lock);
+			kl_lock(&kl_locks.arena[a].cls[c]);
 			for (struct kl_span *s = k->nonfull; s; s = s->next)
 				if (s->holes && s->freed_ms <= older_than_ms)
 					got += holes_span(k, s, c, &batch);
 			/* before the lock goes: a block handed out must not
 			 * lose what its new owner writes */
 			kl_release_flush(&batch);
-			kl_unlock(&k->lock);
+			kl_unlock(&kl_locks.arena[a].cls[c]);
 			if (got)
 				__atomic_fetch_add(&kl_pages.returned[c + 1], got,
 						   __ATOMIC_RELAXED);

@@ -34,7 +34,6 @@ KL_HIDDEN size_t kl_huge_bytes;
 KL_HIDDEN size_t kl_huge_count;
 KL_HIDDEN size_t kl_huge_cached;
 KL_HIDDEN size_t kl_huge_returned;
-static struct kl_lock huge_lock;
 
 /* The cache, oldest first. Each mapping's length and age sit beside its
  * address: a search reads this array, not a header page per mapping
@@ -110,7 +109,7 @@ static void huge_drop_room(struct kl_huge *h)
 	}
 }
 
-/* Remove slot i from the cache; huge_lock held. */
+/* Remove slot i from the cache; kl_locks.huge held. */
 static struct huge_slot cache_remove(unsigned i)
 {
 	struct huge_slot v = huge_slots[i];
@@ -146,7 +145,7 @@ static void cache_shrink(uint64_t now)
 	do {
 		struct huge_slot victims[KL_HUGE_BATCH];
 		n = 0;
-		kl_lock(&huge_lock);
+		kl_lock(&kl_locks.huge);
 		while (huge_ncached && n < KL_HUGE_BATCH) {
 			size_t free_res = __atomic_load_n(&kl_pages.dirty,
 							  __ATOMIC_RELAXED) +
@@ -156,7 +155,7 @@ static void cache_shrink(uint64_t now)
 				break;
 			victims[n++] = cache_remove(0);
 		}
-		kl_unlock(&huge_lock);
+		kl_unlock(&kl_locks.huge);
 		huge_return(victims, n);
 	} while (n == KL_HUGE_BATCH);
 }
@@ -168,13 +167,13 @@ static void cache_add(struct kl_huge *h, size_t len, uint64_t freed_ms,
 {
 	struct huge_slot old;
 	bool full;
-	kl_lock(&huge_lock);
+	kl_lock(&kl_locks.huge);
 	full = huge_ncached == KL_HUGE_CACHE_MAX;
 	if (full)
 		old = cache_remove(0);
 	huge_slots[huge_ncached++] = (struct huge_slot){ h, len, freed_ms };
 	__atomic_fetch_add(&kl_huge_cached, len, __ATOMIC_RELAXED);
-	kl_unlock(&huge_lock);
+	kl_unlock(&kl_locks.huge);
 	if (full)
 		huge_return(&old, 1);
 	cache_shrink(now);
@@ -281,7 +280,7 @@ static struct kl_huge *cache_take(size_t len, bool grow, bool fit_only)
 	if (!__atomic_load_n(&huge_ncached, __ATOMIC_RELAXED))
 		return 0;
 	size_t slack = slack_room(len, grow);
-	kl_lock(&huge_lock);
+	kl_lock(&kl_locks.huge);
 	for (unsigned i = huge_ncached; i-- > 0;) {	/* newest first */
 		size_t l = huge_slots[i].len;
 		if (l >= len && (!fit_only || grow || l - len <= slack)) {
@@ -303,7 +302,7 @@ static struct kl_huge *cache_take(size_t len, bool grow, bool fit_only)
 	struct huge_slot v = { 0, 0, 0 };
 	if (best >= 0)
 		v = cache_remove((unsigned)best);
-	kl_unlock(&huge_lock);
+	kl_unlock(&kl_locks.huge);
 	/* a growing buffer keeps its slack; another block is cut to size,
 	 * its slack being only there to spare the cut */
 	if (v.h && v.len > len && v.len - len > slack) {
@@ -420,7 +419,7 @@ size_t kl_huge_purge(uint64_t older_than_ms)
 		n = 0;
 		if (!__atomic_load_n(&huge_ncached, __ATOMIC_RELAXED))
 			break;
-		kl_lock(&huge_lock);
+		kl_lock(&kl_locks.huge);
 		for (unsigned i = 0; i < huge_ncached; i++) {
 			struct huge_slot v = huge_slots[i];
 			if (n < KL_HUGE_BATCH && v.freed_ms <= older_than_ms) {
@@ -432,7 +431,7 @@ size_t kl_huge_purge(uint64_t older_than_ms)
 			}
 		}
 		huge_ncached = kept;
-		kl_unlock(&huge_lock);
+		kl_unlock(&kl_locks.huge);
 		done += huge_return(victims, n);
 	} while (n == KL_HUGE_BATCH);
 	return done;
@@ -441,14 +440,14 @@ size_t kl_huge_purge(uint64_t older_than_ms)
 void kl_huge_fork_lock(bool lock)
 {
 	if (lock)
-		kl_lock(&huge_lock);
+		kl_lock(&kl_locks.huge);
 	else
-		kl_unlock(&huge_lock);
+		kl_unlock(&kl_locks.huge);
 }
 
 void kl_huge_fork_child(void)
 {
-	huge_lock.state = 0;
+	kl_locks.huge.state = 0;
 }
 
 /* Grow h, of old bytes, to len: into its room, else in place with new

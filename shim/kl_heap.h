@@ -130,7 +130,6 @@ static inline uintptr_t kl_seg_of(const void *p)
 	return ((uintptr_t)p - 1) & ~(KL_SEG_SIZE - 1);
 }
 
-extern KL_HIDDEN struct kl_lock kl_heap_lock;
 /* _room: the caller holds no lock (the guard may check before a new
  * segment); kl_page_alloc: a class's span, under the class's lock */
 struct kl_span *kl_page_alloc(size_t npages);
@@ -148,7 +147,7 @@ void kl_span_delete(struct kl_span *s);
 void *kl_meta_alloc(size_t size);
 void *kl_map_aligned(size_t len, size_t align);
 
-/* page-level statistics, under kl_heap_lock */
+/* page-level statistics, under kl_locks.heap */
 struct kl_page_stats {
 	size_t mapped;		/* segment bytes mapped */
 	size_t dirty;		/* free runs still resident */
@@ -175,18 +174,37 @@ extern KL_HIDDEN struct kl_page_stats kl_pages;
 #define KL_ARENA_CLASSES 32	/* classes up to 1 KiB (kl_class_of(1024) + 1) */
 /* Arenas ever given to a thread cache, one bit each (arena 0's always:
  * threads without a cache and the bigger classes use it); set under
- * kl_threads_lock, never cleared. fork locks only these arenas' classes:
- * every arena's class locks are 18 pages, each then copied on write in
- * the parent and in the child (with the transfer cache's 54, xfer.c: 330
- * us a fork, 130 us without the library). */
+ * kl_locks.threads, never cleared. fork takes the class and transfer
+ * cache locks of these arenas only (kl_fork_locks, below). */
 extern KL_HIDDEN uint32_t kl_arenas_used;
 /* How many classes (from 0) arena a holds. */
 static inline unsigned kl_arena_classes(unsigned a)
 {
 	return a ? KL_ARENA_CLASSES : KL_NCLASS;
 }
+
+/* Every lock of the heap, in one place: fork takes them all (life.c), and
+ * each page a lock sits on is then copied twice, in the parent as it
+ * unlocks and in the child as it resets. With a lock in each class's line
+ * the forks benchmark (three arenas in use) took 66-69 page faults a fork,
+ * glibc 39-43; packed, 46-49. An arena's locks are 9 lines; the first page
+ * holds six arenas' and the global ones, each of those on a line of its
+ * own (the heap's is hot). */
+struct kl_arena_locks {
+	struct kl_lock cls[KL_NCLASS];	/* kl_classes[arena][cls] */
+	struct kl_lock xfer[KL_NCLASS];	/* the transfer cache's entry */
+} __attribute__((aligned(64)));
+
+struct kl_fork_locks {
+	struct kl_lock threads __attribute__((aligned(64)));	/* tcache.c */
+	struct kl_lock heap __attribute__((aligned(64)));	/* page heap */
+	struct kl_lock meta __attribute__((aligned(64)));	/* segment.c */
+	struct kl_lock huge __attribute__((aligned(64)));	/* huge.c */
+	struct kl_arena_locks arena[KL_NARENA];
+} __attribute__((aligned(4096)));
+extern KL_HIDDEN struct kl_fork_locks kl_locks;
+
 struct kl_class {
-	struct kl_lock lock;
 	uint32_t ops;		/* takes and gives, counted under the lock: the
 				 * purger walks only a class that had none for
 				 * KEEL_DECAY_MS (holes.c) */
@@ -265,7 +283,6 @@ struct kl_tcache {
 #define KL_TCACHE_BYTES_MIN (64u << 10)
 #define KL_TCACHE_BYTES_ALL (32u << 20)
 extern KL_HIDDEN __thread struct kl_tcache *kl_tc;
-extern KL_HIDDEN struct kl_lock kl_threads_lock;
 extern KL_HIDDEN struct kl_tcache *kl_threads;
 extern KL_HIDDEN uint32_t kl_nthreads;
 struct kl_tcache *kl_tcache_init(void);

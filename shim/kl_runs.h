@@ -1,5 +1,5 @@
 /* Free page runs (runs.c), for the page allocator (page.c). Every
- * function here needs kl_heap_lock held. */
+ * function here needs kl_locks.heap held. */
 #ifndef KL_RUNS_H
 #define KL_RUNS_H
 

@@ -14,6 +14,7 @@ extern int __register_atfork(void (*prepare)(void), void (*parent)(void),
 extern int pthread_atfork(void (*prepare)(void), void (*parent)(void),
 			  void (*child)(void)) __attribute__((weak));
 
+KL_HIDDEN struct kl_fork_locks kl_locks;
 static bool life_booted;
 
 void kl_boot(void)
@@ -31,10 +32,10 @@ void kl_boot(void)
 static void life_prepare(void)
 {
 	kl_exec_resolve();
-	kl_lock(&kl_threads_lock);
+	kl_lock(&kl_locks.threads);
 	kl_small_fork_lock(true);
 	kl_xfer_fork_lock(true);
-	kl_lock(&kl_heap_lock);
+	kl_lock(&kl_locks.heap);
 	kl_meta_fork_lock(true);
 	kl_huge_fork_lock(true);
 }
@@ -43,10 +44,10 @@ static void life_parent(void)
 {
 	kl_huge_fork_lock(false);
 	kl_meta_fork_lock(false);
-	kl_unlock(&kl_heap_lock);
+	kl_unlock(&kl_locks.heap);
 	kl_xfer_fork_lock(false);
 	kl_small_fork_lock(false);
-	kl_unlock(&kl_threads_lock);
+	kl_unlock(&kl_locks.threads);
 }
 
 static void life_child(void)

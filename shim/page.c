@@ -13,7 +13,6 @@
 #include "kl_guard.h"
 #include <linux/mman.h>
 
-KL_HIDDEN struct kl_lock kl_heap_lock;
 KL_HIDDEN struct kl_page_stats kl_pages;
 
 /* npages from the best-fitting free run, resident runs first (the span's
@@ -33,7 +32,7 @@ static struct kl_span *page_alloc(size_t npages, size_t room, bool unlocked)
 	struct kl_span *t = kl_span_new();
 	if (!t)
 		return 0;
-	kl_lock(&kl_heap_lock);
+	kl_lock(&kl_locks.heap);
 	struct kl_span *s;
 	uint8_t resident;	/* whether the pages taken may be */
 	bool known = true;	/* and are, all of them */
@@ -58,13 +57,13 @@ static struct kl_span *page_alloc(size_t npages, size_t room, bool unlocked)
 		if (s || !unlocked || checked)
 			break;
 		/* a new segment it would be: its trim may free a run */
-		kl_unlock(&kl_heap_lock);
+		kl_unlock(&kl_locks.heap);
 		checked = true;
 		if (!kl_guard_grow(KL_SEG_SIZE)) {
 			kl_span_delete(t);
 			return 0;
 		}
-		kl_lock(&kl_heap_lock);
+		kl_lock(&kl_locks.heap);
 	}
 	if (!s) {
 		if (kl_growth_denied())
@@ -106,10 +105,10 @@ taken:
 		t->touched += t->npages * KL_PAGE;
 	t->next = t->prev = 0;
 	kl_run_tag(t);
-	kl_unlock(&kl_heap_lock);
+	kl_unlock(&kl_locks.heap);
 	return t;
 fail:
-	kl_unlock(&kl_heap_lock);
+	kl_unlock(&kl_locks.heap);
 	kl_span_delete(t);
 	return 0;
 }
@@ -144,14 +143,14 @@ void kl_page_free(struct kl_span *s)
 void kl_page_free_at(struct kl_span *s, uint64_t freed_ms)
 {
 	uint64_t now = kl_now_ms();
-	kl_lock(&kl_heap_lock);
+	kl_lock(&kl_locks.heap);
 	if (s->kind == KL_LARGE) {
 		__atomic_fetch_sub(&kl_pages.large_in_use, s->npages * KL_PAGE,
 				   __ATOMIC_RELAXED);
 		kl_run_origin_large(s);
 	}
 	run_free_locked(s, freed_ms && freed_ms < now ? freed_ms : now);
-	kl_unlock(&kl_heap_lock);
+	kl_unlock(&kl_locks.heap);
 	kl_page_after_free(now);
 }
 
@@ -165,7 +164,7 @@ bool kl_page_grow(struct kl_span *s, size_t npages)
 
 	if (l + 1 >= KL_SEG_PAGES)
 		return false;
-	kl_lock(&kl_heap_lock);
+	kl_lock(&kl_locks.heap);
 	struct kl_span *n = seg->map[l + 1];
 	if (n && n->kind == KL_FREE_RUN && n->dirty && n->npages >= need &&
 	    n->base == s->base + s->npages * KL_PAGE) {
@@ -188,7 +187,7 @@ bool kl_page_grow(struct kl_span *s, size_t npages)
 		kl_run_tag(s);
 		ok = true;
 	}
-	kl_unlock(&kl_heap_lock);
+	kl_unlock(&kl_locks.heap);
 	return ok;
 }
 
@@ -199,7 +198,7 @@ void kl_page_shrink(struct kl_span *s, size_t npages)
 	if (!t)
 		return;
 	uint64_t now = kl_now_ms();
-	kl_lock(&kl_heap_lock);
+	kl_lock(&kl_locks.heap);
 	t->base = s->base + npages * KL_PAGE;
 	t->npages = s->npages - (uint32_t)npages;
 	__atomic_fetch_sub(&kl_pages.large_in_use, t->npages * KL_PAGE,
@@ -210,7 +209,7 @@ void kl_page_shrink(struct kl_span *s, size_t npages)
 	kl_run_tag(s);
 	kl_run_origin_large(t);
 	run_free_locked(t, now);
-	kl_unlock(&kl_heap_lock);
+	kl_unlock(&kl_locks.heap);
 	kl_page_after_free(now);
 }
 
@@ -234,7 +233,7 @@ size_t kl_purge(uint64_t older_than_ms, size_t max_bytes)
 	size_t done = 0;
 
 	batch.n = 0;
-	kl_lock(&kl_heap_lock);
+	kl_lock(&kl_locks.heap);
 	for (;;) {
 		struct kl_span *s, *runs = 0;
 		while (batch.n < KL_RELEASE_MAX && done < max_bytes &&
@@ -251,9 +250,9 @@ size_t kl_purge(uint64_t older_than_ms, size_t max_bytes)
 		if (!runs)
 			break;
 		bool full = batch.n == KL_RELEASE_MAX;
-		kl_unlock(&kl_heap_lock);
+		kl_unlock(&kl_locks.heap);
 		kl_release_flush(&batch);
-		kl_lock(&kl_heap_lock);
+		kl_lock(&kl_locks.heap);
 		while ((s = runs)) {
 			runs = s->next;
 			purge_count(s);
@@ -265,14 +264,13 @@ size_t kl_purge(uint64_t older_than_ms, size_t max_bytes)
 		if (!full)
 			break;
 	}
-	kl_unlock(&kl_heap_lock);
+	kl_unlock(&kl_locks.heap);
 	return done;
 }
 
 void kl_page_fork_child(void)
 {
-	kl_heap_lock.state = 0;
-	kl_purger_running = false;
+	kl_locks.heap.state = 0;
 }
 
 /* Keep pages [off, off + npages) of a fresh large run (npages >= 1, as
@@ -284,7 +282,7 @@ void kl_page_carve(struct kl_span *s, size_t off, size_t npages)
 	struct kl_span *tail = tail_pages ? kl_span_new() : 0;
 	uint64_t now = kl_now_ms();
 
-	kl_lock(&kl_heap_lock);
+	kl_lock(&kl_locks.heap);
 	uintptr_t base = s->base;
 	s->base = base + off * KL_PAGE;
 	s->npages = (uint32_t)npages;
@@ -305,6 +303,6 @@ void kl_page_carve(struct kl_span *s, size_t off, size_t npages)
 	size_t gone = (head ? off : 0) + (tail ? tail_pages : 0);
 	__atomic_fetch_sub(&kl_pages.large_in_use, gone * KL_PAGE,
 			   __ATOMIC_RELAXED);
-	kl_unlock(&kl_heap_lock);
+	kl_unlock(&kl_locks.heap);
 	kl_page_after_free(now);
 }

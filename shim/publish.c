@@ -226,9 +226,9 @@ void kl_stats_served(uint32_t epoch)
  * purger starts (most children exec first and never do). */
 void kl_stats_fork_child(void)
 {
-	stats_writing = 0;
-	stats_heap_published = 0;
-	stats_path[0] = 0;
+	KL_CHILD_RESET(stats_writing, 0);
+	KL_CHILD_RESET(stats_heap_published, 0);
+	KL_CHILD_RESET(stats_path[0], 0);
 	if (stats_pub) {
 		kl_munmap(stats_pub, sizeof(*stats_pub));
 		stats_pub = 0;

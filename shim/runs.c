@@ -2,7 +2,7 @@
  * clean: returned), the FIFO of dirty runs by free time the purger takes
  * the oldest from, the boundary tags on a run's first and last page that
  * coalescing reads, and joining a dirty run with clean pages next to it.
- * Every function here runs with kl_heap_lock held (page.c takes it). */
+ * Every function here runs with kl_locks.heap held (page.c takes it). */
 #include "kl_heap.h"
 #include "kl_runs.h"
 

@@ -8,7 +8,6 @@
 #include <linux/mman.h>
 
 KL_HIDDEN uint64_t *kl_registry;
-static struct kl_lock kl_meta_lock;
 static char *kl_meta_cur, *kl_meta_end;
 static struct kl_span *kl_span_pool;
 
@@ -71,7 +70,7 @@ void *kl_map_aligned(size_t len, size_t align)
 }
 
 /* A new segment; its header pages are written, the rest is untouched and
- * costs no memory until used. Called with kl_heap_lock held. */
+ * costs no memory until used. Called with kl_locks.heap held. */
 struct kl_segment *kl_segment_new(void)
 {
 	struct kl_segment *seg = kl_map_aligned(KL_SEG_SIZE, KL_SEG_SIZE);
@@ -102,13 +101,13 @@ void kl_segment_delete(struct kl_segment *seg)
 void *kl_meta_alloc(size_t size)
 {
 	size = (size + 63) & ~(size_t)63;
-	kl_lock(&kl_meta_lock);
+	kl_lock(&kl_locks.meta);
 	if ((size_t)(kl_meta_end - kl_meta_cur) < size) {
 		size_t len = size > (256u << 10) ? size : (256u << 10);
 		char *p = kl_mmap(0, len, PROT_READ | PROT_WRITE,
 				  MAP_PRIVATE | MAP_ANONYMOUS);
 		if (kl_is_err(p)) {
-			kl_unlock(&kl_meta_lock);
+			kl_unlock(&kl_locks.meta);
 			return 0;
 		}
 		kl_meta_cur = p;
@@ -116,17 +115,17 @@ void *kl_meta_alloc(size_t size)
 	}
 	void *r = kl_meta_cur;
 	kl_meta_cur += size;
-	kl_unlock(&kl_meta_lock);
+	kl_unlock(&kl_locks.meta);
 	return r;
 }
 
 struct kl_span *kl_span_new(void)
 {
-	kl_lock(&kl_meta_lock);
+	kl_lock(&kl_locks.meta);
 	struct kl_span *s = kl_span_pool;
 	if (s)
 		kl_span_pool = s->next;
-	kl_unlock(&kl_meta_lock);
+	kl_unlock(&kl_locks.meta);
 	if (!s)
 		s = kl_meta_alloc(sizeof(*s));
 	if (s)
@@ -136,22 +135,22 @@ struct kl_span *kl_span_new(void)
 
 void kl_span_delete(struct kl_span *s)
 {
-	kl_lock(&kl_meta_lock);
+	kl_lock(&kl_locks.meta);
 	s->kind = 0;
 	s->next = kl_span_pool;
 	kl_span_pool = s;
-	kl_unlock(&kl_meta_lock);
+	kl_unlock(&kl_locks.meta);
 }
 
 void kl_meta_fork_lock(bool lock)
 {
 	if (lock)
-		kl_lock(&kl_meta_lock);
+		kl_lock(&kl_locks.meta);
 	else
-		kl_unlock(&kl_meta_lock);
+		kl_unlock(&kl_locks.meta);
 }
 
 void kl_meta_fork_child(void)
 {
-	kl_meta_lock.state = 0;
+	kl_locks.meta.state = 0;
 }

@@ -123,7 +123,7 @@ unsigned kl_small_take(unsigned arena, unsigned cls, void **head,
 	void *list = 0;
 	unsigned n = 0;
 
-	kl_lock(&k->lock);
+	kl_lock(&kl_locks.arena[arena].cls[cls]);
 	k->ops++;
 	while (n < want) {
 		struct kl_span *s = k->nonfull;
@@ -169,7 +169,7 @@ unsigned kl_small_take(unsigned arena, unsigned cls, void **head,
 			class_list_remove(k, s);
 	}
 	k->used += n;
-	kl_unlock(&k->lock);
+	kl_unlock(&kl_locks.arena[arena].cls[cls]);
 	kl_heap_grew_check();
 	*head = list;
 	return n;
@@ -195,7 +195,7 @@ static void *give_arena(unsigned arena, unsigned cls, void *list,
 	void *rest = 0;
 	size_t n = 0;
 
-	kl_lock(&k->lock);
+	kl_lock(&kl_locks.arena[arena].cls[cls]);
 	if (!aged)
 		k->ops++;
 	while (list) {
@@ -230,7 +230,7 @@ static void *give_arena(unsigned arena, unsigned cls, void *list,
 		}
 	}
 	k->used -= n;
-	kl_unlock(&k->lock);
+	kl_unlock(&kl_locks.arena[arena].cls[cls]);
 	return rest;
 }
 
@@ -286,9 +286,9 @@ void kl_small_fork_lock(bool lock)
 			continue;
 		for (unsigned c = 0; c < kl_arena_classes(a); c++) {
 			if (lock)
-				kl_lock(&kl_classes[a][c].lock);
+				kl_lock(&kl_locks.arena[a].cls[c]);
 			else
-				kl_unlock(&kl_classes[a][c].lock);
+				kl_unlock(&kl_locks.arena[a].cls[c]);
 		}
 	}
 }
@@ -298,5 +298,5 @@ void kl_small_fork_child(void)
 	for (unsigned a = 0; a < KL_NARENA; a++)
 		if (kl_arenas_used & 1u << a)
 			for (unsigned c = 0; c < kl_arena_classes(a); c++)
-				kl_classes[a][c].lock.state = 0;
+				kl_locks.arena[a].cls[c].state = 0;
 }

@@ -9,12 +9,12 @@
 void kl_stats_take(struct kl_snapshot *s)
 {
 	size_t cached[KL_NCLASS] = { 0 };
-	kl_lock(&kl_threads_lock);
+	kl_lock(&kl_locks.threads);
 	for (struct kl_tcache *tc = kl_threads; tc; tc = tc->next)
 		for (unsigned c = 0; c < KL_NCLASS; c++)
 			cached[c] += __atomic_load_n(&tc->bin[c].count,
 						     __ATOMIC_RELAXED);
-	kl_unlock(&kl_threads_lock);
+	kl_unlock(&kl_locks.threads);
 	kl_xfer_count(cached);
 	size_t holes_all = 0;
 	s->small_in_use = s->small_free = 0;

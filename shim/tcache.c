@@ -13,7 +13,6 @@ extern int pthread_setspecific(unsigned key, const void *value)
 
 KL_HIDDEN __thread struct kl_tcache *kl_tc
 	__attribute__((tls_model("initial-exec")));
-KL_HIDDEN struct kl_lock kl_threads_lock;
 KL_HIDDEN struct kl_tcache *kl_threads;
 KL_HIDDEN uint32_t kl_nthreads;
 static struct kl_tcache *tcache_pool;	/* caches of exited threads */
@@ -57,7 +56,7 @@ static size_t tcache_cap = KL_TCACHE_BYTES_MAX;	/* each cache's budget */
 
 /* Every live cache's byte budget for kl_nthreads threads: a pool of a
  * thousand busy threads kept up to 512 MB of free blocks in their caches
- * (glibc's caches hold a few KiB a thread). Under kl_threads_lock; a
+ * (glibc's caches hold a few KiB a thread). Under kl_locks.threads; a
  * cache over a lowered budget sheds at its owner's next free. */
 static void tcache_caps(void)
 {
@@ -79,7 +78,7 @@ static void tcache_destroy(void *arg)
 	kl_tc = KL_TCACHE_DEAD;
 	/* out of the registry first: the purger empties only the caches it
 	 * finds there, and holds this lock while it does */
-	kl_lock(&kl_threads_lock);
+	kl_lock(&kl_locks.threads);
 	if (tc->prev)
 		tc->prev->next = tc->next;
 	else
@@ -89,12 +88,12 @@ static void tcache_destroy(void *arg)
 	kl_nthreads--;
 	arena_threads[tc->arena]--;
 	tcache_caps();
-	kl_unlock(&kl_threads_lock);
+	kl_unlock(&kl_locks.threads);
 	tcache_flush_at(tc, 0);
-	kl_lock(&kl_threads_lock);
+	kl_lock(&kl_locks.threads);
 	tc->next = tcache_pool;
 	tcache_pool = tc;
-	kl_unlock(&kl_threads_lock);
+	kl_unlock(&kl_locks.threads);
 }
 
 static void tcache_attach(struct kl_tcache *tc)
@@ -119,17 +118,17 @@ struct kl_tcache *kl_tcache_init(void)
 {
 	if (kl_tc == KL_TCACHE_DEAD)
 		return 0;
-	kl_lock(&kl_threads_lock);
+	kl_lock(&kl_locks.threads);
 	struct kl_tcache *tc = tcache_pool;
 	if (tc)
 		tcache_pool = tc->next;
-	kl_unlock(&kl_threads_lock);
+	kl_unlock(&kl_locks.threads);
 	if (!tc && !(tc = kl_meta_alloc(sizeof(*tc))))
 		return 0;
 	memset(tc, 0, sizeof(*tc));
 	for (unsigned c = 0; c < KL_NCLASS; c++)
 		tc->bin[c].max = kl_class_cache_max[c];
-	kl_lock(&kl_threads_lock);
+	kl_lock(&kl_locks.threads);
 	tc->arena = arena_pick();
 	tc->next = kl_threads;
 	if (kl_threads)
@@ -138,7 +137,7 @@ struct kl_tcache *kl_tcache_init(void)
 	kl_nthreads++;
 	tcache_caps();
 	tc->cap = tcache_cap;
-	kl_unlock(&kl_threads_lock);
+	kl_unlock(&kl_locks.threads);
 	kl_tc = tc;
 	tcache_attach(tc);
 	return tc;
@@ -210,11 +209,11 @@ void kl_tcache_overflow(struct kl_tcache *tc, unsigned cls)
  * heuristic of idleness (a thread that frees and takes the same block
  * leaves them as they were), never of safety: a busy cache emptied by
  * mistake refills. all: every cache, busy or not (a trim). Under
- * kl_threads_lock, which a thread's exit takes to flush its own. */
+ * kl_locks.threads, which a thread's exit takes to flush its own. */
 void kl_tcache_reclaim(uint64_t now, bool all)
 {
 	unsigned claimed = 0;
-	kl_lock(&kl_threads_lock);
+	kl_lock(&kl_locks.threads);
 	for (struct kl_tcache *tc = kl_threads; tc; tc = tc->next) {
 		uintptr_t m = __atomic_load_n(&tc->mark, __ATOMIC_RELAXED);
 		size_t bytes = __atomic_load_n(&tc->bytes, __ATOMIC_RELAXED);
@@ -243,7 +242,7 @@ void kl_tcache_reclaim(uint64_t now, bool all)
 		__atomic_store_n(&tc->steal, 0, __ATOMIC_RELEASE);
 		claimed--;
 	}
-	kl_unlock(&kl_threads_lock);
+	kl_unlock(&kl_locks.threads);
 }
 
 /* From the constructor: the key that flushes caches at thread exit. */
@@ -262,17 +261,19 @@ void kl_tcache_ctor(void)
  * the middle of an update, so they are forgotten (their blocks leak). */
 void kl_tcache_fork_child(void)
 {
-	kl_threads_lock.state = 0;
-	memset(arena_threads, 0, sizeof(arena_threads));
+	kl_locks.threads.state = 0;
 	struct kl_tcache *me = kl_tc;
-	if (me && me != KL_TCACHE_DEAD) {
-		me->next = me->prev = 0;
-		kl_threads = me;
-		kl_nthreads = 1;
-		arena_threads[me->arena] = 1;
+	bool alive = me && me != KL_TCACHE_DEAD;
+	for (unsigned a = 0; a < KL_NARENA; a++)
+		KL_CHILD_RESET(arena_threads[a],
+			       alive && a == me->arena ? 1u : 0u);
+	if (alive) {
+		KL_CHILD_RESET(me->next, 0);
+		KL_CHILD_RESET(me->prev, 0);
 	} else {
-		kl_threads = 0;
-		kl_nthreads = 0;
+		me = 0;
 	}
+	KL_CHILD_RESET(kl_threads, me);
+	KL_CHILD_RESET(kl_nthreads, me ? 1u : 0u);
 	tcache_caps();
 }

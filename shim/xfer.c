@@ -21,8 +21,7 @@ struct kl_xfer_batch {
 	uint32_t count;
 };
 
-struct kl_xfer {
-	struct kl_lock lock;
+struct kl_xfer {			/* locked by kl_locks.arena[arena].xfer[cls] */
 	uint32_t n;			/* batches held */
 	uint32_t puts;			/* batches parked since the last drain */
 	size_t blocks;			/* in all batches (statistics) */
@@ -36,29 +35,6 @@ static struct kl_xfer xfer[KL_NARENA][KL_NCLASS];
  * lock. */
 #define KL_XFER_WORDS ((KL_NCLASS + 63) / 64)
 static uint64_t xfer_held[KL_NARENA][KL_XFER_WORDS];
-
-/* Entries a batch was ever parked in: fork locks only these (a lock
- * written at fork is a page copied in parent and child; arena 0's entries
- * alone are 4 pages). A bit is set before its entry is first locked,
- * under xfer_first_lock, which fork holds while it reads the bits: no
- * thread can be inside an entry fork skips. get and drain lock an entry
- * only once something was parked in it. */
-static uint64_t xfer_used[KL_NARENA][KL_XFER_WORDS];
-static struct kl_lock xfer_first_lock;
-
-static bool xfer_is_used(unsigned arena, unsigned cls)
-{
-	return __atomic_load_n(&xfer_used[arena][cls / 64], __ATOMIC_RELAXED) >>
-	       (cls % 64) & 1;
-}
-
-static void xfer_first_use(unsigned arena, unsigned cls)
-{
-	kl_lock(&xfer_first_lock);
-	__atomic_fetch_or(&xfer_used[arena][cls / 64], 1ull << (cls % 64),
-			  __ATOMIC_RELAXED);
-	kl_unlock(&xfer_first_lock);
-}
 
 static void xfer_mark(unsigned arena, unsigned cls, bool held)
 {
@@ -89,9 +65,7 @@ bool kl_xfer_put(unsigned cls, void *list, uint32_t count)
 	struct kl_xfer *x = &xfer[arena][cls];
 	bool ok = false;
 
-	if (KL_UNLIKELY(!xfer_is_used(arena, cls)))
-		xfer_first_use(arena, cls);
-	kl_lock(&x->lock);
+	kl_lock(&kl_locks.arena[arena].xfer[cls]);
 	uint32_t n = x->n;
 	if (n < KL_XFER_SLOTS) {
 		if (!n)
@@ -103,7 +77,7 @@ bool kl_xfer_put(unsigned cls, void *list, uint32_t count)
 				 __ATOMIC_RELAXED);
 		ok = true;
 	}
-	kl_unlock(&x->lock);
+	kl_unlock(&kl_locks.arena[arena].xfer[cls]);
 	return ok;
 }
 
@@ -116,7 +90,7 @@ uint32_t kl_xfer_get(unsigned arena, unsigned cls, void **head)
 
 	if (!__atomic_load_n(&x->n, __ATOMIC_RELAXED))
 		return 0;
-	kl_lock(&x->lock);
+	kl_lock(&kl_locks.arena[arena].xfer[cls]);
 	uint32_t n = x->n;
 	if (n) {
 		b = x->slot[--n];
@@ -126,7 +100,7 @@ uint32_t kl_xfer_get(unsigned arena, unsigned cls, void **head)
 		__atomic_store_n(&x->blocks, x->blocks - b.count,
 				 __ATOMIC_RELAXED);
 	}
-	kl_unlock(&x->lock);
+	kl_unlock(&kl_locks.arena[arena].xfer[cls]);
 	*head = b.head;
 	return b.count;
 }
@@ -147,7 +121,7 @@ void kl_xfer_drain(bool all, uint64_t last_ms)
 			struct kl_xfer_batch out[KL_XFER_SLOTS];
 			uint32_t n = 0;
 
-			kl_lock(&x->lock);
+			kl_lock(&kl_locks.arena[a].xfer[c]);
 			if (all || !x->puts) {
 				n = x->n;
 				memcpy(out, x->slot, n * sizeof(out[0]));
@@ -158,7 +132,7 @@ void kl_xfer_drain(bool all, uint64_t last_ms)
 						 __ATOMIC_RELAXED);
 			}
 			x->puts = 0;
-			kl_unlock(&x->lock);
+			kl_unlock(&kl_locks.arena[a].xfer[c]);
 			for (uint32_t i = 0; i < n; i++)
 				kl_small_give_at(c, out[i].head, last_ms);
 		}
@@ -175,28 +149,26 @@ void kl_xfer_count(size_t count[KL_NCLASS])
 						    __ATOMIC_RELAXED);
 }
 
+/* The entries of the arenas in use, as for their classes (small.c): a
+ * block's span is of such an arena. */
 void kl_xfer_fork_lock(bool lock)
 {
-	if (lock)
-		kl_lock(&xfer_first_lock);
-	for (unsigned a = 0; a < KL_NARENA; a++)
-		for (unsigned c = 0; c < KL_NCLASS; c++) {
-			if (!xfer_is_used(a, c))
-				continue;
+	for (unsigned a = 0; a < KL_NARENA; a++) {
+		if (!(kl_arenas_used & 1u << a))
+			continue;
+		for (unsigned c = 0; c < kl_arena_classes(a); c++) {
 			if (lock)
-				kl_lock(&xfer[a][c].lock);
+				kl_lock(&kl_locks.arena[a].xfer[c]);
 			else
-				kl_unlock(&xfer[a][c].lock);
+				kl_unlock(&kl_locks.arena[a].xfer[c]);
 		}
-	if (!lock)
-		kl_unlock(&xfer_first_lock);
+	}
 }
 
 void kl_xfer_fork_child(void)
 {
-	xfer_first_lock.state = 0;
 	for (unsigned a = 0; a < KL_NARENA; a++)
-		for (unsigned c = 0; c < KL_NCLASS; c++)
-			if (xfer_is_used(a, c))
-				xfer[a][c].lock.state = 0;
+		if (kl_arenas_used & 1u << a)
+			for (unsigned c = 0; c < kl_arena_classes(a); c++)
+				kl_locks.arena[a].xfer[c].state = 0;
 }
