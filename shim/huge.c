@@ -437,19 +437,6 @@ size_t kl_huge_purge(uint64_t older_than_ms)
 	return done;
 }
 
-void kl_huge_fork_lock(bool lock)
-{
-	if (lock)
-		kl_lock(&kl_locks.huge);
-	else
-		kl_unlock(&kl_locks.huge);
-}
-
-void kl_huge_fork_child(void)
-{
-	kl_locks.huge.state = 0;
-}
-
 /* Grow h, of old bytes, to len: into its room, else in place with new
  * room (mremap), else moved to a new mapping with it; the room dropped
  * when there is no address space for it. Returns the header, or 0 with

@@ -236,8 +236,6 @@ bool kl_xfer_put(unsigned cls, void *list, uint32_t count);
 uint32_t kl_xfer_get(unsigned arena, unsigned cls, void **head);
 void kl_xfer_drain(bool all, uint64_t last_ms);
 void kl_xfer_count(size_t count[KL_NCLASS]);
-void kl_xfer_fork_lock(bool lock);
-void kl_xfer_fork_child(void);
 
 /* --- holes (holes.c): the pages of partly used spans no live block touches */
 /* A class whose spans have several pages: a page of a partly used span
@@ -339,19 +337,11 @@ void *kl_huge_alloc(size_t n, size_t align, unsigned flags);
 void kl_huge_free(struct kl_huge *h);
 void *kl_huge_realloc(struct kl_huge *h, size_t n, bool grow);
 size_t kl_huge_purge(uint64_t older_than_ms);
-void kl_huge_fork_lock(bool lock);
-void kl_huge_fork_child(void);
 extern KL_HIDDEN size_t kl_huge_bytes;	/* atomic */
 extern KL_HIDDEN size_t kl_huge_count;
 extern KL_HIDDEN size_t kl_huge_cached;	/* free mappings kept resident */
 extern KL_HIDDEN size_t kl_huge_returned;
 
-/* fork support, one pair per lock owner (life.c calls them in order) */
-void kl_meta_fork_lock(bool lock);
-void kl_meta_fork_child(void);
-void kl_small_fork_lock(bool lock);
-void kl_small_fork_child(void);
-void kl_page_fork_child(void);
 struct kl_segment *kl_segment_new(void);
 void kl_segment_delete(struct kl_segment *seg);
 

@@ -26,37 +26,59 @@ void kl_boot(void)
 	__atomic_store_n(&life_booted, true, __ATOMIC_RELEASE);
 }
 
+/* The size classes' locks, or the transfer cache's (xfer), of the arenas
+ * in use: a block's span is of such an arena, so no other holds any. */
+static void life_arena_locks(bool xfer, bool lock)
+{
+	for (unsigned a = 0; a < KL_NARENA; a++) {
+		if (!(kl_arenas_used & 1u << a))
+			continue;
+		struct kl_lock *l = xfer ? kl_locks.arena[a].xfer :
+					   kl_locks.arena[a].cls;
+		for (unsigned c = 0; c < kl_arena_classes(a); c++) {
+			if (lock)
+				kl_lock(&l[c]);
+			else
+				kl_unlock(&l[c]);
+		}
+	}
+}
+
 /* Lock order: thread registry, size classes in order, transfer cache,
- * heap, metadata.
+ * heap, metadata, huge mappings.
  * First (once), the exec wrappers' libc functions, while no lock is held. */
 static void life_prepare(void)
 {
 	kl_exec_resolve();
 	kl_lock(&kl_locks.threads);
-	kl_small_fork_lock(true);
-	kl_xfer_fork_lock(true);
+	life_arena_locks(false, true);
+	life_arena_locks(true, true);
 	kl_lock(&kl_locks.heap);
-	kl_meta_fork_lock(true);
-	kl_huge_fork_lock(true);
+	kl_lock(&kl_locks.meta);
+	kl_lock(&kl_locks.huge);
 }
 
 static void life_parent(void)
 {
-	kl_huge_fork_lock(false);
-	kl_meta_fork_lock(false);
+	kl_unlock(&kl_locks.huge);
+	kl_unlock(&kl_locks.meta);
 	kl_unlock(&kl_locks.heap);
-	kl_xfer_fork_lock(false);
-	kl_small_fork_lock(false);
+	life_arena_locks(true, false);
+	life_arena_locks(false, false);
 	kl_unlock(&kl_locks.threads);
 }
 
+/* Every lock the prepare handler took is free again: the arenas' in use
+ * (the others' are free already) and the global ones. */
 static void life_child(void)
 {
-	kl_meta_fork_child();
-	kl_huge_fork_child();
-	kl_page_fork_child();
-	kl_small_fork_child();
-	kl_xfer_fork_child();
+	for (unsigned a = 0; a < KL_NARENA; a++)
+		if (kl_arenas_used & 1u << a)
+			memset(&kl_locks.arena[a], 0, sizeof(kl_locks.arena[a]));
+	kl_locks.threads.state = 0;
+	kl_locks.heap.state = 0;
+	kl_locks.meta.state = 0;
+	kl_locks.huge.state = 0;
 	kl_tcache_fork_child();
 	kl_purger_fork_child();
 	kl_stats_fork_child();

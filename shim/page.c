@@ -268,11 +268,6 @@ size_t kl_purge(uint64_t older_than_ms, size_t max_bytes)
 	return done;
 }
 
-void kl_page_fork_child(void)
-{
-	kl_locks.heap.state = 0;
-}
-
 /* Keep pages [off, off + npages) of a fresh large run (npages >= 1, as
  * for every run); free the rest. */
 void kl_page_carve(struct kl_span *s, size_t off, size_t npages)

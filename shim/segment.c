@@ -141,16 +141,3 @@ void kl_span_delete(struct kl_span *s)
 	kl_span_pool = s;
 	kl_unlock(&kl_locks.meta);
 }
-
-void kl_meta_fork_lock(bool lock)
-{
-	if (lock)
-		kl_lock(&kl_locks.meta);
-	else
-		kl_unlock(&kl_locks.meta);
-}
-
-void kl_meta_fork_child(void)
-{
-	kl_locks.meta.state = 0;
-}

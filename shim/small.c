@@ -278,25 +278,3 @@ void kl_small_free_one(unsigned cls, void *p)
 	*(void **)p = 0;
 	kl_small_give(cls, p);
 }
-
-void kl_small_fork_lock(bool lock)
-{
-	for (unsigned a = 0; a < KL_NARENA; a++) {
-		if (!(kl_arenas_used & 1u << a))
-			continue;
-		for (unsigned c = 0; c < kl_arena_classes(a); c++) {
-			if (lock)
-				kl_lock(&kl_locks.arena[a].cls[c]);
-			else
-				kl_unlock(&kl_locks.arena[a].cls[c]);
-		}
-	}
-}
-
-void kl_small_fork_child(void)
-{
-	for (unsigned a = 0; a < KL_NARENA; a++)
-		if (kl_arenas_used & 1u << a)
-			for (unsigned c = 0; c < kl_arena_classes(a); c++)
-				kl_locks.arena[a].cls[c].state = 0;
-}

@@ -261,7 +261,6 @@ void kl_tcache_ctor(void)
  * the middle of an update, so they are forgotten (their blocks leak). */
 void kl_tcache_fork_child(void)
 {
-	kl_locks.threads.state = 0;
 	struct kl_tcache *me = kl_tc;
 	bool alive = me && me != KL_TCACHE_DEAD;
 	for (unsigned a = 0; a < KL_NARENA; a++)

@@ -148,27 +148,3 @@ void kl_xfer_count(size_t count[KL_NCLASS])
 			count[c] += __atomic_load_n(&xfer[a][c].blocks,
 						    __ATOMIC_RELAXED);
 }
-
-/* The entries of the arenas in use, as for their classes (small.c): a
- * block's span is of such an arena. */
-void kl_xfer_fork_lock(bool lock)
-{
-	for (unsigned a = 0; a < KL_NARENA; a++) {
-		if (!(kl_arenas_used & 1u << a))
-			continue;
-		for (unsigned c = 0; c < kl_arena_classes(a); c++) {
-			if (lock)
-				kl_lock(&kl_locks.arena[a].xfer[c]);
-			else
-				kl_unlock(&kl_locks.arena[a].xfer[c]);
-		}
-	}
-}
-
-void kl_xfer_fork_child(void)
-{
-	for (unsigned a = 0; a < KL_NARENA; a++)
-		if (kl_arenas_used & 1u << a)
-			for (unsigned c = 0; c < kl_arena_classes(a); c++)
-				kl_locks.arena[a].xfer[c].state = 0;
-}
