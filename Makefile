@@ -256,7 +256,7 @@ $(BUILD)/tests/musl/%: tests/shim/%.c
 	@mkdir -p $(@D)
 	$(call msg,CC,$@)$(MUSL_CC) $(filter-out -fsanitize%,$(TEST_CFLAGS)) $(DEPS) -o $@ $< -lm
 
-$(filter $(BUILD)/tests/shim/%,$(TEST_PROGS)) $(MUSL_PROGS): tests/shim/rss.h
+$(filter $(BUILD)/tests/shim/%,$(TEST_PROGS)) $(MUSL_PROGS): tests/shim/rss.h tests/shim/faults.h
 
 # The VM suite's container runtime runs in the guest before any library is
 # there: static musl (its other programs are glibc ones; the suite copies

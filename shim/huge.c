@@ -7,7 +7,6 @@
 #include "kl_decay.h"
 #include "kl_guard.h"
 #include "kl_config.h"
-#include <linux/fcntl.h>
 #include <linux/mman.h>
 
 /* A cached mapping stays resident until it is older than KEEL_DECAY_MS,
@@ -53,35 +52,6 @@ static void huge_unmap(struct kl_huge *h, size_t len)
 	kl_munmap(h, len);
 }
 
-/* Whether transparent huge pages are "always" here: then a fault
- * anywhere in a 2 MiB range the mapping covers brings a whole huge page,
- * and a buffer's room would be filled up to the next 2 MiB boundary (the
- * seed pattern at 16 MiB live under a 48 MiB limit: 36 MiB of huge pages,
- * OOM-killed). Unreadable counts as "always". Read once. */
-static bool huge_thp_always(void)
-{
-	static int cached = -1;
-	int v = __atomic_load_n(&cached, __ATOMIC_RELAXED);
-	if (v < 0) {
-		static const char path[] =
-			"/sys/kernel/mm/transparent_hugepage/enabled";
-		static const char mark[] = "[always]";
-		char buf[128];
-		long n = -1;
-		int fd = kl_open(path, O_RDONLY | O_CLOEXEC, 0);
-		if (fd >= 0) {
-			n = kl_read(fd, buf, sizeof(buf));
-			kl_close(fd);
-		}
-		v = n <= 0;
-		for (long i = 0; n > 0 && i + 8 <= n; i++)
-			if (!memcmp(buf + i, mark, 8))
-				v = 1;
-		__atomic_store_n(&cached, v, __ATOMIC_RELAXED);
-	}
-	return v;
-}
-
 /* The room a buffer that realloc grows to len bytes reserves past its
  * end: address space up to the 4 MiB boundary past twice len, at most
  * 32 MiB. It grows into it with no system call, and a move later takes
@@ -90,10 +60,13 @@ static bool huge_thp_always(void)
  * -> 539; where each costs tens of microseconds (a hypervisor that
  * shadows page tables) that was 1.64x mimalloc's time -> 1.02x. Only
  * touched pages cost memory; no room under transparent huge pages
- * "always" (huge_thp_always). */
+ * "always" (or a setting that cannot be read): a fault anywhere in a
+ * 2 MiB range of the room would bring a whole huge page, and a buffer's
+ * room would be filled up to the next 2 MiB boundary (the seed pattern at
+ * 16 MiB live under a 48 MiB limit: 36 MiB of huge pages, OOM-killed). */
 static size_t grow_room(size_t len)
 {
-	if (huge_thp_always())
+	if (kl_thp_always())
 		return 0;
 	size_t end = (2 * len + KL_SEG_SIZE - 1) & ~(KL_SEG_SIZE - 1);
 	size_t room = end - len;

@@ -81,7 +81,10 @@ struct kl_span {
 
 struct kl_segment {
 	uint64_t magic;
-	uint64_t pad[7];
+	/* bit h: half h is a huge page not split yet (hugepage.c) */
+	uint32_t huge_halves;
+	uint32_t pad32;
+	uint64_t pad[6];
 	/* small class + 1 per page, 0 = other. One more: a huge block aligned
 	 * to 4 MiB starts right after its header's segment, and free's class
 	 * lookup (kl_seg_of rounds p - 1 down) indexes one past the pages;
@@ -157,8 +160,24 @@ struct kl_page_stats {
 	size_t segments;
 	/* bytes purged, cumulative, by origin (0 large, class + 1 small) */
 	size_t returned[KL_NCLASS + 1];
+	size_t hugepages;	/* segment halves backed by a huge page */
 };
 extern KL_HIDDEN struct kl_page_stats kl_pages;
+
+/* --- transparent huge pages (hugepage.c) -------------------------------- */
+/* Either half of a segment may be backed by one huge page. */
+#define KL_HUGEPAGE (2ul << 20)
+#define KL_HALF_PAGES (KL_SEG_PAGES / 2)
+/* The kernel's THP setting is "always", or could not be read. */
+bool kl_thp_always(void);
+/* Huge pages are asked for (KEEL_HUGEPAGES) and offered by the kernel. */
+bool kl_hugepage_offered(void);
+/* And now: a heap big enough, usage far from keel's limit; heap lock held. */
+bool kl_hugepage_wanted(void);
+/* Back the 2 MiB at p with a huge page, populated; no lock needed. */
+bool kl_hugepage_back(uintptr_t p);
+/* Pages [p, p + len) of a segment are about to be purged. */
+void kl_hugepage_split(uintptr_t p, size_t len);
 
 /* --- small blocks (small.c) ---------------------------------------------- */
 /* Each thread takes blocks up to 1 KiB from the spans of one arena, its
@@ -342,7 +361,7 @@ extern KL_HIDDEN size_t kl_huge_count;
 extern KL_HIDDEN size_t kl_huge_cached;	/* free mappings kept resident */
 extern KL_HIDDEN size_t kl_huge_returned;
 
-struct kl_segment *kl_segment_new(void);
+struct kl_segment *kl_segment_new(bool *huge_head);
 void kl_segment_delete(struct kl_segment *seg);
 
 #endif

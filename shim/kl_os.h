@@ -52,6 +52,8 @@ int kl_madvise(void *addr, size_t len, int advice);
 /* Map the pages of [p, p + len) in one call (populate.c): they are about
  * to be written. False where that failed or is refused. */
 bool kl_populate(void *p, size_t len);
+/* The kernel or a seccomp filter refused it once: it will again. */
+bool kl_populate_refused(void);
 /* Pages to give back, gathered so that one call returns them all
  * (release.c): kl_release_add queues a range (flushing when full),
  * kl_release_flush returns what is queued. A range is struct iovec's

@@ -15,6 +15,15 @@ static inline size_t kl_span_first(const struct kl_span *s)
 	return (s->base & (KL_SEG_SIZE - 1)) >> KL_PAGE_SHIFT;
 }
 
+/* Whether free run s holds the whole second half of its segment, the one
+ * a huge page may back (hugepage.c); 0, or that half's address. */
+static inline uintptr_t kl_run_huge_half(const struct kl_span *s)
+{
+	uintptr_t half = (s->base & ~(KL_SEG_SIZE - 1)) + KL_HUGEPAGE;
+	return s->base <= half &&
+	       s->base + s->npages * KL_PAGE == half + KL_HUGEPAGE ? half : 0;
+}
+
 /* Put a free run on its bin (and the dirty FIFO), or take it off. */
 void kl_run_link(struct kl_span *s);
 void kl_run_unlink(struct kl_span *s);

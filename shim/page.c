@@ -15,6 +15,32 @@
 
 KL_HIDDEN struct kl_page_stats kl_pages;
 
+/* The huge page (the second half of s's segment) to back when npages
+ * are taken from the head of clean run s: all of it is in s, some of it
+ * is taken, and a huge page is wanted now; else 0. A clean run's pages
+ * were never touched or were purged, and a huge page's worth of them has
+ * no page table left (hugepage_clear), so the kernel can map it whole. */
+static uintptr_t hugepage_taken(const struct kl_span *s, size_t npages)
+{
+	uintptr_t half = kl_run_huge_half(s);
+	if (!half || s->base + npages * KL_PAGE <= half ||
+	    !kl_hugepage_wanted())
+		return 0;
+	return half;
+}
+
+/* A clean run s that holds the whole second half of its segment since a
+ * purge of pages in it (the last pieces of it): one more zap of all of it
+ * frees its page table, which the kernel does only when one call covers
+ * it (Linux 6.x), so a later hugepage_taken can have it mapped whole. The
+ * pages are gone already: this costs one system call. Heap lock held. */
+static void hugepage_clear(const struct kl_span *s)
+{
+	uintptr_t half = kl_run_huge_half(s);
+	if (half && kl_hugepage_offered())
+		kl_madvise((void *)half, KL_HUGEPAGE, MADV_DONTNEED);
+}
+
 /* npages from the best-fitting free run, resident runs first (the span's
  * dirty flag says whether its pages may be resident already); with room,
  * from a resident run that leaves at least room pages free after them if
@@ -36,6 +62,7 @@ static struct kl_span *page_alloc(size_t npages, size_t room, bool unlocked)
 	struct kl_span *s;
 	uint8_t resident;	/* whether the pages taken may be */
 	bool known = true;	/* and are, all of them */
+	uintptr_t huge = 0;	/* the huge page to back (hugepage_taken) */
 	for (;;) {
 		s = 0;
 		resident = 1;	/* a dirty run, or a join of both kinds */
@@ -68,29 +95,56 @@ static struct kl_span *page_alloc(size_t npages, size_t room, bool unlocked)
 	if (!s) {
 		if (kl_growth_denied())
 			goto fail;
-		struct kl_segment *seg = kl_segment_new();
-		if (!seg)
-			goto fail;
-		kl_seg_checked = checked;
-		s = kl_span_new();
+		/* a huge page for the first half too, where it holds the
+		 * request: then the second half is a clean run of its own */
+		struct kl_span *second = npages <= KL_HALF_PAGES -
+			KL_SEG_HDR_PAGES && kl_hugepage_wanted() ?
+			kl_span_new() : 0;
+		bool huge_head = second != 0;
+		struct kl_segment *seg = kl_segment_new(&huge_head);
+		s = seg ? kl_span_new() : 0;
 		if (!s) {
-			kl_segment_delete(seg);
+			if (seg)
+				kl_segment_delete(seg);
+			if (second)
+				kl_span_delete(second);
 			goto fail;
 		}
+		kl_seg_checked = checked;
 		s->base = (uintptr_t)seg + KL_SEG_HDR_PAGES * KL_PAGE;
 		s->npages = KL_SEG_PAGES - KL_SEG_HDR_PAGES;
 		s->dirty = 0;
 		resident = 0;
+		if (huge_head) {
+			s->npages = KL_HALF_PAGES - KL_SEG_HDR_PAGES;
+			s->dirty = 1;
+			s->freed_ms = kl_now_ms();
+			resident = 1;
+			second->base = (uintptr_t)seg + KL_HUGEPAGE;
+			second->npages = KL_HALF_PAGES;
+			second->dirty = 0;
+			kl_run_link(second);
+			kl_run_tag(second);
+		} else if (second) {
+			kl_span_delete(second);
+		}
 		kl_run_link(s);
 		kl_run_tag(s);
 	}
 	/* the head of the run is handed out; the tail stays free */
 	kl_run_unlink(s);
+	if (!resident)
+		huge = hugepage_taken(s, npages);
 	if (s->npages > npages) {
 		t->base = s->base;
 		t->npages = (uint32_t)npages;
 		s->base += npages * KL_PAGE;
 		s->npages -= (uint32_t)npages;
+		if (huge) {
+			/* the rest of the huge page: resident once backed */
+			s->dirty = 1;
+			s->freed_ms = kl_now_ms();
+		}
 		kl_run_link(s);
 		kl_run_tag(s);
 	} else {
@@ -106,6 +160,10 @@ taken:
 	t->next = t->prev = 0;
 	kl_run_tag(t);
 	kl_unlock(&kl_locks.heap);
+	/* the rest of the huge page is in the bins: a thread that takes it
+	 * before it is backed faults its pages in itself, as before */
+	if (huge && kl_hugepage_back(huge) && t->base >= huge)
+		t->touched = t->base + t->npages * KL_PAGE;
 	return t;
 fail:
 	kl_unlock(&kl_locks.heap);
@@ -257,9 +315,12 @@ size_t kl_purge(uint64_t older_than_ms, size_t max_bytes)
 			runs = s->next;
 			purge_count(s);
 			s->dirty = 0;
+			bool in_half = kl_span_first(s) + s->npages >
+				       KL_HALF_PAGES;
 			s = kl_run_coalesce(s);
 			kl_run_link(s);
-			kl_run_release_segment(s);
+			if (!kl_run_release_segment(s) && in_half)
+				hugepage_clear(s);
 		}
 		if (!full)
 			break;

@@ -16,6 +16,11 @@
 /* 0 untried or working, 1 refused (an old kernel, a seccomp filter) */
 static uint32_t populate_refused;
 
+bool kl_populate_refused(void)
+{
+	return __atomic_load_n(&populate_refused, __ATOMIC_RELAXED);
+}
+
 bool kl_populate(void *p, size_t len)
 {
 	if (__atomic_load_n(&populate_refused, __ATOMIC_RELAXED))

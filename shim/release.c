@@ -9,7 +9,7 @@
  * needs no descriptor, so none is held open where a program might close
  * or reuse it. Where the kernel or a seccomp filter refuses the call,
  * every range gets its own madvise, as before. */
-#include "kl_os.h"
+#include "kl_heap.h"
 
 #include <asm/unistd.h>
 #include <linux/mman.h>
@@ -65,6 +65,7 @@ void kl_release_flush(struct kl_release *b)
 
 void kl_release_add(struct kl_release *b, void *base, size_t len)
 {
+	kl_hugepage_split((uintptr_t)base, len);
 	if (b->n == KL_RELEASE_MAX)
 		kl_release_flush(b);
 	b->r[b->n].base = base;

@@ -238,8 +238,11 @@ struct kl_span *kl_run_find_join(size_t npages)
 				};
 				for (int i = 0; i < 2; i++) {
 					struct kl_span *n = nb[i];
+					/* a clean half a huge page can back
+					 * is not cut for a few pages */
 					if (!n || n->kind != KL_FREE_RUN ||
-					    n->dirty ||
+					    n->dirty || (kl_run_huge_half(n) &&
+							 kl_hugepage_wanted()) ||
 					    s->npages + n->npages < npages ||
 					    (i == 0 && n->base + n->npages *
 						KL_PAGE != s->base) ||

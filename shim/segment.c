@@ -70,16 +70,24 @@ void *kl_map_aligned(size_t len, size_t align)
 }
 
 /* A new segment; its header pages are written, the rest is untouched and
- * costs no memory until used. Called with kl_locks.heap held. */
-struct kl_segment *kl_segment_new(void)
+ * costs no memory until used. With *huge_head, its first half is backed
+ * by a huge page first (hugepage.c); *huge_head says whether it was.
+ * Called with kl_locks.heap held. */
+struct kl_segment *kl_segment_new(bool *huge_head)
 {
 	struct kl_segment *seg = kl_map_aligned(KL_SEG_SIZE, KL_SEG_SIZE);
-	if (!seg)
+	if (!seg) {
+		*huge_head = false;
 		return 0;
-	/* No transparent huge pages: under THP "always" a 2 MiB page would
-	 * back spans that are mostly free, frees and trims would return
-	 * nothing from it, and khugepaged would fill trimmed holes again. */
+	}
+	/* No transparent huge pages but where the page heap asks for one:
+	 * under THP "always" a 2 MiB page would back spans that are mostly
+	 * free, frees and trims would return nothing from it, and khugepaged
+	 * would fill trimmed holes again. */
 	kl_madvise(seg, KL_SEG_SIZE, MADV_NOHUGEPAGE);
+	/* before the header's write faults in a page of its own */
+	if (*huge_head)
+		*huge_head = kl_hugepage_back((uintptr_t)seg);
 	seg->magic = KL_SEG_MAGIC;
 	kl_registry_set((uintptr_t)seg, KL_SEG_SIZE, true);
 	kl_pages.mapped += KL_SEG_SIZE;

@@ -126,4 +126,10 @@ void kl_stats_print(void)
 			    kib(s.small_free + s.dirty), kib(s.clean),
 			    kib(returned));
 	kl_write(2, line, (size_t)n);
+	size_t hp = __atomic_load_n(&kl_pages.hugepages, __ATOMIC_RELAXED);
+	if (hp) {
+		n = kl_snprintf(line, sizeof(line),
+				"libkeel: huge pages backed: %zu of 2 MiB\n", hp);
+		kl_write(2, line, (size_t)n);
+	}
 }

@@ -130,6 +130,8 @@ def workloads(bench_bin, tests_dir, tmp, scale, cores):
               [bench_bin + "/handoff", str(scale), str(cores)]))
     w.append(("tree", "binary tree build, walk and teardown",
               [bench_bin + "/tree", str(scale)]))
+    w.append(("grow", "a heap grown to 256 MiB of 16 B-64 KiB blocks, then freed",
+              [bench_bin + "/grow", str(scale)]))
     w.append(("forks", "fork, a child that allocates and exits, wait: "
               "%d times after %d threads allocated" % (max(1, int(2000 * scale)), cores),
               [bench_bin + "/forks", str(scale), str(cores)]))

@@ -14,9 +14,12 @@ chmod 755 "$T"
 trap 'cg_cleanup; [ -n "${KEEP:-}" ] || rm -rf "$T"' EXIT
 cg_make "keel-test-stats-$$" "" 512M
 
+# Python's blocks hold bytes 1-250, not zeros: a split huge page's
+# all-zero pages go to the kernel's zero page, and would not count as
+# resident.
 cg_keel "$CG" KEEL_STATS_DIR="$T/stats" -- sh -c '
 hold="import time
-l = [bytearray(1000) for i in range(100000)]
+l = [bytearray(range(1, 251)) * 4 for i in range(100000)]
 import os
 print(\"ready\", os.getpid(), flush=True)
 time.sleep(30)"

@@ -22,6 +22,8 @@ tmpdir
 chmod 755 "$T"
 trap 'cg_cleanup; [ -n "${KEEP:-}" ] || rm -rf "$T"' EXIT
 cg_make "keel-test-statsall-$$" "" 512M
+# Python's blocks hold bytes 1-250, not zeros: a split huge page's all-zero pages
+# go to the kernel's zero page, and would not count as resident.
 
 cg_keel "$CG" KEEL_RSS_LIMIT=120M KEEL_STATS_DIR="$T/stats" -- sh -c '
 T=$1 HOLD=$2 OWN=$3
@@ -30,7 +32,7 @@ T=$1 HOLD=$2 OWN=$3
 echo $! > "$T/own"
 /usr/bin/python3 -c "
 import time
-l = [bytearray(1000) for i in range(80000)]
+l = [bytearray(range(1, 251)) * 4 for i in range(80000)]
 print(\"ready\", flush=True)
 time.sleep(120)" > "$T/py" &
 env -u LD_PRELOAD /usr/bin/python3 -c "import time; time.sleep(120)" &

@@ -22,9 +22,11 @@ base=$T/shm
 export KEEL=$KEEL_BIN
 
 # APP MIB NAME: holds MIB MiB in small blocks, says ready, waits for $T/NAME.go
+# (bytes 1-250, not zeros: a split huge page's all-zero pages go to the
+# kernel's zero page, and would not count as resident)
 app() {
 	echo "import os, time
-hold = [bytearray(1000) for i in range($1 * 1000)]
+hold = [bytearray(range(1, 251)) * 4 for i in range($1 * 1000)]
 open('$T/$2.ready', 'w').write(str(os.getpid()))
 while not os.path.exists('$T/$2.go'):
     time.sleep(0.05)
@@ -88,7 +90,7 @@ assert len(b) == 1 and b[0]["pid"] == 2 and 50e6 < b[0]["in_use"] < 90e6, b
 # A's app crosses A's soft limit: A's guard trims A's app, not B's
 cg_run "$CA" nsenter -t "$ka" -p -m /usr/bin/python3 -c '
 import time
-x = [bytearray(1000) for i in range(90000)]
+x = [bytearray(range(1, 251)) * 4 for i in range(90000)]
 time.sleep(1)' &
 hog=$!
 sleep 2
