@@ -27,8 +27,9 @@
 _Static_assert(KL_SEG_SIZE == 2 * KL_HUGEPAGE,
 	       "a segment's halves are huge pages");
 
-enum thp_mode { THP_UNKNOWN, THP_UNREADABLE, THP_NEVER, THP_MADVISE,
-		THP_ALWAYS };
+/* The kernel's setting, and THP_2M where its huge page is 2 MiB */
+enum { THP_UNKNOWN, THP_UNREADABLE, THP_NEVER, THP_MADVISE, THP_ALWAYS,
+       THP_MODE = 7, THP_2M = 8 };
 
 /* Up to len - 1 bytes of a sysfs file, NUL-terminated; 0 if unreadable. */
 static long thp_read(const char *path, char *buf, long len)
@@ -56,44 +57,32 @@ static bool thp_has(const char *buf, long n, const char *word)
 	return false;
 }
 
-/* The kernel's setting, read once: "[always] madvise never" names the
- * one in use. */
-static enum thp_mode thp_mode(void)
+/* The kernel's setting ("[always] madvise never" names the one in use)
+ * and whether a huge page is 2 MiB (not on an arm64 kernel with 64 KiB
+ * pages, where it is 512 MiB), read once. */
+static int thp_setting(void)
 {
 	static int cached = THP_UNKNOWN;
 	int v = __atomic_load_n(&cached, __ATOMIC_RELAXED);
 	if (v != THP_UNKNOWN)
-		return (enum thp_mode)v;
+		return v;
 	char buf[128];
 	long n = thp_read("/sys/kernel/mm/transparent_hugepage/enabled",
 			  buf, sizeof(buf));
 	v = !n ? THP_UNREADABLE :
 	    thp_has(buf, n, "[always]") ? THP_ALWAYS :
 	    thp_has(buf, n, "[madvise]") ? THP_MADVISE : THP_NEVER;
+	n = thp_read("/sys/kernel/mm/transparent_hugepage/hpage_pmd_size",
+		     buf, sizeof(buf));
+	if (thp_has(buf, n, "2097152"))
+		v |= THP_2M;
 	__atomic_store_n(&cached, v, __ATOMIC_RELAXED);
-	return (enum thp_mode)v;
-}
-
-/* Whether a huge page is 2 MiB here (not on an arm64 kernel with 64 KiB
- * pages, where it is 512 MiB), read once. */
-static bool thp_2m(void)
-{
-	static int cached = -1;
-	int v = __atomic_load_n(&cached, __ATOMIC_RELAXED);
-	if (v < 0) {
-		char buf[32];
-		long n = thp_read(
-			"/sys/kernel/mm/transparent_hugepage/hpage_pmd_size",
-			buf, sizeof(buf));
-		v = thp_has(buf, n, "2097152");
-		__atomic_store_n(&cached, v, __ATOMIC_RELAXED);
-	}
 	return v;
 }
 
 bool kl_thp_always(void)
 {
-	enum thp_mode m = thp_mode();
+	int m = thp_setting() & THP_MODE;
 	return m == THP_ALWAYS || m == THP_UNREADABLE;
 }
 
@@ -104,8 +93,8 @@ bool kl_hugepage_offered(void)
 {
 	if (!kl_cfg.hugepages || kl_populate_refused())
 		return false;
-	enum thp_mode m = thp_mode();
-	return (m == THP_ALWAYS || m == THP_MADVISE) && thp_2m();
+	int v = thp_setting(), m = v & THP_MODE;
+	return (m == THP_ALWAYS || m == THP_MADVISE) && (v & THP_2M);
 }
 
 bool kl_hugepage_wanted(void)
