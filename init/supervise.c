@@ -96,6 +96,15 @@ int supervise_signals(void)
 
 void supervise_identity(void)
 {
+	/* A process of keel's own user (docker run --user, or root without
+	 * CAP_SYS_PTRACE, as containers run) could otherwise ptrace PID 1 and
+	 * stop it for good, or write its memory through /proc/1/mem. Not
+	 * dumpable, PID 1 is open to those only with CAP_SYS_PTRACE. The
+	 * application is not affected: every exec makes a process dumpable
+	 * again. */
+	if (prctl(PR_SET_DUMPABLE, 0, 0, 0, 0))
+		warning("unable to make keel non-dumpable: %s",
+			strerror(errno));
 	if (keel_opts.pdeathsig &&
 	    prctl(PR_SET_PDEATHSIG, keel_opts.pdeathsig, 0, 0, 0))
 		warning("unable to set the parent-death signal: %s",
