@@ -1,14 +1,156 @@
 /* The message sink (see log.h). Formats into a stack buffer and writes once,
  * so lines from keel and the application never interleave mid-line, and
- * saves errno so a caller can log and then still report the error. */
+ * saves errno so a caller can log and then still report the error.
+ *
+ * keel's output never stops PID 1. stderr is shared with the application
+ * (one open file description): a terminal whose output the application
+ * stopped (tcflow(TCOOFF), or Ctrl-S at an attached terminal) or a pipe
+ * nobody drains would hold keel's write(2), and with it all reaping and
+ * forwarding, for as long as that lasts. So once the application is
+ * about to start (log_sink_open), keel writes through a description of
+ * its own on the same pipe or terminal, opened anew through
+ * /proc/self/fd/2 (or /dev/tty) and non-blocking (the application's
+ * stays as it was). A line that finds no room waits up to LOG_WAIT_MS,
+ * then is dropped; after any wait keel does not wait again for
+ * LOG_QUIET_MS, so however often a process makes keel write, at most 2%
+ * of PID 1's time goes to waiting. The next line that gets through says
+ * how many were dropped.
+ * A regular file takes writes as before (it does not stall); where keel
+ * may not open the stream again (a socket, a pipe of another user) each
+ * write waits for room first with poll(2) (a process that fills or stops
+ * the stream between the poll and the write can still hold one write
+ * until the stream is read or resumed). */
 #include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <poll.h>
 #include <stdarg.h>
+#include <stdint.h>
 #include <stdio.h>
+#include <sys/stat.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "init/log.h"
 
+#define LOG_WAIT_MS 20
+#define LOG_QUIET_MS 1000
+
 int log_verbosity = 1;
+
+/* How keel's messages reach stderr. */
+static enum {
+	LOG_PLAIN,	/* write(2) to fd 2: before log_sink_open, a file */
+	LOG_OWN,	/* log_fd: a non-blocking description of our own */
+	LOG_POLLED,	/* fd 2, each write after a poll for room */
+} log_mode = LOG_PLAIN;
+static int log_fd = STDERR_FILENO;
+static unsigned log_dropped;		/* lines lost since the last one out */
+static uint64_t log_no_wait_until;	/* ms: no waiting before this */
+static int log_cut;			/* a line went out in part */
+
+static uint64_t log_now_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
+}
+
+/* fd 2 opened anew, non-blocking, if path is the same pipe or terminal;
+ * else -1. */
+static int log_reopen(const char *path, const struct stat *err)
+{
+	struct stat own;
+	int fd = open(path, O_WRONLY | O_NONBLOCK | O_NOCTTY | O_CLOEXEC);
+
+	if (fd >= 0 && !fstat(fd, &own) && own.st_dev == err->st_dev &&
+	    own.st_ino == err->st_ino && own.st_rdev == err->st_rdev)
+		return fd;
+	if (fd >= 0)
+		close(fd);
+	return -1;
+}
+
+void log_sink_open(void)
+{
+	struct stat err;
+	int fd;
+
+	if (fstat(STDERR_FILENO, &err) || S_ISREG(err.st_mode) ||
+	    S_ISBLK(err.st_mode))
+		return;
+	/* a terminal of another user (the runtime's, keel running as the
+	 * app's user) opens as the controlling terminal, /dev/tty */
+	fd = log_reopen("/proc/self/fd/2", &err);
+	if (fd < 0 && S_ISCHR(err.st_mode))
+		fd = log_reopen("/dev/tty", &err);
+	if (fd >= 0) {
+		log_fd = fd;
+		log_mode = LOG_OWN;
+	} else {
+		log_mode = LOG_POLLED;
+	}
+}
+
+/* Whether fd takes a write before deadline (ms; one look when it has
+ * passed). */
+static int log_wait(int fd, uint64_t deadline)
+{
+	struct pollfd p = { .fd = fd, .events = POLLOUT };
+
+	for (;;) {
+		uint64_t now = log_now_ms();
+		int r = poll(&p, 1, deadline > now ? (int)(deadline - now) : 0);
+
+		if (r > 0)
+			return !(p.revents & (POLLERR | POLLNVAL));
+		if (r == 0 || errno != EINTR)
+			return 0;
+	}
+}
+
+/* One line (or report) to the sink; whether all of it went out. */
+static int log_emit(const char *p, size_t n)
+{
+	uint64_t start, deadline;
+	size_t left = n;
+
+	if (log_mode == LOG_PLAIN) {
+		log_write_all(STDERR_FILENO, p, n);
+		return 1;
+	}
+	start = log_now_ms();
+	deadline = start >= log_no_wait_until ? start + LOG_WAIT_MS : start;
+	while (left > 0) {
+		size_t chunk = left;
+		ssize_t w;
+
+		/* after a poll, a pipe takes PIPE_BUF bytes without blocking */
+		if (log_mode == LOG_POLLED) {
+			if (!log_wait(log_fd, deadline))
+				break;
+			if (chunk > PIPE_BUF)
+				chunk = PIPE_BUF;
+		}
+		w = write(log_fd, p, chunk);
+		if (w > 0) {
+			p += w;
+			left -= (size_t)w;
+		} else if (w < 0 && errno == EINTR) {
+			continue;
+		} else if (!(w < 0 && errno == EAGAIN && log_mode == LOG_OWN &&
+			     log_wait(log_fd, deadline))) {
+			break;
+		}
+	}
+	/* whatever made this line wait (or fail), the next second waits not */
+	if (left || log_now_ms() > start + 1)
+		log_no_wait_until = log_now_ms() + LOG_QUIET_MS;
+	if (left && left < n)
+		log_cut = 1;
+	return !left;
+}
 
 void log_at(int level, const char *tag, const char *fmt, ...)
 {
@@ -20,6 +162,16 @@ void log_at(int level, const char *tag, const char *fmt, ...)
 		errno = saved;
 		return;
 	}
+	if (log_dropped && (!log_cut || log_emit("\n", 1))) {
+		int d = snprintf(buf, sizeof(buf),
+				 "keel: warning: %u %s of keel's output dropped: its terminal or pipe took nothing for %d ms\n",
+				 log_dropped, KEEL_PLURAL(log_dropped, "line",
+							  "lines"),
+				 LOG_WAIT_MS);
+		log_cut = 0;
+		if (log_emit(buf, (size_t)d))
+			log_dropped = 0;
+	}
 	int n = snprintf(buf, sizeof(buf), "keel: %s: ", tag);
 	va_start(ap, fmt);
 	int m = vsnprintf(buf + n, sizeof(buf) - (size_t)n - 1, fmt, ap);
@@ -30,7 +182,17 @@ void log_at(int level, const char *tag, const char *fmt, ...)
 	if (n > (int)sizeof(buf) - 2)
 		n = (int)sizeof(buf) - 2;
 	buf[n++] = '\n';
-	log_write_all(STDERR_FILENO, buf, (size_t)n);
+	if (!log_emit(buf, (size_t)n))
+		log_dropped++;
+	errno = saved;
+}
+
+void log_report(const char *p, size_t n)
+{
+	int saved = errno;
+
+	if (!log_emit(p, n))
+		log_dropped++;
 	errno = saved;
 }
 

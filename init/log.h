@@ -19,6 +19,13 @@ extern int log_verbosity;
 void log_at(int level, const char *tag, const char *fmt, ...)
 	__attribute__((format(printf, 3, 4)));
 
+/* From here on keel's messages never block it: called just before the
+ * application starts (see log.c). */
+void log_sink_open(void);
+
+/* A memory report, many lines at once, to the same sink. */
+void log_report(const char *p, size_t n);
+
 /* write(2) until done, retrying EINTR; stops quietly on an error. */
 void log_write_all(int fd, const char *p, size_t n);
 

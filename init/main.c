@@ -118,6 +118,7 @@ int main(int argc, char **argv)
 
 	/* Signals, then spawn: still allowed to fail. */
 	supervise_identity();
+	log_sink_open();
 	if (supervise_signals())
 		return 1;
 	child = spawn_child(&seccomp);

@@ -123,10 +123,14 @@ static void report_flush(struct report_buf *rb)
 			return;
 		}
 	}
+	if (fd == STDERR_FILENO) {
+		log_report(rb->json, rb->jlen);
+		log_report(rb->text, rb->tlen);
+		return;
+	}
 	log_write_all(fd, rb->json, rb->jlen);
 	log_write_all(fd, rb->text, rb->tlen);
-	if (fd != STDERR_FILENO)
-		close(fd);
+	close(fd);
 }
 
 static double report_mib(uint64_t bytes)
