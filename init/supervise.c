@@ -35,6 +35,7 @@ static const int supervise_bug_signals[] = {
 
 static int supervise_fd = -1;
 static pid_t supervise_self;	/* keel's own pid: never changes */
+static sigset_t supervise_set;	/* the signals keel takes: all but bugs */
 
 struct supervise_state {
 	pid_t child;
@@ -86,6 +87,7 @@ int supervise_signals(void)
 		fatal("unable to block signals: %s", strerror(errno));
 		return -1;
 	}
+	supervise_set = all;
 	supervise_fd = signalfd(-1, &all, SFD_NONBLOCK | SFD_CLOEXEC);
 	if (supervise_fd < 0) {
 		fatal("unable to open a signalfd: %s", strerror(errno));
@@ -187,6 +189,41 @@ static bool supervise_forward(struct supervise_state *st, int sig)
 	return true;
 }
 
+/* One signal for keel, with the sender's pid and the kernel's code;
+ * whether it was forwarded. */
+static bool supervise_signal(struct supervise_state *st, int sig, pid_t pid,
+			     int code)
+{
+	static bool cpu_said;
+
+	if (sig == SIGCHLD) {
+		st->reap = true;
+		return false;
+	}
+	/* a signal keel raised itself (SIGPIPE or SIGXFSZ from its own
+	 * write) is not the child's */
+	if (pid == supervise_self)
+		return false;
+	/* nor the kernel's SIGXCPU: keel's CPU time is over a limit that a
+	 * process of its user set on it (prlimit), and forwarded it would
+	 * end the application */
+	if (sig == SIGXCPU && code == SI_KERNEL) {
+		if (!cpu_said)
+			warning("keel's CPU time limit (RLIMIT_CPU) was lowered by another process: SIGXCPU not forwarded");
+		cpu_said = true;
+		return false;
+	}
+	if (!st->child_done)
+		return supervise_forward(st, sig);
+	if (st->shutting && !st->killed && (sig == SIGTERM || sig == SIGINT)) {
+		postmortem_killing_all();
+		sweep_signal(SIGKILL);
+		st->killed = true;
+		st->deadline_ms = supervise_now_ms() + 2000;
+	}
+	return false;
+}
+
 /* Reads what the signalfd holds; forwards, or during shutdown escalates on
  * a second request to stop; a SIGCHLD asks for waitid. One read per
  * wake-up unless the buffer came back full: ppoll is level-triggered, so
@@ -209,31 +246,34 @@ static bool supervise_signalfd(struct supervise_state *st)
 			continue;
 		if (n <= 0)
 			return forwarded;
-		for (size_t i = 0; i < (size_t)n / sizeof(si[0]); i++) {
-			int sig = (int)si[i].ssi_signo;
-
-			if (sig == SIGCHLD) {
-				st->reap = true;
-				continue;
-			}
-			/* a signal keel raised itself (SIGPIPE or SIGXFSZ
-			 * from its own write) is not the child's */
-			if (si[i].ssi_pid == (uint32_t)supervise_self)
-				continue;
-			if (!st->child_done) {
-				forwarded |= supervise_forward(st, sig);
-			} else if (st->shutting && !st->killed &&
-				   (sig == SIGTERM || sig == SIGINT)) {
-				postmortem_killing_all();
-				sweep_signal(SIGKILL);
-				st->killed = true;
-				st->deadline_ms = supervise_now_ms() + 2000;
-			}
-		}
+		for (size_t i = 0; i < (size_t)n / sizeof(si[0]); i++)
+			forwarded |= supervise_signal(st, (int)si[i].ssi_signo,
+						      (pid_t)si[i].ssi_pid,
+						      si[i].ssi_code);
 		if (n < (ssize_t)sizeof(si))
 			return forwarded;
 	}
 	return forwarded;
+}
+
+/* The wait when ppoll fails: a process of keel's user can lower keel's
+ * open-file limit (prlimit) under the four descriptors it polls (EINVAL),
+ * and a failed wait retried at once would spin. Signals alone then, with
+ * no descriptor: reaping and forwarding go on, the guard and the
+ * statistics folder keep to their timers. Said once. */
+static bool supervise_wait_bare(struct supervise_state *st,
+				const struct timespec *timeout, int err)
+{
+	static bool said;
+	siginfo_t si;
+	int sig;
+
+	if (!said)
+		warning("unable to wait on descriptors (%s): waiting for signals alone", strerror(err));
+	said = true;
+	sig = (int)syscall(SYS_rt_sigtimedwait, &supervise_set, &si, timeout,
+			   _NSIG / 8);
+	return sig > 0 && supervise_signal(st, sig, si.si_pid, si.si_code);
 }
 
 /* After the main child: SIGTERM to the rest (SIGKILL at once for a grace
@@ -339,8 +379,13 @@ int supervise_run(pid_t child, const struct supervise_guard *guard)
 		fds[2].fd = statsdir_watch_fd();
 		fds[3].fd = guard_wake_fd();
 		int ready = ppoll(fds, 4, timeout, NULL);
-		if (ready < 0 && errno != EINTR)
-			warning("unable to wait for signals: %s", strerror(errno));
+		bool forwarded = false;
+
+		if (ready < 0 && errno != EINTR) {
+			for (int i = 0; i < 4; i++)
+				fds[i].revents = 0;
+			forwarded = supervise_wait_bare(&st, timeout, errno);
+		}
 		/* a timeout (or a failed wait) looks for exits too */
 		if (ready <= 0)
 			st.reap = true;
@@ -353,6 +398,8 @@ int supervise_run(pid_t child, const struct supervise_guard *guard)
 		 * 25-29 instead of 62-80 (tini: 26-44, 54-81; 2 cores, 4
 		 * runs of 400 signals). */
 		if ((fds[0].revents & POLLIN) && supervise_signalfd(&st))
+			forwarded = true;
+		if (forwarded)
 			sched_yield();
 		if (fds[1].fd >= 0 && fds[1].revents)
 			guard_due = supervise_guard_due(guard_on_event());

@@ -48,3 +48,13 @@ nofile() {
 		exec "$@"' nofile "$@"
 }
 nofile true 2>/dev/null || skip "unable to make a read-only mount namespace here"
+
+# user_helper NAME (after tmpdir): a copy of helper NAME in $T that uid
+# 1000 can run, with $T open to it; skips without root or setpriv.
+user_helper() {
+	[ "$(id -u)" = 0 ] || skip "needs root (setpriv)"
+	need setpriv
+	[ -x "$H/$1" ] || fail "$H/$1 missing: run make test-programs"
+	chmod 777 "$T"
+	cp "$H/$1" "$T/$1"
+}

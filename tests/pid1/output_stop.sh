@@ -19,8 +19,7 @@ timeout 30 unshare --pid --fork --mount-proc "$KEEL" -w -- \
 expect_eq "reaping with stderr full" reaped "$(cat "$T/pipe")"
 # keel as the app's user (docker run -t --user 1000): the terminal is
 # root's, so keel opens it again as its controlling terminal
-chmod 777 "$T"
-cp "$H/outstop" "$T/outstop"
+user_helper outstop
 out=$(timeout 30 script -qec \
 	"unshare --pid --fork --mount-proc setpriv --reuid 1000 --regid 1000 --clear-groups $KEEL -w -- $T/outstop tty $T/tty1000" \
 	/dev/null </dev/null | tr -d '\r')

@@ -5,12 +5,8 @@
 # the app both uid 1000), and as root without CAP_SYS_PTRACE (Docker's
 # default capabilities). The application stays dumpable (debuggable).
 . "$TESTS/lib.sh"; . "$TESTS/pid1/common.bash"
-[ "$(id -u)" = 0 ] || skip "needs root (setpriv)"
-need setpriv
-[ -x "$H/tracer" ] || fail "$H/tracer missing: run make test-programs"
 tmpdir
-chmod 755 "$T"
-cp "$H/tracer" "$T/tracer"
+user_helper tracer
 out=$(as_pid1 setpriv --reuid 1000 --regid 1000 --clear-groups \
 	"$KEEL" -- "$T/tracer" 2>&1) || fail "as uid 1000: $out"
 echo "$out"
