@@ -201,8 +201,10 @@ static bool supervise_signal(struct supervise_state *st, int sig, pid_t pid,
 		return false;
 	}
 	/* a signal keel raised itself (SIGPIPE or SIGXFSZ from its own
-	 * write) is not the child's */
-	if (pid == supervise_self)
+	 * write) is not the child's. The kernel's code says so: a process
+	 * may queue a signal naming any sender, but only with a code below
+	 * 0 (SI_QUEUE), and that one is forwarded */
+	if (pid == supervise_self && code == SI_USER)
 		return false;
 	/* nor the kernel's SIGXCPU: keel's CPU time is over a limit that a
 	 * process of its user set on it (prlimit), and forwarded it would
