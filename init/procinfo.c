@@ -160,12 +160,20 @@ int proc_comm(pid_t pid, char *buf, size_t len)
 
 int proc_maps_has(pid_t pid, const char *needle)
 {
+	size_t budget = PROC_MAPS_MAX;
+
+	return proc_maps_has_within(pid, needle, &budget);
+}
+
+int proc_maps_has_within(pid_t pid, const char *needle, size_t *budget)
+{
 	char path[64], buf[4096];
 	size_t keep = 0, total = 0, len = strlen(needle);
+	size_t max = *budget < PROC_MAPS_MAX ? *budget : PROC_MAPS_MAX;
 	int fd, found = 0;
 	ssize_t n;
 
-	if (len == 0 || len >= 256)
+	if (len == 0 || len >= 256 || max == 0)
 		return -1;
 	snprintf(path, sizeof(path), "/proc/%d/maps", (int)pid);
 	fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY);
@@ -173,7 +181,7 @@ int proc_maps_has(pid_t pid, const char *needle)
 		return -1;
 	/* each chunk keeps the tail of the last, so a needle split between
 	 * two reads is still found */
-	while (!found && total < PROC_MAPS_MAX &&
+	while (!found && total < max &&
 	       (n = read(fd, buf + keep, sizeof(buf) - keep)) > 0) {
 		size_t have = keep + (size_t)n;
 
@@ -183,8 +191,9 @@ int proc_maps_has(pid_t pid, const char *needle)
 		memmove(buf, buf + have - keep, keep);
 	}
 	close(fd);
+	*budget -= total < *budget ? total : *budget;
 	/* nothing readable (not ours to read), or too much to look at */
-	if (!found && (total == 0 || total >= PROC_MAPS_MAX))
+	if (!found && (total == 0 || total >= max))
 		return -1;
 	return found;
 }

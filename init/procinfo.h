@@ -46,6 +46,10 @@ int proc_comm(pid_t pid, char *buf, size_t len);
  * -1 unknown (maps not ours to read, or longer than keel reads). */
 int proc_maps_has(pid_t pid, const char *needle);
 
+/* proc_maps_has reading at most *budget bytes, which it takes from
+ * *budget: a scan of many processes bounds what they all cost together. */
+int proc_maps_has_within(pid_t pid, const char *needle, size_t *budget);
+
 /* The inode of this process's PID namespace (/proc/self/ns/pid), or 0. */
 uint64_t proc_pid_namespace(void);
 

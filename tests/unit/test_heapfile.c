@@ -379,6 +379,22 @@ TEST(proc_memory_self)
 	CHECK(proc_memory(0x7ffffff0, &m) < 0);
 }
 
+/* A scan's budget for reading maps: what a look reads comes off it; a
+ * look past it is unknown (-1), and with none left nothing is read. The
+ * test's own maps name "[stack]" near their end. */
+TEST(proc_maps_budget)
+{
+	size_t all = 1u << 20, tiny = 64, none = 0;
+
+	CHECK(proc_maps_has_within(getpid(), "[stack]", &all) == 1);
+	CHECK(all < 1u << 20);
+	CHECK(proc_maps_has_within(getpid(), "no such mapping", &tiny) == -1);
+	CHECK(tiny == 0);
+	CHECK(proc_maps_has_within(getpid(), "[stack]", &none) == -1);
+	CHECK(none == 0);
+	CHECK(proc_maps_has(getpid(), "no such mapping") == 0);
+}
+
 TEST(report_destinations)
 {
 	int saved = log_verbosity;
