@@ -33,6 +33,10 @@ static const int supervise_bug_signals[] = {
 	SIGSEGV, SIGBUS, SIGFPE, SIGILL, SIGABRT, SIGTRAP, SIGSYS,
 };
 
+/* Waiting for signals alone, how often an event-driven guard looks at
+ * usage (its polling interval, init/guard.c). */
+#define SUPERVISE_BARE_GUARD_MS 50
+
 static int supervise_fd = -1;
 static pid_t supervise_self;	/* keel's own pid: never changes */
 static sigset_t supervise_set;	/* the signals keel takes: all but bugs */
@@ -45,6 +49,7 @@ struct supervise_state {
 	bool killed;
 	bool shutting;
 	bool reap;		/* a SIGCHLD (or a timeout) asks for waitid */
+	bool bare;		/* ppoll refused: waiting for signals alone */
 	long long deadline_ms;
 };
 
@@ -261,18 +266,18 @@ static bool supervise_signalfd(struct supervise_state *st)
 /* The wait when ppoll fails: a process of keel's user can lower keel's
  * open-file limit (prlimit) under the four descriptors it polls (EINVAL),
  * and a failed wait retried at once would spin. Signals alone then, with
- * no descriptor: reaping and forwarding go on, the guard and the
- * statistics folder keep to their timers. Said once. */
+ * no descriptor: reaping and forwarding go on, the statistics folder
+ * keeps to its timer, and a guard that waited for the kernel's events
+ * looks at usage every SUPERVISE_BARE_GUARD_MS. Said once. */
 static bool supervise_wait_bare(struct supervise_state *st,
 				const struct timespec *timeout, int err)
 {
-	static bool said;
 	siginfo_t si;
 	int sig;
 
-	if (!said)
+	if (!st->bare)
 		warning("unable to wait on descriptors (%s): waiting for signals alone", strerror(err));
-	said = true;
+	st->bare = true;
 	sig = (int)syscall(SYS_rt_sigtimedwait, &supervise_set, &si, timeout,
 			   _NSIG / 8);
 	return sig > 0 && supervise_signal(st, sig, si.si_pid, si.si_code);
@@ -366,6 +371,10 @@ int supervise_run(pid_t child, const struct supervise_guard *guard)
 			if (left > 100)
 				left = 100;
 		}
+		if (st.bare && fds[1].fd >= 0 &&
+		    (guard_due < 0 ||
+		     guard_due > supervise_now_ms() + SUPERVISE_BARE_GUARD_MS))
+			guard_due = supervise_now_ms() + SUPERVISE_BARE_GUARD_MS;
 		if (guard_due >= 0 && guard_due - supervise_now_ms() < left)
 			left = guard_due - supervise_now_ms();
 		sweep_due = statsdir_due_ms();

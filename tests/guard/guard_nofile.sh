@@ -1,0 +1,38 @@
+#!/usr/bin/env bash
+# The guard keeps working when a process of keel's user has set keel's
+# open-file limit to 0 (prlimit): keel's ppoll is refused, it waits for
+# signals alone, and its guard, which waited for the cgroup's threshold
+# event, looks at usage every 50 ms instead: the idle process is still
+# trimmed when another pushes usage over the soft limit (a real cgroup v1
+# limit, as guard_trim.sh), within 300 ms (46-55 ms here; with only the
+# guard's once-a-second look at its limit, 735 ms).
+. "$TESTS/lib.sh"
+. "$TESTS/guard/cgroup-lib"
+tmpdir
+prog=$BUILD/tests/guard/trimlat
+[ -x "$prog" ] || fail "$prog missing (make test-programs)"
+need prlimit
+trap 'cg_cleanup; rm -rf "$T"' EXIT
+chmod 755 "$T"
+cg_make "keel-test-nofile-$$" "" 128M
+soft=$((64 << 20))
+cg_keel "$CG" KEEL_STATS_DIR="$T/stats" KEEL_RSS_LIMIT=64M KEEL_DECAY_MS=60000 \
+	-- sh -c '
+prlimit --pid 1 --nofile=0:0 || exit 9
+sleep 1.5
+"$0" idle 56 > "$1/idle.out" &
+idle=$!
+for i in $(seq 100); do grep -q ready "$1/idle.out" && break; sleep 0.05; done
+sleep 0.5
+"$0" hog $idle "$(echo "$KEEL_STATS_DIR/$idle".*)" "$2/memory.usage_in_bytes" '"$soft"' 120
+echo "hog status $?"
+kill $idle' "$prog" "$T" "$CG" >"$T/out" 2>"$T/err"
+rc=$?
+cat "$T/out"
+grep -v "^keel: report:  " "$T/err"
+expect_eq "keel status" 0 "$rc"
+grep -q "waiting for signals alone" "$T/err" || fail "ppoll was not refused"
+grep -q "hog status 0" "$T/out" || fail "the idle process was not trimmed"
+rss_ms=$(sed -n 's/^crossed .*rss_drop_ms=\([0-9.]*\).*/\1/p' "$T/out")
+awk -v a="$rss_ms" 'BEGIN { exit !(a != "" && a < 300) }' ||
+	fail "the trim took ${rss_ms} ms: the guard did not poll"
