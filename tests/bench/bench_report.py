@@ -401,6 +401,14 @@ def write(res, out_dir, quick):
                  "%.2f us; copying 4 KiB between resident buffers: %.2f us "
                  "(`faultcost`): the price of every page an allocator "
                  "returns and takes back" % (pc["fault_us"], pc["copy_us"]))
+    if pc and pc.get("populate_us", -1) >= 0:
+        L.append("- a fresh page mapped ahead (`MADV_POPULATE_WRITE`, 64 KiB "
+                 "a call): %.2f us, then %.2f us at its first write (the "
+                 "hypervisor filling its own page table, where it shadows "
+                 "the guest's)" % (pc["populate_us"], pc["touch_us"]))
+    if pc and pc.get("hugepage_us", -1) >= 0:
+        L.append("- a 2 MiB transparent huge page, mapped and written: "
+                 "%.2f us per 4 KiB of it" % pc["hugepage_us"])
     L.append("- keel commit measured: %s%s" % (
         m["commit"], " (%s)" % m["commit_date"]
         if m.get("commit_date") else ""))
