@@ -9,21 +9,14 @@
 # out, though it cannot open the files that would fill it.
 . "$TESTS/lib.sh"
 . "$TESTS/guard/cgroup-lib"
-tmpdir
-prog=$BUILD/tests/guard/trimlat
-[ -x "$prog" ] || fail "$prog missing (make test-programs)"
 need prlimit
-trap 'cg_cleanup; rm -rf "$T"' EXIT
-chmod 755 "$T"
-cg_make "keel-test-nofile-$$" "" 128M
+trimlat_setup "keel-test-nofile-$$" 128M
 soft=$((64 << 20))
 cg_keel "$CG" KEEL_STATS_DIR="$T/stats" KEEL_RSS_LIMIT=64M KEEL_DECAY_MS=60000 \
 	-- sh -c '
 prlimit --pid 1 --nofile=0:0 || exit 9
 sleep 1.5
-"$0" idle 56 > "$1/idle.out" &
-idle=$!
-for i in $(seq 100); do grep -q ready "$1/idle.out" && break; sleep 0.05; done
+'"$TRIMLAT_IDLE"'
 sleep 0.5
 "$0" hog $idle "$(echo "$KEEL_STATS_DIR/$idle".*)" "$2/memory.usage_in_bytes" '"$soft"' 120
 echo "hog status $?"

@@ -9,20 +9,12 @@
 # (1 s) is generous on purpose, the real numbers are in the output.
 . "$TESTS/lib.sh"
 . "$TESTS/guard/cgroup-lib"
-tmpdir
-prog=$BUILD/tests/guard/trimlat
-[ -x "$prog" ] || fail "$prog missing (make test-programs)"
 [ -f "$LIBKEEL" ] || fail "no $LIBKEEL"
-trap 'cg_cleanup; rm -rf "$T"' EXIT
-chmod 755 "$T"
-cg_make "keel-test-trim-$$" "" 128M
+trimlat_setup "keel-test-trim-$$" 128M
 soft=$((64 << 20))
 
 cg_keel "$CG" KEEL_STATS_DIR="$T/stats" KEEL_RSS_LIMIT=64M KEEL_DECAY_MS=60000 \
-	KEEL_VERBOSITY=2 -- sh -c '
-"$0" idle 56 > "$1/idle.out" &
-idle=$!
-for i in $(seq 100); do grep -q ready "$1/idle.out" && break; sleep 0.05; done
+	KEEL_VERBOSITY=2 -- sh -c "$TRIMLAT_IDLE"'
 sleep 0.5
 f=$(echo "$KEEL_STATS_DIR/$idle".*)
 cp "$f" "$1/before" 2>/dev/null

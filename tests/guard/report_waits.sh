@@ -8,20 +8,12 @@
 # as it was before.
 . "$TESTS/lib.sh"
 . "$TESTS/guard/cgroup-lib"
-tmpdir
-prog=$BUILD/tests/guard/trimlat
-[ -x "$prog" ] || fail "$prog missing (make test-programs)"
 need python3
-trap 'cg_cleanup; rm -rf "$T"' EXIT
-chmod 755 "$T"
-cg_make "keel-test-report-waits-$$" "" 128M
+trimlat_setup "keel-test-report-waits-$$" 128M
 soft=$((64 << 20))
 
 cg_keel "$CG" KEEL_STATS_DIR="$T/stats" KEEL_RSS_LIMIT=64M KEEL_DECAY_MS=60000 \
-	-- sh -c '
-"$0" idle 56 > "$1/idle.out" &
-idle=$!
-for i in $(seq 100); do grep -q ready "$1/idle.out" && break; sleep 0.05; done
+	-- sh -c "$TRIMLAT_IDLE"'
 sleep 0.5
 kill -STOP $idle
 # the watcher (no allocator: nothing of keel'"'"'s slows it): 60 ms after

@@ -8,21 +8,13 @@
 # limit gets its trim), and a raise to 200 MiB is followed too.
 . "$TESTS/lib.sh"
 . "$TESTS/guard/cgroup-lib"
-tmpdir
-prog=$BUILD/tests/guard/trimlat
-[ -x "$prog" ] || fail "$prog missing (make test-programs)"
-trap 'cg_cleanup; rm -rf "$T"' EXIT
-chmod 755 "$T"
-cg_make "keel-test-resize-$$" "" 256M
+trimlat_setup "keel-test-resize-$$" 256M
 # keel's 90%, as cgroup_soft_limit rounds it
 ninety() { echo $(($1 / 10 * 9 + $1 % 10 * 9 / 10)); }
 new_soft=$(ninety $((96 << 20)))
 
 cg_keel "$CG" KEEL_STATS_DIR="$T/stats" KEEL_DECAY_MS=60000 KEEL_VERBOSITY=2 \
-	-- sh -c '
-"$0" idle 56 > "$1/idle.out" &
-idle=$!
-for i in $(seq 100); do grep -q ready "$1/idle.out" && break; sleep 0.05; done
+	-- sh -c "$TRIMLAT_IDLE"'
 echo $idle > "$1/idle.pid"
 while [ ! -f "$1/resized" ]; do sleep 0.05; done
 sleep 1
