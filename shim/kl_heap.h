@@ -161,6 +161,7 @@ struct kl_page_stats {
 	/* bytes purged, cumulative, by origin (0 large, class + 1 small) */
 	size_t returned[KL_NCLASS + 1];
 	size_t hugepages;	/* segment halves backed by a huge page */
+	uint64_t released_ms;	/* when heap pages last went back (0: never) */
 };
 extern KL_HIDDEN struct kl_page_stats kl_pages;
 

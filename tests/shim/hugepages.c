@@ -5,7 +5,10 @@
  * USAGE_FILE (a cgroup's memory.usage_in_bytes or memory.current), three
  * blocks in four are freed first and malloc_trim(0) returns what it can;
  * then VmRSS and the cgroup's usage in KiB after that are printed too.
- * Usage: hugepages TOTAL_MIB [USAGE_FILE] */
+ * With "regrow" instead, three blocks in four are freed and returned the
+ * same way, and the heap at once grows by TOTAL_MIB more: the KiB of huge
+ * pages that second growth added are printed too.
+ * Usage: hugepages TOTAL_MIB [USAGE_FILE|regrow] */
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -35,41 +38,64 @@ static long kib(const char *path, const char *name)
 	return v;
 }
 
-int main(int argc, char **argv)
-{
-	size_t total = (size_t)atol(argc > 1 ? argv[1] : "64") << 20, used = 0;
-	size_t cap = total / 4096 + 1, n = 0;
-	unsigned char **block = malloc(cap * sizeof(*block));
-	size_t *len = malloc(cap * sizeof(*len));
-	uint64_t s = 88172645463325252ull;
-	int fd = fault_counter();
-	long before = faults(fd);
+static uint64_t s = 88172645463325252ull;
 
-	if (!block || !len)
-		return 1;
+/* Blocks of 4-100 KB from block[n] on, written, until used reaches total;
+ * returns the new n, or 0 when malloc fails. */
+static size_t grow(unsigned char **block, size_t *len, size_t n, size_t cap,
+		   size_t used, size_t total)
+{
 	while (used < total && n < cap) {
 		s ^= s << 13, s ^= s >> 7, s ^= s << 17;
 		len[n] = 4096 + s % 96000;
 		block[n] = malloc(len[n]);
 		if (!block[n]) {
 			fprintf(stderr, "hugepages: malloc failed\n");
-			return 1;
+			return 0;
 		}
 		memset(block[n], (int)(n & 0xff), len[n]);
 		used += len[n++];
 	}
+	return n;
+}
+
+/* Three blocks in four freed, then what can go returned. */
+static void free_most(unsigned char **block, size_t n)
+{
+	for (size_t i = 0; i < n; i++)
+		if (i % 4) {
+			free(block[i]);
+			block[i] = 0;
+		}
+	if (malloc_trim)
+		malloc_trim(0);
+}
+
+int main(int argc, char **argv)
+{
+	size_t total = (size_t)atol(argc > 1 ? argv[1] : "64") << 20;
+	int regrow = argc > 2 && !strcmp(argv[2], "regrow");
+	size_t cap = (regrow ? 2 : 1) * (total / 4096 + 1), n;
+	unsigned char **block = malloc(cap * sizeof(*block));
+	size_t *len = malloc(cap * sizeof(*len));
+	int fd = fault_counter();
+	long before = faults(fd);
+
+	if (!block || !len || !(n = grow(block, len, 0, cap, 0, total)))
+		return 1;
 	long after = faults(fd);
 	long rss = kib("/proc/self/status", "VmRSS");
 	long huge = kib("/proc/self/smaps_rollup", "AnonHugePages");
-	long trimmed_rss = -1, usage = -1;
-	if (argc > 2) {
-		for (size_t i = 0; i < n; i++)
-			if (i % 4) {
-				free(block[i]);
-				block[i] = 0;
-			}
-		if (malloc_trim)
-			malloc_trim(0);
+	long trimmed_rss = -1, usage = -1, regrown = -1;
+	if (regrow) {
+		free_most(block, n);
+		long trimmed = kib("/proc/self/smaps_rollup", "AnonHugePages");
+		if (!(n = grow(block, len, n, cap, 0, total)))
+			return 1;
+		regrown = kib("/proc/self/smaps_rollup", "AnonHugePages") -
+			  trimmed;
+	} else if (argc > 2) {
+		free_most(block, n);
 		trimmed_rss = kib("/proc/self/status", "VmRSS");
 		FILE *f = fopen(argv[2], "r");
 		if (!f || fscanf(f, "%ld", &usage) != 1) {
@@ -92,7 +118,9 @@ int main(int argc, char **argv)
 	}
 	printf("faults %ld rss %ld hugepages %ld",
 	       before < 0 || after < 0 ? -1 : after - before, rss, huge);
-	if (argc > 2)
+	if (regrow)
+		printf(" regrown_hugepages %ld", regrown);
+	else if (argc > 2)
 		printf(" trimmed_rss %ld usage %ld", trimmed_rss, usage);
 	printf("\n");
 	return 0;

@@ -7,7 +7,10 @@
 # with KEEL_HUGEPAGES=off (3,550 against 17,030), VmRSS at most 6 MiB
 # more (3.4 more: the segment being filled); with KEEL_HUGEPAGES=off, and
 # for a heap of 8 MiB, no huge page at all. Every byte is checked. Where
-# the kernel's setting is "never", no huge page either.
+# the kernel's setting is "never", no huge page either. A heap that has
+# just given memory back (three blocks in four freed, malloc_trim) and
+# grows by 64 MiB again takes none for that growth: one split later would
+# cost more than it saves (shim/hugepage.c).
 . "$TESTS/lib.sh"
 thp=/sys/kernel/mm/transparent_hugepage
 offered=1
@@ -47,6 +50,14 @@ for prog in "$BUILD/tests/shim/hugepages" "$BUILD/tests/musl/hugepages"; do
 	run "$prog" 8
 	[ "$always" = 1 ] || [ "$huge" = 0 ] ||
 		fail "$name: $huge KiB in huge pages for a heap of 8 MiB"
+	# the regrowth right after memory went back (musl has no malloc_trim:
+	# its keel-preloaded program resolves keel's)
+	out=$(LD_PRELOAD=$LIBKEEL timeout 60 "$prog" 64 regrow) ||
+		fail "$name 64 MiB regrow: exit $?: $out"
+	echo "$name 64 MiB regrow: $out"
+	regrown=${out##* }
+	[ "$always" = 1 ] || [ "$regrown" -le 0 ] ||
+		fail "$name: $regrown KiB of huge pages for a heap growing right after it gave memory back"
 done
 [ "$offered" = 1 ] || echo "transparent huge pages are not offered here: none was used"
 exit 0
