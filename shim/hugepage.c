@@ -112,13 +112,19 @@ bool kl_hugepage_offered(void)
 	return (m == THP_ALWAYS || m == THP_MADVISE) && (v & THP_2M);
 }
 
-bool kl_hugepage_wanted(void)
+/* Whether the heap has returned no pages for KL_HUGEPAGE_QUIET_MS. */
+static bool hugepage_quiet(void)
 {
 	uint64_t released = __atomic_load_n(&kl_pages.released_ms,
 					    __ATOMIC_RELAXED);
+	return !released || kl_now_ms() - released > KL_HUGEPAGE_QUIET_MS;
+}
+
+bool kl_hugepage_wanted(void)
+{
 	return kl_pages.mapped >= KL_HUGEPAGE_HEAP_MIN &&
-	       (!released || kl_now_ms() - released > KL_HUGEPAGE_QUIET_MS) &&
-	       kl_hugepage_offered() && !kl_guard_near_limit();
+	       kl_hugepage_offered() && !kl_guard_near_limit() &&
+	       hugepage_quiet();
 }
 
 bool kl_hugepage_back(uintptr_t p)

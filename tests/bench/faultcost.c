@@ -88,10 +88,10 @@ static double fc_hugepage(void)
 {
 	char *raw = fc_map(FC_BYTES + FC_HUGE);
 	char *p = (char *)(((uintptr_t)raw + FC_HUGE - 1) & ~(FC_HUGE - 1));
-	double t = bench_now(), pop;
+	double t = bench_now();
 
 	if (madvise(p, FC_BYTES, MADV_HUGEPAGE) != 0 ||
-	    (pop = fc_populate(p, FC_HUGE)) < 0) {
+	    fc_populate(p, FC_HUGE) < 0) {
 		munmap(raw, FC_BYTES + FC_HUGE);
 		return -1;
 	}

@@ -40,11 +40,13 @@ static long kib(const char *path, const char *name)
 
 static uint64_t s = 88172645463325252ull;
 
-/* Blocks of 4-100 KB from block[n] on, written, until used reaches total;
- * returns the new n, or 0 when malloc fails. */
+/* Blocks of 4-100 KB from block[n] on, written, until they add up to
+ * total; returns the new n, or 0 when malloc fails. */
 static size_t grow(unsigned char **block, size_t *len, size_t n, size_t cap,
-		   size_t used, size_t total)
+		   size_t total)
 {
+	size_t used = 0;
+
 	while (used < total && n < cap) {
 		s ^= s << 13, s ^= s >> 7, s ^= s << 17;
 		len[n] = 4096 + s % 96000;
@@ -81,7 +83,7 @@ int main(int argc, char **argv)
 	int fd = fault_counter();
 	long before = faults(fd);
 
-	if (!block || !len || !(n = grow(block, len, 0, cap, 0, total)))
+	if (!block || !len || !(n = grow(block, len, 0, cap, total)))
 		return 1;
 	long after = faults(fd);
 	long rss = kib("/proc/self/status", "VmRSS");
@@ -90,7 +92,7 @@ int main(int argc, char **argv)
 	if (regrow) {
 		free_most(block, n);
 		long trimmed = kib("/proc/self/smaps_rollup", "AnonHugePages");
-		if (!(n = grow(block, len, n, cap, 0, total)))
+		if (!(n = grow(block, len, n, cap, total)))
 			return 1;
 		regrown = kib("/proc/self/smaps_rollup", "AnonHugePages") -
 			  trimmed;
