@@ -15,11 +15,14 @@
  * LOG_QUIET_MS, so however often a process makes keel write, at most 2%
  * of PID 1's time goes to waiting. The next line that gets through says
  * how many were dropped.
- * A regular file takes writes as before (it does not stall); where keel
- * may not open the stream again (a socket, a pipe of another user) each
- * write waits for room first with poll(2) (a process that fills or stops
- * the stream between the poll and the write can still hold one write
- * until the stream is read or resumed). */
+ * A regular file takes writes as before (it does not stall). Where keel
+ * may not open the stream again (a socket, a pipe of another user, as
+ * under docker run --user 1000 without -t) it writes to fd 2 itself with
+ * pwritev2(RWF_NOWAIT), which never waits, whatever the description's
+ * mode: pipes from Linux 6.4, sockets. Where that is refused (a FIFO, an
+ * older kernel) each write waits for room first with poll(2); there a
+ * process that fills the stream between the poll and the write can still
+ * hold that one write until the stream is read. */
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
@@ -28,6 +31,8 @@
 #include <stdint.h>
 #include <stdio.h>
 #include <sys/stat.h>
+#include <sys/syscall.h>
+#include <sys/uio.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -35,6 +40,9 @@
 
 #define LOG_WAIT_MS 20
 #define LOG_QUIET_MS 1000
+#ifndef RWF_NOWAIT
+#define RWF_NOWAIT 0x8
+#endif
 
 int log_verbosity = 1;
 
@@ -42,6 +50,7 @@ int log_verbosity = 1;
 static enum {
 	LOG_PLAIN,	/* write(2) to fd 2: before log_sink_open, a file */
 	LOG_OWN,	/* log_fd: a non-blocking description of our own */
+	LOG_NOWAIT,	/* fd 2, pwritev2(RWF_NOWAIT) */
 	LOG_POLLED,	/* fd 2, each write after a poll for room */
 } log_mode = LOG_PLAIN;
 static int log_fd = STDERR_FILENO;
@@ -89,8 +98,26 @@ void log_sink_open(void)
 		log_fd = fd;
 		log_mode = LOG_OWN;
 	} else {
-		log_mode = LOG_POLLED;
+		log_mode = LOG_NOWAIT;	/* LOG_POLLED where refused */
 	}
+}
+
+/* A write to fd 2 that does not wait, whatever its description's mode:
+ * -1 with errno EAGAIN where the stream has no room. */
+static ssize_t log_pwrite_nowait(const char *p, size_t n)
+{
+	struct iovec v = { .iov_base = (void *)p, .iov_len = n };
+
+	return syscall(SYS_pwritev2, log_fd, &v, 1, -1L, -1L, RWF_NOWAIT);
+}
+
+/* The kernel refuses RWF_NOWAIT for this stream (a FIFO, a pipe before
+ * Linux 6.4) or pwritev2 (ENOSYS, EINVAL before 4.14; EPERM where a
+ * seccomp filter denies it): it will again. */
+static int log_nowait_refused(int err)
+{
+	return err == EOPNOTSUPP || err == ENOSYS || err == EINVAL ||
+	       err == EPERM;
 }
 
 /* Whether fd takes a write before deadline (ms; one look when it has
@@ -133,13 +160,22 @@ static int log_emit(const char *p, size_t n)
 			if (chunk > PIPE_BUF)
 				chunk = PIPE_BUF;
 		}
-		w = write(log_fd, p, chunk);
+		if (log_mode == LOG_NOWAIT) {
+			w = log_pwrite_nowait(p, chunk);
+			if (w < 0 && log_nowait_refused(errno)) {
+				log_mode = LOG_POLLED;
+				continue;
+			}
+		} else {
+			w = write(log_fd, p, chunk);
+		}
 		if (w > 0) {
 			p += w;
 			left -= (size_t)w;
 		} else if (w < 0 && errno == EINTR) {
 			continue;
-		} else if (!(w < 0 && errno == EAGAIN && log_mode == LOG_OWN &&
+		} else if (!(w < 0 && errno == EAGAIN &&
+			     log_mode != LOG_POLLED &&
 			     log_wait(log_fd, deadline))) {
 			break;
 		}

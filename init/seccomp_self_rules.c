@@ -32,8 +32,8 @@ const char *const seccomp_self_allow[] = {
 	"poll", "ppoll", "select", "pselect6", "epoll_create", "epoll_create1",
 	"epoll_ctl", "epoll_wait", "epoll_pwait", "epoll_pwait2",
 	/* reading cgroup and /proc files, writing messages and reports */
-	"read", "readv", "write", "writev", "pread64", "pwrite64", "lseek",
-	"close", "fsync", "fdatasync",
+	"read", "readv", "write", "writev", "pread64", "pwrite64", "pwritev2",
+	"lseek", "close", "fsync", "fdatasync",
 	"open", "openat", "stat", "lstat", "fstat", "newfstatat", "statx",
 	"statfs", "fstatfs", "access", "faccessat", "faccessat2",
 	/* scanning /proc for processes, naming them in reports */

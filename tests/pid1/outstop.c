@@ -5,26 +5,72 @@
  * warning), and another: recorded in the file $2 is "reaped" when keel
  * took the second one within a second, "zombie" when it did not (keel
  * stuck in its write). tty: output resumes, and a third orphan makes keel
- * write again. Usage: outstop tty|pipe FILE */
+ * write again.
+ * "refill": stderr, a pipe that keel may not open again, unread but for
+ * one page that the test's reader takes once we filled it. The first
+ * orphan makes keel write while there is room; a child of ours fills that
+ * room 200 ms later (the test holds keel's poll(2) longer than that under
+ * strace: a write after a poll for room would then block); the second
+ * orphan dies 700 ms later. Usage: outstop tty|pipe|refill FILE */
 #include <fcntl.h>
 #include <signal.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/ioctl.h>
 #include <sys/wait.h>
 #include <termios.h>
 #include <unistd.h>
 
 #include "orphan.h"
 
+/* "reaped" or "zombie" into file, as main does for pid */
+static void record(const char *file, pid_t pid)
+{
+	char path[64];
+	int fd;
+
+	snprintf(path, sizeof(path), "/proc/%d", (int)pid);
+	fd = open(file, O_WRONLY | O_CREAT | O_TRUNC, 0644);
+	dprintf(fd, "%s\n", access(path, F_OK) ? "reaped" : "zombie");
+	close(fd);
+}
+
+static int refill(const char *file)
+{
+	static char page[65536];
+	int queued = sizeof(page);
+
+	memset(page, 'x', sizeof(page));
+	if (write(STDERR_FILENO, page, sizeof(page)) != sizeof(page))
+		return perror("outstop: filling stderr"), 1;
+	/* the reader takes one page */
+	while (!ioctl(STDERR_FILENO, FIONREAD, &queued) &&
+	       queued == sizeof(page))
+		usleep(10000);
+	orphan();
+	usleep(200000);
+	if (fork() == 0) {
+		write(STDERR_FILENO, page, 4096);
+		_exit(0);
+	}
+	usleep(700000);
+	pid_t second = orphan();
+	usleep(1000000);
+	record(file, second);
+	return 0;
+}
+
 int main(int argc, char **argv)
 {
-	char path[64], big[65536];
-	int tty, fd;
+	char big[65536];
+	int tty;
 	pid_t second;
 
 	if (argc < 3)
 		return 2;
 	tty = !strcmp(argv[1], "tty");
+	if (!strcmp(argv[1], "refill"))
+		return refill(argv[2]);
 	if (tty) {
 		signal(SIGTTOU, SIG_IGN);
 		if (tcflow(STDERR_FILENO, TCOOFF))
@@ -41,10 +87,7 @@ int main(int argc, char **argv)
 	usleep(300000);
 	second = orphan();
 	usleep(1000000);
-	snprintf(path, sizeof(path), "/proc/%d", (int)second);
-	fd = open(argv[2], O_WRONLY | O_CREAT | O_TRUNC, 0644);
-	dprintf(fd, "%s\n", access(path, F_OK) ? "reaped" : "zombie");
-	close(fd);
+	record(argv[2], second);
 	if (tty) {
 		tcflow(STDERR_FILENO, TCOON);
 		orphan();
