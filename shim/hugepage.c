@@ -16,18 +16,26 @@
  * hold up to 4 MiB it never fills), near keel's limit, or with
  * KEEL_HUGEPAGES=off.
  *
- * Nor while the heap gives memory back: a huge page pays where the heap
- * grows and stays, and one that is split to return part of it costs more
- * than it saved. A split maps the pages that hold only zeros to the
+ * Nor while the program gives memory back: a huge page pays where the
+ * heap grows and stays, and one that is split to return part of it costs
+ * more than it saved. A split maps the pages that hold only zeros to the
  * kernel's shared zero page (Linux 6.12 on): free room not yet handed
  * out, blocks calloc'd and not yet written. The next write to each is a
  * fault that also flushes the TLB of every CPU the process runs on. Node
  * worker threads churning Buffers (calloc'd, 0-5 KB) ran 4.0 s where
  * glibc took 1.8-2.1 and KEEL_HUGEPAGES=off 2.3; 101 huge pages were
  * backed and split. With none backed within KL_HUGEPAGE_QUIET_MS of a
- * return of pages: 3.1 s (2.7-3.2). A heap grown to 256 MiB and freed
- * (the grow benchmark, 0.12 s here against 1.03 s without huge pages)
- * returns nothing while it grows. */
+ * return of pages to the OS: 3.1 s (2.7-3.2); the huge pages left were
+ * those of the first growth, before the first return (the decay's half
+ * second). So the clock starts at the first span the program frees:
+ * the same program, on a machine where a fault costs 1.3 us, 0.65-0.69 s
+ * against 0.81-0.96 s before (KEEL_HUGEPAGES=off 0.65-0.69, glibc
+ * 0.85-0.92, mimalloc 0.61-0.70), with no huge page (65-88 before). A
+ * heap grown to 256 MiB and freed (the grow benchmark, 0.12 s where
+ * faults are dear against 1.03 s without huge pages) frees nothing while
+ * it grows, and still takes 126 huge pages; the seed pattern (450 MiB
+ * live), which frees from its start, takes 6-10 instead of about 40, at
+ * the same speed and RSS. */
 #include "kl_heap.h"
 #include "kl_config.h"
 #include "kl_guard.h"
@@ -36,7 +44,8 @@
 
 /* The heap must have this much mapped before it asks for huge pages. */
 #define KL_HUGEPAGE_HEAP_MIN (16ul << 20)
-/* ... and have returned no pages for this long. */
+/* ... and have taken back no pages from the program, and returned none,
+ * for this long. */
 #define KL_HUGEPAGE_QUIET_MS 1000
 
 _Static_assert(KL_SEG_SIZE == 2 * KL_HUGEPAGE,
@@ -112,12 +121,12 @@ bool kl_hugepage_offered(void)
 	return (m == THP_ALWAYS || m == THP_MADVISE) && (v & THP_2M);
 }
 
-/* Whether the heap has returned no pages for KL_HUGEPAGE_QUIET_MS. */
+/* Whether no pages went back to the heap or to the OS for
+ * KL_HUGEPAGE_QUIET_MS. */
 static bool hugepage_quiet(void)
 {
-	uint64_t released = __atomic_load_n(&kl_pages.released_ms,
-					    __ATOMIC_RELAXED);
-	return !released || kl_now_ms() - released > KL_HUGEPAGE_QUIET_MS;
+	uint64_t freed = __atomic_load_n(&kl_pages.freed_ms, __ATOMIC_RELAXED);
+	return !freed || kl_now_ms() - freed > KL_HUGEPAGE_QUIET_MS;
 }
 
 bool kl_hugepage_wanted(void)

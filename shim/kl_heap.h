@@ -161,7 +161,9 @@ struct kl_page_stats {
 	/* bytes purged, cumulative, by origin (0 large, class + 1 small) */
 	size_t returned[KL_NCLASS + 1];
 	size_t hugepages;	/* segment halves backed by a huge page */
-	uint64_t released_ms;	/* when heap pages last went back (0: never) */
+	/* when the program last gave pages back to the heap (a span or a
+	 * large run freed) or the heap to the OS (0: never) */
+	uint64_t freed_ms;
 };
 extern KL_HIDDEN struct kl_page_stats kl_pages;
 
@@ -179,6 +181,14 @@ bool kl_hugepage_wanted(void);
 bool kl_hugepage_back(uintptr_t p);
 /* Pages [p, p + len) of a segment are about to be purged. */
 void kl_hugepage_split(uintptr_t p, size_t len);
+
+/* Pages went back to the heap or to the OS at now (ms): no huge page for
+ * a while (hugepage.c). A store at most once a millisecond. */
+static inline void kl_pages_freed(uint64_t now)
+{
+	if (__atomic_load_n(&kl_pages.freed_ms, __ATOMIC_RELAXED) != now)
+		__atomic_store_n(&kl_pages.freed_ms, now, __ATOMIC_RELAXED);
+}
 
 /* --- small blocks (small.c) ---------------------------------------------- */
 /* Each thread takes blocks up to 1 KiB from the spans of one arena, its

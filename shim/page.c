@@ -209,6 +209,7 @@ void kl_page_free_at(struct kl_span *s, uint64_t freed_ms)
 	}
 	run_free_locked(s, freed_ms && freed_ms < now ? freed_ms : now);
 	kl_unlock(&kl_locks.heap);
+	kl_pages_freed(now);
 	kl_page_after_free(now);
 }
 

@@ -43,8 +43,7 @@ void kl_release_flush(struct kl_release *b)
 	for (unsigned i = 0; i < b->n; i++)
 		total += b->r[i].len;
 	if (b->n)
-		__atomic_store_n(&kl_pages.released_ms, kl_now_ms(),
-				 __ATOMIC_RELAXED);
+		kl_pages_freed(kl_now_ms());
 	if (b->n && !__atomic_load_n(&release_refused, __ATOMIC_RELAXED)) {
 		do
 			done = kl_syscall6(__NR_process_madvise, KL_PIDFD_SELF,

@@ -7,8 +7,9 @@
  * then VmRSS and the cgroup's usage in KiB after that are printed too.
  * With "regrow" instead, three blocks in four are freed and returned the
  * same way, and the heap at once grows by TOTAL_MIB more: the KiB of huge
- * pages that second growth added are printed too.
- * Usage: hugepages TOTAL_MIB [USAGE_FILE|regrow] */
+ * pages that second growth added are printed too. With "churn", one
+ * block in four is freed as soon as it is written, as the heap grows.
+ * Usage: hugepages TOTAL_MIB [USAGE_FILE|regrow|churn] */
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -41,9 +42,10 @@ static long kib(const char *path, const char *name)
 static uint64_t s = 88172645463325252ull;
 
 /* Blocks of 4-100 KB from block[n] on, written, until they add up to
- * total; returns the new n, or 0 when malloc fails. */
+ * total (with churn, one in four freed at once); returns the new n, or 0
+ * when malloc fails. */
 static size_t grow(unsigned char **block, size_t *len, size_t n, size_t cap,
-		   size_t total)
+		   size_t total, int churn)
 {
 	size_t used = 0;
 
@@ -56,7 +58,12 @@ static size_t grow(unsigned char **block, size_t *len, size_t n, size_t cap,
 			return 0;
 		}
 		memset(block[n], (int)(n & 0xff), len[n]);
-		used += len[n++];
+		used += len[n];
+		if (churn && n % 4 == 3) {
+			free(block[n]);
+			block[n] = 0;
+		}
+		n++;
 	}
 	return n;
 }
@@ -77,13 +84,14 @@ int main(int argc, char **argv)
 {
 	size_t total = (size_t)atol(argc > 1 ? argv[1] : "64") << 20;
 	int regrow = argc > 2 && !strcmp(argv[2], "regrow");
+	int churn = argc > 2 && !strcmp(argv[2], "churn");
 	size_t cap = (regrow ? 2 : 1) * (total / 4096 + 1), n;
 	unsigned char **block = malloc(cap * sizeof(*block));
 	size_t *len = malloc(cap * sizeof(*len));
 	int fd = fault_counter();
 	long before = faults(fd);
 
-	if (!block || !len || !(n = grow(block, len, 0, cap, total)))
+	if (!block || !len || !(n = grow(block, len, 0, cap, total, churn)))
 		return 1;
 	long after = faults(fd);
 	long rss = kib("/proc/self/status", "VmRSS");
@@ -92,11 +100,11 @@ int main(int argc, char **argv)
 	if (regrow) {
 		free_most(block, n);
 		long trimmed = kib("/proc/self/smaps_rollup", "AnonHugePages");
-		if (!(n = grow(block, len, n, cap, total)))
+		if (!(n = grow(block, len, n, cap, total, 0)))
 			return 1;
 		regrown = kib("/proc/self/smaps_rollup", "AnonHugePages") -
 			  trimmed;
-	} else if (argc > 2) {
+	} else if (argc > 2 && !churn) {
 		free_most(block, n);
 		trimmed_rss = kib("/proc/self/status", "VmRSS");
 		FILE *f = fopen(argv[2], "r");
@@ -122,7 +130,7 @@ int main(int argc, char **argv)
 	       before < 0 || after < 0 ? -1 : after - before, rss, huge);
 	if (regrow)
 		printf(" regrown_hugepages %ld", regrown);
-	else if (argc > 2)
+	else if (argc > 2 && !churn)
 		printf(" trimmed_rss %ld usage %ld", trimmed_rss, usage);
 	printf("\n");
 	return 0;

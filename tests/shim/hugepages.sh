@@ -10,7 +10,8 @@
 # the kernel's setting is "never", no huge page either. A heap that has
 # just given memory back (three blocks in four freed, malloc_trim) and
 # grows by 64 MiB again takes none for that growth: one split later would
-# cost more than it saves (shim/hugepage.c).
+# cost more than it saves (shim/hugepage.c); nor does one that frees a
+# block in four as it grows.
 . "$TESTS/lib.sh"
 thp=/sys/kernel/mm/transparent_hugepage
 offered=1
@@ -58,6 +59,12 @@ for prog in "$BUILD/tests/shim/hugepages" "$BUILD/tests/musl/hugepages"; do
 	regrown=${out##* }
 	[ "$always" = 1 ] || [ "$regrown" -le 0 ] ||
 		fail "$name: $regrown KiB of huge pages for a heap growing right after it gave memory back"
+	out=$(LD_PRELOAD=$LIBKEEL timeout 60 "$prog" 64 churn) ||
+		fail "$name 64 MiB churn: exit $?: $out"
+	echo "$name 64 MiB churn: $out"
+	read -r _ _ _ _ _ huge <<<"$out"
+	[ "$always" = 1 ] || [ "$huge" = 0 ] ||
+		fail "$name: $huge KiB of huge pages for a heap that frees as it grows"
 done
 [ "$offered" = 1 ] || echo "transparent huge pages are not offered here: none was used"
 exit 0
