@@ -85,6 +85,7 @@ int main(int argc, char **argv)
 	size_t total = (size_t)atol(argc > 1 ? argv[1] : "64") << 20;
 	int regrow = argc > 2 && !strcmp(argv[2], "regrow");
 	int churn = argc > 2 && !strcmp(argv[2], "churn");
+	int usage_file = argc > 2 && !regrow && !churn;
 	size_t cap = (regrow ? 2 : 1) * (total / 4096 + 1), n;
 	unsigned char **block = malloc(cap * sizeof(*block));
 	size_t *len = malloc(cap * sizeof(*len));
@@ -104,7 +105,7 @@ int main(int argc, char **argv)
 			return 1;
 		regrown = kib("/proc/self/smaps_rollup", "AnonHugePages") -
 			  trimmed;
-	} else if (argc > 2 && !churn) {
+	} else if (usage_file) {
 		free_most(block, n);
 		trimmed_rss = kib("/proc/self/status", "VmRSS");
 		FILE *f = fopen(argv[2], "r");
@@ -130,7 +131,7 @@ int main(int argc, char **argv)
 	       before < 0 || after < 0 ? -1 : after - before, rss, huge);
 	if (regrow)
 		printf(" regrown_hugepages %ld", regrown);
-	else if (argc > 2 && !churn)
+	else if (usage_file)
 		printf(" trimmed_rss %ld usage %ld", trimmed_rss, usage);
 	printf("\n");
 	return 0;

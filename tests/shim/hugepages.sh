@@ -21,11 +21,13 @@ grep -q '\[never\]' "$thp/enabled" 2>/dev/null && offered=0
 always=0
 grep -q '\[always\]' "$thp/enabled" 2>/dev/null && always=1
 
-run() {	# run PROG MIB [VAR=VALUE...]: sets faults, rss, huge (KiB)
-	out=$(env "${@:3}" LD_PRELOAD=$LIBKEEL timeout 60 "$1" "$2") ||
-		fail "${1#$BUILD/tests/} $2 MiB ${*:3}: exit $?: $out"
-	echo "${1#$BUILD/tests/} $2 MiB ${*:3}: $out"
-	read -r _ faults _ rss _ huge <<<"$out"
+# run PROG "MIB [MODE]" [VAR=VALUE...]: sets out, faults, rss, huge (KiB)
+run() {
+	# shellcheck disable=SC2086 # MIB and MODE: two words
+	out=$(env "${@:3}" LD_PRELOAD=$LIBKEEL timeout 60 "$1" $2) ||
+		fail "${1#$BUILD/tests/} $2${3:+ ${*:3}}: exit $?: $out"
+	echo "${1#$BUILD/tests/} $2${3:+ ${*:3}}: $out"
+	read -r _ faults _ rss _ huge _ <<<"$out"
 	[ "$huge" -ge 0 ] || skip "no AnonHugePages in /proc/self/smaps_rollup"
 }
 for prog in "$BUILD/tests/shim/hugepages" "$BUILD/tests/musl/hugepages"; do
@@ -53,16 +55,11 @@ for prog in "$BUILD/tests/shim/hugepages" "$BUILD/tests/musl/hugepages"; do
 		fail "$name: $huge KiB in huge pages for a heap of 8 MiB"
 	# the regrowth right after memory went back (musl has no malloc_trim:
 	# its keel-preloaded program resolves keel's)
-	out=$(LD_PRELOAD=$LIBKEEL timeout 60 "$prog" 64 regrow) ||
-		fail "$name 64 MiB regrow: exit $?: $out"
-	echo "$name 64 MiB regrow: $out"
+	run "$prog" "64 regrow"
 	regrown=${out##* }
 	[ "$always" = 1 ] || [ "$regrown" -le 0 ] ||
 		fail "$name: $regrown KiB of huge pages for a heap growing right after it gave memory back"
-	out=$(LD_PRELOAD=$LIBKEEL timeout 60 "$prog" 64 churn) ||
-		fail "$name 64 MiB churn: exit $?: $out"
-	echo "$name 64 MiB churn: $out"
-	read -r _ _ _ _ _ huge <<<"$out"
+	run "$prog" "64 churn"
 	[ "$always" = 1 ] || [ "$huge" = 0 ] ||
 		fail "$name: $huge KiB of huge pages for a heap that frees as it grows"
 done
