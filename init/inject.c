@@ -8,6 +8,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -32,7 +33,7 @@ extern const char keel_shim_start[], keel_shim_end[];
 /* The embedded copy in a memfd moved to a high fd; writes its path. */
 static int inject_memfd(char *buf, size_t len)
 {
-	size_t size = (size_t)(keel_shim_end - keel_shim_start);
+	size_t size = (uintptr_t)keel_shim_end - (uintptr_t)keel_shim_start;
 	struct rlimit rl;
 	int fd, target = INJECT_FD_CAP;
 	size_t done = 0;

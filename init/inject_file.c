@@ -10,6 +10,7 @@
 #include <elf.h>
 #include <fcntl.h>
 #include <limits.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -166,7 +167,8 @@ static void inject_remove_copy(void)
  * for execution there (noexec mounts and security modules refuse it). */
 static const char *inject_write_copy(int fd)
 {
-	size_t size = (size_t)(keel_shim_end - keel_shim_start), done = 0;
+	size_t size = (uintptr_t)keel_shim_end - (uintptr_t)keel_shim_start,
+	       done = 0;
 	void *p;
 
 	while (done < size) {

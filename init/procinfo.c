@@ -208,7 +208,10 @@ uint64_t proc_pid_namespace(void)
 		return 0;
 	buf[n] = 0;
 	/* "pid:[4026531836]" */
-	for (const char *p = strchr(buf, '['); p && *++p >= '0' && *p <= '9';)
+	const char *p = strchr(buf, '[');
+	if (!p)
+		return 0;
+	while (*++p >= '0' && *p <= '9')
 		v = v * 10 + (uint64_t)(*p - '0');
 	return v;
 }

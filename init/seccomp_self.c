@@ -108,8 +108,9 @@ static int seccomp_self_handler(void)
 int seccomp_confine_self(void)
 {
 	struct sock_fprog prog = {
-		.len = (unsigned short)(keel_self_filter_end -
-					keel_self_filter_start),
+		.len = (unsigned short)(((uintptr_t)keel_self_filter_end -
+					 (uintptr_t)keel_self_filter_start) /
+					sizeof(struct sock_filter)),
 		.filter = (struct sock_filter *)keel_self_filter_start,
 	};
 	const char *what = "install the SIGSYS handler for";
