@@ -21,9 +21,32 @@ struct kl_xfer_batch {
 	uint32_t count;
 };
 
+/* Past its slots, a batch is one entry of a stack: its first block's
+ * second word links the next batch and its second block's second word
+ * holds its length (a block has 16 bytes at least, and such a batch two
+ * blocks). The slots serve the steady traffic between threads with no
+ * block touched under the lock; the stack has no bound, so a program that
+ * frees a big structure and builds another (a tree torn down and rebuilt:
+ * 400,000 blocks) passes all of it at one short lock per batch, where
+ * before the rest went to the spans, a walk over every block on the way
+ * out and again on the way back in. What the program does not take again
+ * goes back to the spans at the purger's next tick (kl_xfer_drain). */
+static inline void **batch_next(void *first)
+{
+	return (void **)first + 1;
+}
+
+static inline uintptr_t *batch_len(void *first)
+{
+	return (uintptr_t *)*(void **)first + 1;
+}
+
 struct kl_xfer {			/* locked by kl_locks.arena[arena].xfer[cls] */
-	uint32_t n;			/* batches held */
+	uint32_t n;			/* batches held, in slots and stack */
+	uint32_t low;			/* the fewest held since the last drain */
 	uint32_t puts;			/* batches parked since the last drain */
+	uint32_t used;			/* slots used */
+	void *stack;			/* the newest batch past the slots */
 	size_t blocks;			/* in all batches (statistics) */
 	struct kl_xfer_batch slot[KL_XFER_SLOTS];
 } __attribute__((aligned(64)));
@@ -57,32 +80,41 @@ static unsigned xfer_next(unsigned arena, unsigned cls)
 	return KL_NCLASS;
 }
 
-/* Park a list of count blocks of class cls; false when there is no room
- * (the caller gives them to their spans). */
+/* Park a list of count blocks of class cls; false for a single block with
+ * the slots full (the caller gives it to its span). */
 bool kl_xfer_put(unsigned cls, void *list, uint32_t count)
 {
 	unsigned arena = kl_block_span(list)->arena;
 	struct kl_xfer *x = &xfer[arena][cls];
-	bool ok = false;
+	bool ok = true;
 
+	if (count >= 2)
+		*batch_len(list) = count;	/* in case it goes on the stack */
 	kl_lock(&kl_locks.arena[arena].xfer[cls]);
 	uint32_t n = x->n;
-	if (n < KL_XFER_SLOTS) {
+	if (x->used < KL_XFER_SLOTS) {
+		x->slot[x->used++] = (struct kl_xfer_batch){ list, count };
+	} else if (count >= 2) {
+		*batch_next(list) = x->stack;
+		x->stack = list;
+	} else {
+		ok = false;
+	}
+	if (ok) {
 		if (!n)
 			xfer_mark(arena, cls, true);
-		x->slot[n] = (struct kl_xfer_batch){ list, count };
 		__atomic_store_n(&x->n, n + 1, __ATOMIC_RELAXED);
 		x->puts++;
 		__atomic_store_n(&x->blocks, x->blocks + count,
 				 __ATOMIC_RELAXED);
-		ok = true;
 	}
 	kl_unlock(&kl_locks.arena[arena].xfer[cls]);
 	return ok;
 }
 
-/* The newest batch of an arena's class (its blocks are the likeliest to be
- * in a cache): its length, with *head its list; 0 when there is none. */
+/* A batch of an arena's class, the slots' newest first (their blocks are
+ * the likeliest to be in a cache, and no block is read under the lock):
+ * its length, with *head its list; 0 when there is none. */
 uint32_t kl_xfer_get(unsigned arena, unsigned cls, void **head)
 {
 	struct kl_xfer *x = &xfer[arena][cls];
@@ -93,8 +125,16 @@ uint32_t kl_xfer_get(unsigned arena, unsigned cls, void **head)
 	kl_lock(&kl_locks.arena[arena].xfer[cls]);
 	uint32_t n = x->n;
 	if (n) {
-		b = x->slot[--n];
-		__atomic_store_n(&x->n, n, __ATOMIC_RELAXED);
+		if (x->used) {
+			b = x->slot[--x->used];
+		} else {
+			b.head = x->stack;
+			x->stack = *batch_next(b.head);
+			b.count = (uint32_t)*batch_len(b.head);
+		}
+		__atomic_store_n(&x->n, --n, __ATOMIC_RELAXED);
+		if (n < x->low)
+			x->low = n;
 		if (!n)
 			xfer_mark(arena, cls, false);
 		__atomic_store_n(&x->blocks, x->blocks - b.count,
@@ -105,13 +145,66 @@ uint32_t kl_xfer_get(unsigned arena, unsigned cls, void **head)
 	return b.count;
 }
 
-/* Give the batches back to their spans: every class's (all, a trim's:
- * last_ms 0), or those of classes that parked nothing since the last
- * drain (the purger's tick: a class in use keeps its batches moving).
- * Those were parked before that drain, at last_ms (0: not known): they go
- * back as freed then, so this give does not count as the class's traffic,
- * and the holes it leaves go at the decay time after the program's last
- * free, not a tick later (holes.c). */
+/* Give up to give batches of the stack to their spans (all of them for
+ * SIZE_MAX), as freed at last_ms: the oldest, taken with the stack
+ * detached, the newest pushed back. Lock not held. */
+static uint32_t xfer_give_stack(unsigned arena, unsigned cls, uint32_t give,
+				uint64_t last_ms)
+{
+	struct kl_xfer *x = &xfer[arena][cls];
+	kl_lock(&kl_locks.arena[arena].xfer[cls]);
+	void *stack = x->stack;
+	uint32_t n = x->n - x->used;
+	x->stack = 0;
+	__atomic_store_n(&x->n, x->used, __ATOMIC_RELAXED);
+	if (!x->used)
+		xfer_mark(arena, cls, false);
+	kl_unlock(&kl_locks.arena[arena].xfer[cls]);
+	if (!n)
+		return 0;
+	/* walk past the newest n - give, with no lock held */
+	void *keep = 0, *last = 0;
+	size_t kept_blocks = 0;
+	uint32_t kept = 0;
+	if (give < n) {
+		keep = last = stack;
+		for (kept = 1;; kept++) {
+			kept_blocks += *batch_len(last);
+			if (kept == n - give)
+				break;
+			last = *batch_next(last);
+		}
+		stack = *batch_next(last);
+	}
+	size_t given_blocks = 0;
+	for (void *b = stack; b;) {
+		void *next = *batch_next(b);
+		given_blocks += *batch_len(b);
+		kl_small_give_at(cls, b, last_ms);
+		b = next;
+	}
+	kl_lock(&kl_locks.arena[arena].xfer[cls]);
+	if (keep) {
+		if (!x->n)
+			xfer_mark(arena, cls, true);
+		*batch_next(last) = x->stack;
+		x->stack = keep;
+		__atomic_store_n(&x->n, x->n + kept, __ATOMIC_RELAXED);
+	}
+	__atomic_store_n(&x->blocks, x->blocks - given_blocks,
+			 __ATOMIC_RELAXED);
+	kl_unlock(&kl_locks.arena[arena].xfer[cls]);
+	return n - kept;
+}
+
+/* Give batches back to their spans: every class's (all, a trim's:
+ * last_ms 0); at the purger's tick, of a class that parked nothing since
+ * the last drain, all, and of the others as many as the program left
+ * untouched since (the fewest the class held), the stack's first: a class
+ * in use keeps what it takes again. Those were parked before that drain,
+ * at last_ms (0: not known): they go back as freed then, so this give
+ * does not count as the class's traffic, and the holes it leaves go at the
+ * decay time after the program's last free, not a tick later (holes.c). */
 void kl_xfer_drain(bool all, uint64_t last_ms)
 {
 	for (unsigned a = 0; a < KL_NARENA; a++)
@@ -119,19 +212,34 @@ void kl_xfer_drain(bool all, uint64_t last_ms)
 		     c = xfer_next(a, c + 1)) {
 			struct kl_xfer *x = &xfer[a][c];
 			struct kl_xfer_batch out[KL_XFER_SLOTS];
-			uint32_t n = 0;
+			uint32_t give, n = 0;
 
 			kl_lock(&kl_locks.arena[a].xfer[c]);
-			if (all || !x->puts) {
-				n = x->n;
+			give = all || !x->puts ? x->n : x->low;
+			bool stacked = x->n > x->used;
+			x->puts = 0;
+			kl_unlock(&kl_locks.arena[a].xfer[c]);
+			if (stacked && give)
+				give -= xfer_give_stack(a, c, give, last_ms);
+			kl_lock(&kl_locks.arena[a].xfer[c]);
+			if (give) {
+				/* the oldest slots */
+				n = give < x->used ? give : x->used;
 				memcpy(out, x->slot, n * sizeof(out[0]));
-				if (n)
+				x->used -= n;
+				memmove(x->slot, x->slot + n,
+					x->used * sizeof(out[0]));
+				__atomic_store_n(&x->n, x->n - n,
+						 __ATOMIC_RELAXED);
+				if (!x->n)
 					xfer_mark(a, c, false);
-				__atomic_store_n(&x->n, 0, __ATOMIC_RELAXED);
-				__atomic_store_n(&x->blocks, 0,
+				size_t blocks = 0;
+				for (uint32_t i = 0; i < n; i++)
+					blocks += out[i].count;
+				__atomic_store_n(&x->blocks, x->blocks - blocks,
 						 __ATOMIC_RELAXED);
 			}
-			x->puts = 0;
+			x->low = x->n;
 			kl_unlock(&kl_locks.arena[a].xfer[c]);
 			for (uint32_t i = 0; i < n; i++)
 				kl_small_give_at(c, out[i].head, last_ms);

@@ -4,9 +4,12 @@
  * blocks of eight classes, another frees them in random order and exits;
  * then nobody calls the allocator. Prints VmRSS before, after the frees,
  * and after "idle" (1.5 s asleep: the purger must give the batches back
- * to their spans, then the emptied pages to the OS) or "trim"
- * (malloc_trim at once), and the bytes mallinfo2 counts in use after the
- * frees less before (parked blocks are free). Usage: xfer idle|trim */
+ * to their spans, then the emptied pages to the OS), "busy" (1.5 s of a
+ * trickle of blocks of the same classes allocated and freed: batches go
+ * in and out at the top, and the purger must still give back the ones
+ * nobody takes) or "trim" (malloc_trim at once), and the bytes mallinfo2
+ * counts in use after the frees less before (parked blocks are free).
+ * Usage: xfer idle|busy|trim */
 #include <malloc.h>
 #include <pthread.h>
 #include <stdio.h>
@@ -23,6 +26,7 @@ static const size_t xf_sizes[] = { 256, 384, 512, 768, 1024, 1536, 2048,
 #define XF_NSIZES (sizeof(xf_sizes) / sizeof(xf_sizes[0]))
 
 static void **xf_blocks;
+static void *xf_trickle_blocks[40];
 static size_t xf_count;
 
 static void *xf_free_all(void *arg)
@@ -31,6 +35,26 @@ static void *xf_free_all(void *arg)
 	for (size_t i = 0; i < xf_count; i++)
 		free(xf_blocks[i]);
 	return 0;
+}
+
+/* 1.5 s of 40 blocks of each size allocated and freed every 2 ms: more
+ * than half a thread cache's bin, so each round takes batches from the
+ * transfer cache and parks them again */
+static void xf_trickle(void)
+{
+	struct timespec pause = { 0, 2 * 1000 * 1000 };
+	for (int round = 0; round < 750; round++) {
+		for (size_t k = 0; k < XF_NSIZES; k++) {
+			for (int i = 0; i < 40; i++) {
+				xf_trickle_blocks[i] = malloc(xf_sizes[k]);
+				if (xf_trickle_blocks[i])
+					memset(xf_trickle_blocks[i], i, 16);
+			}
+			for (int i = 0; i < 40; i++)
+				free(xf_trickle_blocks[i]);
+		}
+		nanosleep(&pause, 0);
+	}
 }
 
 /* musl declares no mallinfo2: there the check is skipped */
@@ -45,7 +69,7 @@ static size_t xf_in_use(void)
 
 int main(int argc, char **argv)
 {
-	int trim = argc > 1 && !strcmp(argv[1], "trim");
+	const char *mode = argc > 1 ? argv[1] : "idle";
 	size_t per = XF_BYTES / XF_NSIZES, n = 0;
 	pthread_t t;
 
@@ -76,9 +100,11 @@ int main(int argc, char **argv)
 		return 1;
 	size_t used1 = xf_in_use();
 	long freed = rss_kib();
-	if (trim) {
+	if (!strcmp(mode, "trim")) {
 		if (malloc_trim)
 			malloc_trim(0);
+	} else if (!strcmp(mode, "busy")) {
+		xf_trickle();
 	} else {
 		struct timespec idle = { 1, 500 * 1000 * 1000 };
 		nanosleep(&idle, 0);
