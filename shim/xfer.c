@@ -145,9 +145,9 @@ uint32_t kl_xfer_get(unsigned arena, unsigned cls, void **head)
 	return b.count;
 }
 
-/* Give up to give batches of the stack to their spans (all of them for
- * SIZE_MAX), as freed at last_ms: the oldest, taken with the stack
- * detached, the newest pushed back. Lock not held. */
+/* Give up to give batches of the stack to their spans, as freed at
+ * last_ms: the oldest; the stack is detached while it is walked and its
+ * newest batches pushed back. Returns how many went. Lock not held. */
 static uint32_t xfer_give_stack(unsigned arena, unsigned cls, uint32_t give,
 				uint64_t last_ms)
 {
