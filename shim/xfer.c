@@ -88,13 +88,13 @@ bool kl_xfer_put(unsigned cls, void *list, uint32_t count)
 	struct kl_xfer *x = &xfer[arena][cls];
 	bool ok = true;
 
-	if (count >= 2)
-		*batch_len(list) = count;	/* in case it goes on the stack */
 	kl_lock(&kl_locks.arena[arena].xfer[cls]);
 	uint32_t n = x->n;
 	if (x->used < KL_XFER_SLOTS) {
 		x->slot[x->used++] = (struct kl_xfer_batch){ list, count };
 	} else if (count >= 2) {
+		/* this thread's blocks, just freed: in its cache */
+		*batch_len(list) = count;
 		*batch_next(list) = x->stack;
 		x->stack = list;
 	} else {
