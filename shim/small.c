@@ -115,12 +115,21 @@ static inline unsigned span_listed_free(const struct kl_span *s, unsigned cls)
 }
 
 /* Up to want blocks of class cls from an arena's spans, as a list linked
- * through their first word; returns how many (0 when out of memory). */
+ * through their first word; returns how many (0 when out of memory). The
+ * list runs in the order the blocks were found, carved ones upwards: a
+ * program that allocates blocks one after another and walks them in that
+ * order (the objects of a parsed JSON array) reads memory upwards, a line
+ * at a time, as the prefetcher expects. Handed out downwards (each block
+ * pushed on the list as it was carved), jq -c '.[]' over 300,000 objects
+ * took 1.25 s of CPU (median of 8 alternated runs), now 1.12 (glibc 1.08,
+ * mimalloc 1.08), its reference counts' increments 8% of its samples
+ * where they were 4% under mimalloc. */
 unsigned kl_small_take(unsigned arena, unsigned cls, void **head,
 		       unsigned want)
 {
 	struct kl_class *k = &kl_classes[arena][cls];
-	void *list = 0;
+	void *list = 0, **tail = &list;
+	void *whole = 0;	/* a span's whole free list, to go last */
 	unsigned n = 0;
 
 	kl_lock(&kl_locks.arena[arena].cls[cls]);
@@ -131,11 +140,11 @@ unsigned kl_small_take(unsigned arena, unsigned cls, void **head,
 			break;
 		/* the span's whole free list at once, when the caller takes
 		 * that many: no walk over blocks another thread freed (each
-		 * a cache miss); they are touched when handed out */
-		unsigned f = list || s->returned ? 0 :
-			     span_listed_free(s, cls);
+		 * a cache miss); they are touched when handed out, and its
+		 * end is not known, so it ends the list */
+		unsigned f = n || s->returned ? 0 : span_listed_free(s, cls);
 		if (f && f <= want) {
-			list = s->free;
+			whole = s->free;
 			s->free = 0;
 			s->used += f;
 			n = f;
@@ -146,14 +155,14 @@ unsigned kl_small_take(unsigned arena, unsigned cls, void **head,
 			kl_span_unpark(k, s, cls);
 		/* no free list: the rest of the span is past the bump pointer,
 		 * carved in one go (tree building: 27 instructions a block
-		 * through span_pop) */
+		 * through span_pop), linked upwards */
 		if (!s->free && n < want) {
 			unsigned left = kl_class_blocks[cls] - s->used;
 			unsigned c = want - n < left ? want - n : left;
 			uintptr_t p = s->bump, size = kl_class_size[cls];
 			for (unsigned i = 0; i < c; i++, p += size) {
-				*(void **)p = list;
-				list = (void *)p;
+				*tail = (void *)p;
+				tail = (void **)p;
 			}
 			span_carve(k, s, p);
 			s->used += c;
@@ -161,13 +170,14 @@ unsigned kl_small_take(unsigned arena, unsigned cls, void **head,
 		}
 		while (n < want && !span_full(s, cls)) {
 			void *p = span_pop(k, s, cls);
-			*(void **)p = list;
-			list = p;
+			*tail = p;
+			tail = (void **)p;
 			n++;
 		}
 		if (span_full(s, cls))
 			class_list_remove(k, s);
 	}
+	*tail = whole;
 	k->used += n;
 	kl_unlock(&kl_locks.arena[arena].cls[cls]);
 	kl_heap_grew_check();
