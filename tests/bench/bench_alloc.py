@@ -3,6 +3,7 @@
 # each of them preloaded into the same binary with the same seed, and
 # returns ratios to glibc measured side by side in the same repetition.
 import os
+import random
 import shutil
 import subprocess
 import tempfile
@@ -103,6 +104,25 @@ int f%d(struct s *p, int n)
 """ % (i, i, i % 13, i % 5, i % 97, max(i - 1, 0)))
 
 
+def gen_json(path, objects):
+    """A JSON array of small records, as a service's API returns them."""
+    rng = random.Random(1)
+    with open(path, "w") as f:
+        f.write("[")
+        for i in range(objects):
+            tags = ",".join('"t%d"' % rng.randrange(100) for _ in range(5))
+            f.write('%s{"id":%d,"name":"n%d","tags":[%s],"v":%r}' %
+                    ("," if i else "", i, i, tags, rng.random()))
+        f.write("]")
+
+
+# hash churn: a million entries made, two thirds deleted, the rest summed
+PERL_HASHES = ('my %h; my $n = shift; for my $i (1..$n) { $h{"k$i"} = '
+               '[$i, "v" x ($i % 50)] } for my $i (1..$n) { delete '
+               '$h{"k$i"} if $i % 3 } my $s = 0; $s += $_->[0] for '
+               'values %h; print "checksum $s\n"')
+
+
 def workloads(bench_bin, tests_dir, tmp, scale, cores):
     py = "/usr/bin/python3" if os.path.exists("/usr/bin/python3") else "python3"
     w = [
@@ -144,6 +164,21 @@ def workloads(bench_bin, tests_dir, tmp, scale, cores):
         w.append(("gcc", "gcc -O2 compiling a generated %d-function file"
                   % max(30, int(150 * scale)),
                   [cc, "-O2", "-c", src, "-o", os.path.join(tmp, "big.o")]))
+    jq = shutil.which("jq")
+    if jq:
+        objects = max(10000, int(300000 * scale))
+        src = os.path.join(tmp, "big.json")
+        gen_json(src, objects)
+        # each record parsed, then walked and printed again in turn
+        w.append(("jq", "jq: a JSON array of %d records parsed, each "
+                  "printed again" % objects,
+                  [jq, "-r", '"checksum \\([.[] | tojson | length] | add)"',
+                   src]))
+    perl = shutil.which("perl")
+    if perl:
+        n = max(10000, int(1000000 * scale))
+        w.append(("perl", "perl: a hash of %d entries, two thirds deleted"
+                  % n, [perl, "-e", PERL_HASHES, str(n)]))
     return w
 
 
