@@ -35,7 +35,20 @@
  * faults are dear against 1.03 s without huge pages) frees nothing while
  * it grows, and still takes 126 huge pages; the seed pattern (450 MiB
  * live), which frees from its start, takes 6-10 instead of about 40, at
- * the same speed and RSS. */
+ * the same speed and RSS.
+ *
+ * Nor while huge pages cost more than small ones. A virtual machine whose
+ * balloon reports free memory to its host (free page reporting, as a
+ * Firecracker guest's does) hands the host back the free 2 MiB blocks a
+ * huge page is made of; the next write to one faults every 4 KiB of it
+ * in again on the host. Here, 3 s after the last process freed its heap,
+ * a huge page took 4.7 ms of the thread's CPU time to back, where it
+ * takes 0.09 ms: the grow benchmark ran 0.62-0.65 s, against 0.13 s with
+ * KEEL_HUGEPAGES=off and for glibc (small pages come from memory the
+ * guest used last). Direct compaction, where the kernel must move pages
+ * to make a huge page, stalls the same way. So a huge page whose backing
+ * costs the thread more than KL_HUGEPAGE_SLOW_US is the last for
+ * KL_HUGEPAGE_SLOW_MS: one slow huge page in that time at most. */
 #include "kl_heap.h"
 #include "kl_config.h"
 #include "kl_guard.h"
@@ -47,6 +60,14 @@
 /* ... and have taken back no pages from the program, and returned none,
  * for this long. */
 #define KL_HUGEPAGE_QUIET_MS 1000
+/* A huge page that costs this much CPU time to back (512 small pages
+ * cost 0.1-0.9 ms where a fault costs 0.2-1.7 us) ... */
+#define KL_HUGEPAGE_SLOW_US 1000
+/* ... stops them for this long. */
+#define KL_HUGEPAGE_SLOW_MS 10000
+
+/* when a huge page last took over KL_HUGEPAGE_SLOW_US (0: never) */
+static uint64_t hugepage_slow_ms;
 
 _Static_assert(KL_SEG_SIZE == 2 * KL_HUGEPAGE,
 	       "a segment's halves are huge pages");
@@ -126,7 +147,10 @@ bool kl_hugepage_offered(void)
 static bool hugepage_quiet(void)
 {
 	uint64_t freed = __atomic_load_n(&kl_pages.freed_ms, __ATOMIC_RELAXED);
-	return !freed || kl_now_ms() - freed > KL_HUGEPAGE_QUIET_MS;
+	uint64_t slow = __atomic_load_n(&hugepage_slow_ms, __ATOMIC_RELAXED);
+	uint64_t now = kl_now_ms();
+	return (!freed || now - freed > KL_HUGEPAGE_QUIET_MS) &&
+	       (!slow || now - slow > KL_HUGEPAGE_SLOW_MS);
 }
 
 bool kl_hugepage_wanted(void)
@@ -142,8 +166,17 @@ bool kl_hugepage_back(uintptr_t p)
 	 * again: the two calls split the segment's mapping and merge it */
 	if (kl_madvise((void *)p, KL_HUGEPAGE, MADV_HUGEPAGE) != 0)
 		return false;
+	uint64_t t0 = kl_thread_cpu_us();
 	bool ok = kl_populate((void *)p, KL_HUGEPAGE);
+	uint64_t spent = kl_thread_cpu_us() - t0;
 	kl_madvise((void *)p, KL_HUGEPAGE, MADV_NOHUGEPAGE);
+	if (ok && spent > KL_HUGEPAGE_SLOW_US) {
+		uint64_t now = kl_now_ms();
+		__atomic_store_n(&hugepage_slow_ms, now ? now : 1,
+				 __ATOMIC_RELAXED);
+		__atomic_fetch_add(&kl_pages.hugepages_slow, 1,
+				   __ATOMIC_RELAXED);
+	}
 	if (ok) {
 		struct kl_segment *seg =
 			(struct kl_segment *)(p & ~(KL_SEG_SIZE - 1));

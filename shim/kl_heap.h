@@ -161,6 +161,7 @@ struct kl_page_stats {
 	/* bytes purged, cumulative, by origin (0 large, class + 1 small) */
 	size_t returned[KL_NCLASS + 1];
 	size_t hugepages;	/* segment halves backed by a huge page */
+	size_t hugepages_slow;	/* of them, backed slower than small pages */
 	/* when the program last gave pages back to the heap (a span or a
 	 * large run freed) or the heap to the OS (0: never) */
 	uint64_t freed_ms;

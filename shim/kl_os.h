@@ -90,6 +90,7 @@ long kl_readlink(const char *path, char *buf, size_t len);
 /* returns only on failure, with -errno */
 int kl_execve(const char *path, char *const argv[], char *const envp[]);
 uint64_t kl_now_ms(void);
+uint64_t kl_thread_cpu_us(void);
 void kl_sleep_ms(uint64_t ms);
 long kl_futex(volatile uint32_t *uaddr, int op, uint32_t val, uint64_t ms);
 bool kl_membarrier(void);

@@ -127,9 +127,17 @@ void kl_stats_print(void)
 			    kib(returned));
 	kl_write(2, line, (size_t)n);
 	size_t hp = __atomic_load_n(&kl_pages.hugepages, __ATOMIC_RELAXED);
+	size_t slow = __atomic_load_n(&kl_pages.hugepages_slow,
+				      __ATOMIC_RELAXED);
 	if (hp) {
 		n = kl_snprintf(line, sizeof(line),
 				"libkeel: huge pages backed: %zu of 2 MiB\n", hp);
+		kl_write(2, line, (size_t)n);
+	}
+	if (slow) {
+		n = kl_snprintf(line, sizeof(line),
+				"libkeel: huge pages slower than small ones: %zu (none asked for 10 s after each)\n",
+				slow);
 		kl_write(2, line, (size_t)n);
 	}
 }
