@@ -47,8 +47,9 @@
  * KEEL_HUGEPAGES=off and for glibc (small pages come from memory the
  * guest used last). Direct compaction, where the kernel must move pages
  * to make a huge page, stalls the same way. So a huge page whose backing
- * costs the thread more than KL_HUGEPAGE_SLOW_US is the last for
- * KL_HUGEPAGE_SLOW_MS: one slow huge page in that time at most. */
+ * costs the thread more than KL_HUGEPAGE_SLOW_US is the last keel asks
+ * for in KL_HUGEPAGE_SLOW_MS (but those other threads are backing at that
+ * moment): it pays for one slow huge page in that time, not for each. */
 #include "kl_heap.h"
 #include "kl_config.h"
 #include "kl_guard.h"
