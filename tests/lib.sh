@@ -21,3 +21,11 @@ tmpdir() {
 }
 
 need() { command -v "$1" >/dev/null 2>&1 || skip "$1 is not installed"; }
+
+# slow_hugepages FILE: how many huge pages keel found slower than small
+# ones, from the heap report (KEEL_STATS=1) in FILE; 0 when it found none
+slow_hugepages() {
+	local n
+	n=$(sed -n 's/^libkeel: huge pages slower than small ones: \([0-9]*\).*/\1/p' "$1")
+	echo "${n:-0}"
+}

@@ -23,7 +23,7 @@ for setting in on off; do
 		fail "KEEL_HUGEPAGES=$setting: exit $?: $out $(cat "$errf")"
 	echo "KEEL_HUGEPAGES=$setting: $out"
 	[ "$setting" = off ] ||
-		slow=$(grep -c 'huge pages slower than small ones' "$errf")
+		slow=$(slow_hugepages "$errf")
 	read -r _ _ _ _ _ huge _ rss _ usage <<<"$out"
 	[ "$usage" -le $((rss + 8 * 1024)) ] ||
 		fail "KEEL_HUGEPAGES=$setting: the cgroup's usage is $usage KiB after the trim, VmRSS $rss KiB"

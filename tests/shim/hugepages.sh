@@ -31,8 +31,7 @@ run() {
 	out=$(env "${@:3}" KEEL_STATS=1 LD_PRELOAD=$LIBKEEL timeout 60 "$1" $2 \
 		2>"$err") ||
 		fail "${1#$BUILD/tests/} $2${3:+ ${*:3}}: exit $?: $out $(cat "$err")"
-	slow=$(sed -n 's/^libkeel: huge pages slower than small ones: \([0-9]*\).*/\1/p' "$err")
-	slow=${slow:-0}
+	slow=$(slow_hugepages "$err")
 	echo "${1#$BUILD/tests/} $2${3:+ ${*:3}}: $out (slow huge pages: $slow)"
 	read -r _ faults _ rss _ huge _ <<<"$out"
 	[ "$huge" -ge 0 ] || skip "no AnonHugePages in /proc/self/smaps_rollup"
