@@ -147,6 +147,7 @@ int inject_prepare(void)
 {
 	int which = keel_opts.malloc.word;
 	char prog[PATH_MAX], shim[PATH_MAX], q[KEEL_PRINTABLE_MAX];
+	char lib[256], ql[KEEL_PRINTABLE_MAX];
 	const char *target;
 	int rc;
 
@@ -160,7 +161,7 @@ int inject_prepare(void)
 		return rc;
 	target = inject_resolve(keel_opts.argv[0], prog, sizeof(prog));
 	if (target) {
-		switch (inject_inspect(target)) {
+		switch (inject_inspect(target, lib, sizeof(lib))) {
 		case INJECT_TARGET_STATIC:
 			info("%s is a static executable: the allocator cannot be injected into it",
 			     printable(q, sizeof(q), target));
@@ -168,6 +169,11 @@ int inject_prepare(void)
 		case INJECT_TARGET_OWN_MALLOC:
 			warning("%s defines its own malloc: not injecting the allocator",
 				printable(q, sizeof(q), target));
+			return 0;
+		case INJECT_TARGET_LINKED_MALLOC:
+			warning("%s links %s, an allocator of its own: not injecting the allocator",
+				printable(q, sizeof(q), target),
+				printable(ql, sizeof(ql), lib));
 			return 0;
 		case INJECT_TARGET_DYNAMIC:
 			break;

@@ -199,23 +199,28 @@ static void statstable_on_bus(int sig)
 	siglongjmp(statstable_bus_jmp, 1);
 }
 
-/* Whether the program defines malloc itself. inject_inspect maps the
- * file, and a running executable can be truncated by another process
- * (Linux 6.11 stopped denying writes to it): a read past its new end is
- * SIGBUS, which here means "unknown" (the mapping is left behind: keel
- * stats is short-lived, PID 1 never comes here). */
+/* Whether the program defines malloc itself or links an allocator
+ * library. inject_inspect maps the file, and a running executable can be
+ * truncated by another process (Linux 6.11 stopped denying writes to it):
+ * a read past its new end is SIGBUS, which here means "unknown" (the
+ * mapping is left behind: keel stats is short-lived, PID 1 never comes
+ * here). */
 static int statstable_own_malloc(uint32_t pid)
 {
 	struct sigaction sa = { .sa_handler = statstable_on_bus }, old;
 	volatile int own = 0;
+	enum inject_target kind;
 	char exe[64];
 
 	snprintf(exe, sizeof(exe), "/proc/%u/exe", pid);
 	sigemptyset(&sa.sa_mask);
 	if (sigaction(SIGBUS, &sa, &old) < 0)
 		return 0;
-	if (!sigsetjmp(statstable_bus_jmp, 1))
-		own = inject_inspect(exe) == INJECT_TARGET_OWN_MALLOC;
+	if (!sigsetjmp(statstable_bus_jmp, 1)) {
+		kind = inject_inspect(exe, NULL, 0);
+		own = kind == INJECT_TARGET_OWN_MALLOC ||
+		      kind == INJECT_TARGET_LINKED_MALLOC;
+	}
 	sigaction(SIGBUS, &old, NULL);
 	return own;
 }
@@ -224,9 +229,6 @@ static int statstable_own_malloc(uint32_t pid)
 static const char *statstable_reason(const struct stats_table *t,
 				     const struct stats_row *r)
 {
-	static const char *const allocators[] = {
-		"libjemalloc", "libtcmalloc", "libmimalloc",
-	};
 	int shim;
 
 	if (statstable_keel(t, r->pid))
@@ -249,8 +251,8 @@ static const char *statstable_reason(const struct stats_table *t,
 	if (shim)
 		return t->nkeels ? "heap below the publishing threshold" :
 		       "no keel statistics folder found";
-	for (size_t i = 0; i < sizeof(allocators) / sizeof(allocators[0]); i++)
-		if (proc_maps_has((pid_t)r->pid, allocators[i]) == 1)
+	for (size_t i = 0; i < inject_allocator_nlibs; i++)
+		if (proc_maps_has((pid_t)r->pid, inject_allocator_libs[i]) == 1)
 			return "own allocator";
 	return "not shimmed (KEEL_MALLOC=off or LD_PRELOAD changed)";
 }

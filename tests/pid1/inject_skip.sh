@@ -1,7 +1,9 @@
 #!/usr/bin/env bash
 # Where preloading cannot work, keel does not try: a static executable gets
-# one info line (at -v), a program defining its own malloc gets a warning;
-# neither gets LD_PRELOAD.
+# one info line (at -v); a program defining its own malloc, or linking an
+# allocator library (Debian's redis-server links libjemalloc.so.2, whose
+# mallocx and sdallocx it could call on blocks keel's malloc made), gets a
+# warning; none gets LD_PRELOAD.
 . "$TESTS/lib.sh"; . "$TESTS/pid1/common.bash"
 need musl-gcc
 tmpdir
@@ -19,6 +21,26 @@ out=$(as_pid1 "$KEEL" -- "$T/static" 2>"$T/err")
 out=$(as_pid1 "$KEEL" -- "$H/ownmalloc" 2>"$T/err")
 expect_eq "own malloc: no LD_PRELOAD" "LD_PRELOAD=[]" "$out"
 expect_match "own malloc: warning" "keel: warning: .*ownmalloc defines its own malloc" "$(cat "$T/err")"
+# A program linked with a library named as jemalloc's: that its soname is
+# in DT_NEEDED is what counts; so is tcmalloc's; an ordinary library is not.
+echo 'int lib_answer(void) { return 42; }' >"$T/lib.c"
+printf '%s\n' '#include <stdio.h>' '#include <stdlib.h>' \
+	'int lib_answer(void);' \
+	'int main(void) { const char *v = getenv("LD_PRELOAD"); printf("[%s] %d\n", v ? v : "", lib_answer()); return 0; }' \
+	>"$T/linked.c"
+for so in libjemalloc.so.2 libtcmalloc_minimal.so.4 libplain.so.1; do
+	gcc -shared -fPIC -o "$T/$so" -Wl,-soname,$so "$T/lib.c" || fail "gcc $so"
+	gcc -o "$T/linked" "$T/linked.c" -Wl,--no-as-needed "$T/$so" \
+		-Wl,-rpath,"$T" || fail "gcc linked $so"
+	out=$(as_pid1 "$KEEL" -- "$T/linked" 2>"$T/err")
+	if [ "$so" = libplain.so.1 ]; then
+		expect_match "$so: preloaded" "^\[.*libkeel.so.*\] 42$" "$out"
+		[ -s "$T/err" ] && fail "$so: not quiet: $(cat "$T/err")"
+		continue
+	fi
+	expect_eq "$so: no LD_PRELOAD" "[] 42" "$out"
+	expect_eq "$so: one warning" 1 "$(grep -c "keel: warning: .*linked links $so, an allocator of its own: not injecting the allocator" "$T/err")"
+done
 # Found through PATH like execvp.
 out=$(PATH=$H:$PATH as_pid1 "$KEEL" -- ownmalloc 2>/dev/null)
 expect_eq "through PATH" "LD_PRELOAD=[]" "$out"
