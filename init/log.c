@@ -16,11 +16,15 @@
  * of PID 1's time goes to waiting. The next line that gets through says
  * how many were dropped.
  * A regular file takes writes as before (it does not stall). Where keel
- * may not open the stream again (a socket, a pipe of another user, as
- * under docker run --user 1000 without -t) it writes to fd 2 itself with
- * pwritev2(RWF_NOWAIT), which never waits, whatever the description's
- * mode: pipes from Linux 6.4, sockets. Where that is refused (a FIFO, an
- * older kernel) each write waits for room first with poll(2); there a
+ * may not open the stream again (a pipe or FIFO of another user, as under
+ * docker run --user 1000 without -t; a socket) it writes to fd 2 itself,
+ * in a way that never waits whatever the description's mode. To a pipe:
+ * each line goes into a pipe of keel's own, then splice(2) moves it on
+ * with SPLICE_F_NONBLOCK, which between two pipes fails with EAGAIN where
+ * the other is full (every kernel since 2.6.31; pwritev2's RWF_NOWAIT
+ * does that for a pipe only from Linux 6.4, never for a FIFO). Otherwise
+ * pwritev2(RWF_NOWAIT) (sockets). Where both are refused (an older
+ * kernel, a filter) each write waits for room first with poll(2); there a
  * process that fills the stream between the poll and the write can still
  * hold that one write until the stream is read. */
 #include <errno.h>
@@ -50,10 +54,12 @@ int log_verbosity = 1;
 static enum {
 	LOG_PLAIN,	/* write(2) to fd 2: before log_sink_open, a file */
 	LOG_OWN,	/* log_fd: a non-blocking description of our own */
+	LOG_SPLICE,	/* fd 2, a pipe: spliced from log_pipe, non-blocking */
 	LOG_NOWAIT,	/* fd 2, pwritev2(RWF_NOWAIT) */
 	LOG_POLLED,	/* fd 2, each write after a poll for room */
 } log_mode = LOG_PLAIN;
 static int log_fd = STDERR_FILENO;
+static int log_pipe[2] = { -1, -1 };	/* LOG_SPLICE's own pipe */
 static unsigned log_dropped;		/* lines lost since the last one out */
 static uint64_t log_no_wait_until;	/* ms: no waiting before this */
 static int log_cut;			/* a line went out in part */
@@ -97,9 +103,33 @@ void log_sink_open(void)
 	if (fd >= 0) {
 		log_fd = fd;
 		log_mode = LOG_OWN;
+	} else if (S_ISFIFO(err.st_mode) &&
+		   !pipe2(log_pipe, O_NONBLOCK | O_CLOEXEC)) {
+		log_mode = LOG_SPLICE;	/* LOG_NOWAIT where refused */
 	} else {
 		log_mode = LOG_NOWAIT;	/* LOG_POLLED where refused */
 	}
+}
+
+/* A chunk (at most PIPE_BUF bytes) moved to fd 2 through keel's own pipe
+ * without waiting: as write(2) would return, -1 with errno EAGAIN where
+ * fd 2 has no room. The own pipe is empty before and after. */
+static ssize_t log_splice(const char *p, size_t n)
+{
+	char drain[PIPE_BUF];
+	ssize_t in = write(log_pipe[1], p, n), w;
+	int err;
+
+	if (in <= 0)
+		return -1;
+	w = splice(log_pipe[0], NULL, STDERR_FILENO, NULL, (size_t)in,
+		   SPLICE_F_NONBLOCK);
+	err = errno;
+	/* what did not go stays out of the next line */
+	while (read(log_pipe[0], drain, sizeof(drain)) > 0)
+		;
+	errno = err;
+	return w;
 }
 
 /* A write to fd 2 that does not wait, whatever its description's mode:
@@ -113,7 +143,7 @@ static ssize_t log_pwrite_nowait(const char *p, size_t n)
 
 /* The kernel refuses RWF_NOWAIT for this stream (a FIFO, a pipe before
  * Linux 6.4) or pwritev2 (ENOSYS, EINVAL before 4.14; EPERM where a
- * seccomp filter denies it): it will again. */
+ * seccomp filter denies it), or splice likewise: it will again. */
 static int log_nowait_refused(int err)
 {
 	return err == EOPNOTSUPP || err == ENOSYS || err == EINVAL ||
@@ -160,7 +190,13 @@ static int log_emit(const char *p, size_t n)
 			if (chunk > PIPE_BUF)
 				chunk = PIPE_BUF;
 		}
-		if (log_mode == LOG_NOWAIT) {
+		if (log_mode == LOG_SPLICE) {
+			w = log_splice(p, chunk > PIPE_BUF ? PIPE_BUF : chunk);
+			if (w < 0 && log_nowait_refused(errno)) {
+				log_mode = LOG_NOWAIT;
+				continue;
+			}
+		} else if (log_mode == LOG_NOWAIT) {
 			w = log_pwrite_nowait(p, chunk);
 			if (w < 0 && log_nowait_refused(errno)) {
 				log_mode = LOG_POLLED;

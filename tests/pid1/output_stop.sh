@@ -26,8 +26,8 @@ out=$(timeout 30 script -qec \
 expect_eq "reaping with the terminal stopped, as uid 1000" reaped "$(cat "$T/tty1000")"
 expect_match "the dropped lines counted, as uid 1000" "keel: warning: 2 lines of keel's output dropped" "$out"
 # keel as the app's user with stderr a FIFO of root's, nobody reading it
-# for 3 s: keel may not open it again, the kernel refuses RWF_NOWAIT on a
-# FIFO, and keel polls for room before each write
+# for 3 s: keel may not open it again, and splices each line from a pipe
+# of its own (the kernel refuses RWF_NOWAIT on a FIFO)
 mkfifo -m 600 "$T/fifo"
 { sleep 3; cat >/dev/null; } <"$T/fifo" &
 timeout 30 unshare --pid --fork --mount-proc \
@@ -36,10 +36,10 @@ timeout 30 unshare --pid --fork --mount-proc \
 wait
 expect_eq "reaping with a FIFO of root's full" reaped "$(cat "$T/fifo1000")"
 # ... and with stderr a pipe of root's (docker run --user 1000 without
-# -t), which keel writes to with pwritev2(RWF_NOWAIT). strace holds each
-# poll(2) of keel's for 600 ms: a keel that polled for room and then
-# wrote would find the room taken by then (outstop refill) and block
-# until the pipe is read, 5 s on.
+# -t), which keel splices to as well. strace holds each poll(2) of keel's
+# for 600 ms: a keel that polled for room and then wrote would find the
+# room taken by then (outstop refill) and block until the pipe is read,
+# 5 s on.
 need strace
 timeout 30 unshare --pid --fork --mount-proc strace -qq -o /dev/null \
 	-e trace=poll -e inject=poll:delay_exit=600000 \
@@ -49,3 +49,17 @@ timeout 30 unshare --pid --fork --mount-proc strace -qq -o /dev/null \
 	  cat >"$T/refill.out"; }
 expect_eq "reaping while a process refills the pipe keel writes to" reaped "$(cat "$T/refill")"
 expect_match "the line written while there was room" "keel: warning: reaped zombie" "$(grep -a -o 'keel: .*' "$T/refill.out")"
+# ... and with stderr a FIFO of root's, where the kernel refuses
+# RWF_NOWAIT: keel splices each line from a pipe of its own, which fails
+# rather than waits when the FIFO is full (a keel that polled, then
+# wrote, blocked here until the FIFO was read, 5 s on)
+mkfifo -m 600 "$T/fifo2"
+{ sleep 1; dd bs=4096 count=1 of=/dev/null status=none; sleep 5
+  cat >"$T/refill2.out"; } <"$T/fifo2" &
+timeout 30 unshare --pid --fork --mount-proc strace -qq -o /dev/null \
+	-e trace=poll -e inject=poll:delay_exit=600000 \
+	setpriv --reuid 1000 --regid 1000 --clear-groups \
+	"$KEEL" -w -- "$T/outstop" refill "$T/refill2" 2>"$T/fifo2"
+wait
+expect_eq "reaping while a process refills the FIFO keel writes to" reaped "$(cat "$T/refill2")"
+expect_match "the line written to the FIFO while there was room" "keel: warning: reaped zombie" "$(grep -a -o 'keel: .*' "$T/refill2.out")"
