@@ -29,11 +29,6 @@ enum inject_target {
  * program links one. (inject_elf.c) */
 enum inject_target inject_inspect(const char *path, char *lib, size_t len);
 
-/* The allocator libraries, as the start of their sonames; whether a soname
- * is one of them. */
-extern const char *const inject_allocator_libs[];
-extern const size_t inject_allocator_nlibs;
-int inject_allocator_lib(const char *soname);
 
 /* libkeel.so installed beside keel or in PREFIX/lib/keel, when every part
  * of its path is safe to trust: 0 and its real path in buf, else -1. */

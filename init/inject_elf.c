@@ -13,6 +13,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "common/allocators.h"
 #include "init/inject.h"
 
 /* The file, mapped read-only: only the pages looked at are read. */
@@ -37,13 +38,6 @@ static const void *inject_table(const struct inject_file *f, uint64_t off,
 {
 	return off % 8 ? NULL : inject_at(f, off, len);
 }
-
-const char *const inject_allocator_libs[] = {
-	"libjemalloc", "libtcmalloc", "libmimalloc", "libhoard",
-	"librpmalloc", "libsnmallocshim", "libtbbmalloc_proxy",
-};
-const size_t inject_allocator_nlibs =
-	sizeof(inject_allocator_libs) / sizeof(inject_allocator_libs[0]);
 
 /* A section of type's entries, and the string table it links to, when
  * both lie in the file: the entry count, else 0. */
@@ -98,15 +92,6 @@ static int inject_defines_malloc(const struct inject_file *f,
 	return 0;
 }
 
-int inject_allocator_lib(const char *soname)
-{
-	for (size_t i = 0; i < inject_allocator_nlibs; i++)
-		if (!strncmp(soname, inject_allocator_libs[i],
-			     strlen(inject_allocator_libs[i])))
-			return 1;
-	return 0;
-}
-
 /* The first allocator library among the program's DT_NEEDED entries. */
 static const char *inject_links_allocator(const struct inject_file *f,
 					  const Elf64_Ehdr *eh)
@@ -121,7 +106,7 @@ static const char *inject_links_allocator(const struct inject_file *f,
 		for (uint64_t k = 0; k < n && dyn[k].d_tag != DT_NULL; k++) {
 			const char *name = dyn[k].d_tag != DT_NEEDED ? NULL :
 				inject_string(strs, size, dyn[k].d_un.d_val);
-			if (name && inject_allocator_lib(name))
+			if (name && keel_allocator_lib(name))
 				return name;
 		}
 	}

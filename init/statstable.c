@@ -11,6 +11,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "common/allocators.h"
 #include "init/heapscan.h"
 #include "init/inject.h"
 #include "init/procinfo.h"
@@ -251,8 +252,8 @@ static const char *statstable_reason(const struct stats_table *t,
 	if (shim)
 		return t->nkeels ? "heap below the publishing threshold" :
 		       "no keel statistics folder found";
-	for (size_t i = 0; i < inject_allocator_nlibs; i++)
-		if (proc_maps_has((pid_t)r->pid, inject_allocator_libs[i]) == 1)
+	for (size_t i = 0; i < KEEL_ALLOCATOR_NLIBS; i++)
+		if (proc_maps_has((pid_t)r->pid, keel_allocator_libs[i]) == 1)
 			return "own allocator";
 	return "not shimmed (KEEL_MALLOC=off or LD_PRELOAD changed)";
 }

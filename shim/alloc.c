@@ -6,6 +6,7 @@
 #include "kl_fast.h"
 #include "kl_stats.h"
 #include "kl_life.h"
+#include "kl_route.h"
 
 /* realloc headroom policy: within a small class (or a quarter below it),
  * the same pointer; a small block appended to moves to a quarter more
@@ -75,6 +76,8 @@ static void *large_alloc(size_t n, size_t room)
 void *kl_alloc(size_t n)
 {
 	void *p;
+	if (KL_UNLIKELY(kl_routed()))
+		return kl_route.malloc(n);
 	if (KL_LIKELY(n <= KL_SMALL_MAX)) {
 		unsigned cls = kl_class_of(n);
 		struct kl_tcache *tc = kl_tc;
@@ -124,7 +127,10 @@ void kl_free(void *p)
 		return;
 	uintptr_t h = kl_seg_of(p);
 	if (KL_UNLIKELY(!kl_registry_has(h))) {
-		free_foreign("free", p);
+		if (kl_routed())
+			kl_route.free(p);
+		else
+			free_foreign("free", p);
 		return;
 	}
 	struct kl_segment *seg = (struct kl_segment *)h;
@@ -173,6 +179,8 @@ void kl_free(void *p)
  * cleared here. */
 void *kl_calloc(size_t n)
 {
+	if (KL_UNLIKELY(kl_routed()))
+		return kl_route.calloc(1, n);
 	if (n > KL_LARGE_MAX) {
 		kl_boot();
 		void *p = kl_huge_alloc(n, 0, KL_HUGE_ZERO);
@@ -192,7 +200,8 @@ size_t kl_usable(const void *p)
 		return 0;
 	uintptr_t h = kl_seg_of(p);
 	if (!kl_registry_has(h))
-		return 0;
+		return kl_routed() && kl_route.usable ?
+			       kl_route.usable((void *)p) : 0;
 	struct kl_segment *seg = (struct kl_segment *)h;
 	if (seg->magic != KL_SEG_MAGIC) {
 		struct kl_huge *hg = (struct kl_huge *)h;
@@ -216,6 +225,8 @@ size_t kl_usable(const void *p)
 void *kl_alloc_aligned(size_t align, size_t n)
 {
 	void *p = 0;
+	if (KL_UNLIKELY(kl_routed()))
+		return kl_route_aligned(align, n);
 	if (align <= 16)
 		return kl_alloc(n);
 	kl_boot();
@@ -467,5 +478,7 @@ static void *realloc_block(void *p, size_t n)
 
 void *kl_realloc(void *p, size_t n)
 {
+	if (KL_UNLIKELY(kl_routed()))
+		return kl_route_realloc(p, n);
 	return realloc_populate(realloc_block(p, n), n);
 }

@@ -315,6 +315,8 @@ extern KL_HIDDEN __thread struct kl_tcache *kl_tc;
 extern KL_HIDDEN struct kl_tcache *kl_threads;
 extern KL_HIDDEN uint32_t kl_nthreads;
 struct kl_tcache *kl_tcache_init(void);
+/* This thread's cache back to the spans, and none for it again (route.c). */
+void kl_tcache_step_aside(void);
 void *kl_tcache_refill(struct kl_tcache *tc, unsigned cls);
 void kl_tcache_overflow(struct kl_tcache *tc, unsigned cls);
 void kl_tcache_ctor(void);

@@ -7,6 +7,7 @@
 #include "kl_config.h"
 #include "kl_life.h"
 #include "kl_exec.h"
+#include "kl_route.h"
 
 extern int __register_atfork(void (*prepare)(void), void (*parent)(void),
 			     void (*child)(void), void *dso)
@@ -89,6 +90,7 @@ __attribute__((constructor)) static void life_init(void)
 	kl_boot();
 	kl_config_read();
 	kl_tcache_ctor();
+	kl_route_init();
 	if (__register_atfork)
 		__register_atfork(life_prepare, life_parent, life_child, 0);
 	else if (pthread_atfork)

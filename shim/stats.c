@@ -3,6 +3,7 @@
  * malloc_stats(), mallinfo2(), the KEEL_STATS exit table and the file keel
  * reads from outside the process (publish.c). */
 #include "kl_stats.h"
+#include "kl_route.h"
 
 
 
@@ -119,6 +120,9 @@ void kl_stats_print(void)
 		  s.dirty - s.huge_cached, s.returned[0]);
 	stats_row("huge", s.huge_count, s.huge, s.huge_cached,
 		  s.huge_returned);
+	if (kl_routed())
+		kl_msg("libkeel: %s is loaded: allocations go to it, not to keel",
+		       kl_route.lib);
 	int n = kl_snprintf(line, sizeof(line),
 			    "libkeel: total KiB: mapped %zu, in use %zu, free resident %zu, returned %zu, released %zu\n",
 			    kib(s.mapped + s.huge),

@@ -5,6 +5,7 @@
  * Each cache refills from the arena with the fewest threads (kl_heap.h). */
 #include "kl_heap.h"
 #include "kl_config.h"
+#include "kl_route.h"
 
 extern int pthread_key_create(unsigned *key, void (*dtor)(void *))
 	__attribute__((weak));
@@ -102,6 +103,16 @@ static void tcache_attach(struct kl_tcache *tc)
 		pthread_setspecific(tcache_key, tc);
 }
 
+void kl_tcache_step_aside(void)
+{
+	struct kl_tcache *tc = kl_tc;
+	if ((uintptr_t)tc > 1) {
+		tcache_attach(0);	/* the key's destructor: nothing left */
+		tcache_destroy(tc);
+	}
+	kl_tc = KL_TCACHE_DEAD;
+}
+
 /* The arena with the fewest live caches, lowest first; under the lock. */
 static uint32_t arena_pick(void)
 {
@@ -116,7 +127,9 @@ static uint32_t arena_pick(void)
 
 struct kl_tcache *kl_tcache_init(void)
 {
-	if (kl_tc == KL_TCACHE_DEAD)
+	/* while routed (route.c) no thread gets a cache: every call then
+	 * reaches the slow paths */
+	if (kl_tc == KL_TCACHE_DEAD || kl_routed())
 		return 0;
 	kl_lock(&kl_locks.threads);
 	struct kl_tcache *tc = tcache_pool;
