@@ -88,7 +88,7 @@ for kind in JE:libjemalloc.so.2 TC:libtcmalloc_minimal.so.4 MI:libmimalloc.so.2;
 	macro=${kind%%:*} so=${kind#*:}
 	lib=$(ldconfig -p | awk -v so="$so" '$1 == so { print $NF; exit }')
 	[ -n "$lib" ] || continue
-	found=$((found + 1))
+	found=$((found + 1)) any=$lib any_so=$so
 	gcc -O1 -D$macro -o "$T/$macro" "$T/route.c" -Wl,--no-as-needed \
 		"$lib" || fail "gcc $so"
 	out=$(KEEL_STATS=1 LD_PRELOAD=$LIBKEEL "$T/$macro" 2>"$T/err") ||
@@ -108,10 +108,10 @@ done
 [ "$found" -gt 0 ] || skip "no jemalloc, tcmalloc or mimalloc library here"
 # an allocator preloaded after keel (an old LD_PRELOAD left in place) is
 # never called: keel stays the allocator of a program that links none
-out=$(KEEL_STATS=1 LD_PRELOAD="$LIBKEEL:$lib" "$T/plain" 2>"$T/err") ||
-	fail "plain with $lib preloaded after keel: $out $(cat "$T/err")"
-expect_eq "plain with $so preloaded after keel" ok "$out"
+out=$(KEEL_STATS=1 LD_PRELOAD="$LIBKEEL:$any" "$T/plain" 2>"$T/err") ||
+	fail "plain with $any preloaded after keel: $out $(cat "$T/err")"
+expect_eq "plain with $any_so preloaded after keel" ok "$out"
 grep -q "is loaded: allocations go to it" "$T/err" &&
-	fail "$so preloaded after keel: keel stepped aside: $(cat "$T/err")"
-grep -q "libkeel: total KiB" "$T/err" || fail "$so preloaded: no heap report"
+	fail "$any_so preloaded after keel: keel stepped aside: $(cat "$T/err")"
+grep -q "libkeel: total KiB" "$T/err" || fail "$any_so preloaded: no heap report"
 echo "allocators checked: $found"
