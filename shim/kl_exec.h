@@ -4,6 +4,7 @@
 #define KL_EXEC_H
 
 #include "kl_os.h"
+#include <linux/elf.h>
 
 enum kl_exec_op {
 	KL_EXECVE, KL_EXECVPE, KL_FEXECVE, KL_SPAWN, KL_SPAWNP, KL_SYSTEM,
@@ -26,5 +27,19 @@ void kl_exec_resolve(void);
 char **kl_environ(void);
 /* dlsym(RTLD_NEXT, name) without libdl; 0 when not found */
 void *kl_next(const char *name);
+
+/* The fields of struct dl_phdr_info that glibc and musl share. */
+struct kl_dl_info {
+	uintptr_t addr;
+	const char *name;
+	const Elf64_Phdr *phdr;
+	uint16_t phnum;
+};
+extern int dl_iterate_phdr(int (*cb)(struct kl_dl_info *, size_t, void *),
+			   void *data) __attribute__((weak));
+
+/* Whether LD_PRELOAD names a library of this file name (as a path or a
+ * file name). */
+bool kl_preload_names(const char *file);
 
 #endif

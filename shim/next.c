@@ -13,16 +13,6 @@
 #define KL_DT_GNU_HASH 0x6ffffef5
 #define KL_VERSYM_HIDDEN 0x8000
 
-/* The fields of struct dl_phdr_info that glibc and musl share. */
-struct kl_dl_info {
-	uintptr_t addr;
-	const char *name;
-	const Elf64_Phdr *phdr;
-	uint16_t phnum;
-};
-
-extern int dl_iterate_phdr(int (*cb)(struct kl_dl_info *, size_t, void *),
-			   void *data) __attribute__((weak));
 extern const char __ehdr_start[] __attribute__((visibility("hidden")));
 
 struct next_search {

@@ -74,6 +74,25 @@ static const char *preload_var(char *const *envp)
 	return 0;
 }
 
+bool kl_preload_names(const char *file)
+{
+	const char *v = preload_var(kl_environ()), *e;
+
+	for (v = v ? v + sizeof(PRELOAD_VAR) - 1 : ""; *v; v = e) {
+		while (preload_sep(*v))
+			v++;
+		const char *name = v, *f = file;
+		for (e = v; *e && !preload_sep(*e); e++)
+			if (*e == '/')
+				name = e + 1;
+		while (name < e && *name == *f)
+			name++, f++;
+		if (e > v && name == e && !*f)
+			return true;
+	}
+	return false;
+}
+
 /* Where the entry equal to pl.path starts in an LD_PRELOAD value, or 0. */
 static const char *preload_entry(const char *v)
 {

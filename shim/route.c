@@ -8,8 +8,8 @@
  * the shim looks through the loaded objects for one that LD_PRELOAD does
  * not name (one preloaded after keel is never called); where it finds one,
  * every allocation goes to the definition that follows keel's in the
- * lookup order (dlsym(RTLD_NEXT)), the one the program would call
- * without keel. Blocks keel made before that (the loader's, other
+ * lookup order (what dlsym(RTLD_NEXT) returns, found by next.c without
+ * libdl), the one the program would call without keel. Blocks keel made before that (the loader's, other
  * constructors') are still freed, moved and measured by keel: free,
  * realloc and malloc_usable_size tell them apart by the heap's registry.
  * The fast paths pay nothing: the thread that turns routing on gives up
@@ -20,53 +20,9 @@
 #include "kl_exec.h"
 #include "common/allocators.h"
 
-/* glibc's and musl's layout of its first fields */
-struct kl_dl_phdr_info {
-	uintptr_t addr;
-	const char *name;
-};
-
-extern int dl_iterate_phdr(int (*fn)(struct kl_dl_phdr_info *info,
-				     size_t size, void *arg),
-			   void *arg) __attribute__((weak));
-extern void *dlsym(void *handle, const char *name) __attribute__((weak));
-#define KL_RTLD_NEXT ((void *)-1l)	/* glibc's and musl's */
-
 KL_HIDDEN struct kl_route kl_route;
 
-/* Whether LD_PRELOAD names the library base (as a path or a file name):
- * preloaded after keel, as an old LD_PRELOAD left in place is, it is
- * never called (keel's malloc comes first) and the program does not know
- * of it. */
-static bool route_preloaded(const char *base)
-{
-	char **env = kl_environ();
-	const char *v = 0;
-	for (; env && *env && !v; env++) {
-		const char *a = *env, *b = "LD_PRELOAD=";
-		while (*b && *a == *b)
-			a++, b++;
-		if (!*b)
-			v = a;
-	}
-	while (v && *v) {
-		const char *e = v, *name = v;
-		while (*e && *e != ' ' && *e != ':' && *e != '\t' && *e != '\n') {
-			if (*e == '/')
-				name = e + 1;
-			e++;
-		}
-		const char *a = name, *b = base;
-		while (a < e && *a == *b)
-			a++, b++;
-		if (a == e && !*b)
-			return true;
-		v = *e ? e + 1 : e;
-	}
-	return false;
-}
-
-static int route_find(struct kl_dl_phdr_info *info, size_t size, void *arg)
+static int route_find(struct kl_dl_info *info, size_t size, void *arg)
 {
 	(void)size;
 	(void)arg;
@@ -76,7 +32,9 @@ static int route_find(struct kl_dl_phdr_info *info, size_t size, void *arg)
 	for (const char *c = base; *c; c++)
 		if (*c == '/')
 			base = c + 1;
-	if (!keel_allocator_lib(base) || route_preloaded(base))
+	/* one preloaded after keel, as an old LD_PRELOAD left in place is,
+	 * is never called (keel's malloc comes first) */
+	if (!keel_allocator_lib(base) || kl_preload_names(base))
 		return 0;
 	size_t i = 0;
 	for (; base[i] && i < sizeof(kl_route.lib) - 1; i++)
@@ -87,21 +45,15 @@ static int route_find(struct kl_dl_phdr_info *info, size_t size, void *arg)
 
 void kl_route_init(void)
 {
-	/* glibc before 2.34 keeps dlsym in libdl, which may not be loaded:
-	 * keel then stays the allocator, as before */
-	if (!dl_iterate_phdr || !dlsym || !dl_iterate_phdr(route_find, 0))
+	if (!dl_iterate_phdr || !dl_iterate_phdr(route_find, 0))
 		return;
-	/* dlsym may allocate: keel's malloc serves it until routing is on */
-	kl_route.malloc = (void *(*)(size_t))dlsym(KL_RTLD_NEXT, "malloc");
-	kl_route.free = (void (*)(void *))dlsym(KL_RTLD_NEXT, "free");
-	kl_route.calloc = (void *(*)(size_t, size_t))dlsym(KL_RTLD_NEXT,
-							   "calloc");
-	kl_route.realloc = (void *(*)(void *, size_t))dlsym(KL_RTLD_NEXT,
-							    "realloc");
-	kl_route.posix_memalign = (int (*)(void **, size_t, size_t))dlsym(
-		KL_RTLD_NEXT, "posix_memalign");
-	kl_route.usable = (size_t (*)(void *))dlsym(KL_RTLD_NEXT,
-						   "malloc_usable_size");
+	kl_route.malloc = (void *(*)(size_t))kl_next("malloc");
+	kl_route.free = (void (*)(void *))kl_next("free");
+	kl_route.calloc = (void *(*)(size_t, size_t))kl_next("calloc");
+	kl_route.realloc = (void *(*)(void *, size_t))kl_next("realloc");
+	kl_route.posix_memalign =
+		(int (*)(void **, size_t, size_t))kl_next("posix_memalign");
+	kl_route.usable = (size_t (*)(void *))kl_next("malloc_usable_size");
 	if (!kl_route.malloc || !kl_route.free || !kl_route.calloc ||
 	    !kl_route.realloc || !kl_route.posix_memalign) {
 		kl_msg("libkeel: warning: %s is loaded, but its malloc functions were not found: keel's allocator stays",
