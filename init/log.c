@@ -22,11 +22,13 @@
  * each line goes into a pipe of keel's own, then splice(2) moves it on
  * with SPLICE_F_NONBLOCK, which between two pipes fails with EAGAIN where
  * the other is full (every kernel since 2.6.31; pwritev2's RWF_NOWAIT
- * does that for a pipe only from Linux 6.4, never for a FIFO). Otherwise
- * pwritev2(RWF_NOWAIT) (sockets). Where both are refused (an older
- * kernel, a filter) each write waits for room first with poll(2); there a
- * process that fills the stream between the poll and the write can still
- * hold that one write until the stream is read. */
+ * does that for a pipe only from Linux 6.4, never for a FIFO). To a
+ * socket (a journald stream under systemd): send(2) with MSG_DONTWAIT, a
+ * flag of the call, not of the description, on every kernel (RWF_NOWAIT
+ * there is newer). Otherwise pwritev2(RWF_NOWAIT). Where that is refused
+ * (an older kernel, a filter) each write waits for room first with
+ * poll(2); there a process that fills the stream between the poll and the
+ * write can still hold that one write until the stream is read. */
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
@@ -34,6 +36,7 @@
 #include <stdarg.h>
 #include <stdint.h>
 #include <stdio.h>
+#include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
 #include <sys/uio.h>
@@ -55,6 +58,7 @@ static enum {
 	LOG_PLAIN,	/* write(2) to fd 2: before log_sink_open, a file */
 	LOG_OWN,	/* log_fd: a non-blocking description of our own */
 	LOG_SPLICE,	/* fd 2, a pipe: spliced from log_pipe, non-blocking */
+	LOG_SEND,	/* fd 2, a socket: send(MSG_DONTWAIT) */
 	LOG_NOWAIT,	/* fd 2, pwritev2(RWF_NOWAIT) */
 	LOG_POLLED,	/* fd 2, each write after a poll for room */
 } log_mode = LOG_PLAIN;
@@ -106,6 +110,8 @@ void log_sink_open(void)
 	} else if (S_ISFIFO(err.st_mode) &&
 		   !pipe2(log_pipe, O_NONBLOCK | O_CLOEXEC)) {
 		log_mode = LOG_SPLICE;	/* LOG_NOWAIT where refused */
+	} else if (S_ISSOCK(err.st_mode)) {
+		log_mode = LOG_SEND;	/* LOG_NOWAIT where refused */
 	} else {
 		log_mode = LOG_NOWAIT;	/* LOG_POLLED where refused */
 	}
@@ -132,6 +138,13 @@ static ssize_t log_splice(const char *p, size_t n)
 	return w;
 }
 
+/* To socket fd 2, without waiting: -1 with errno EAGAIN where it has no
+ * room (no SIGPIPE where the reader has gone: EPIPE). */
+static ssize_t log_send(const char *p, size_t n)
+{
+	return send(log_fd, p, n, MSG_DONTWAIT | MSG_NOSIGNAL);
+}
+
 /* A write to fd 2 that does not wait, whatever its description's mode:
  * -1 with errno EAGAIN where the stream has no room. */
 static ssize_t log_pwrite_nowait(const char *p, size_t n)
@@ -143,11 +156,14 @@ static ssize_t log_pwrite_nowait(const char *p, size_t n)
 
 /* The kernel refuses RWF_NOWAIT for this stream (a FIFO, a pipe before
  * Linux 6.4) or pwritev2 (ENOSYS, EINVAL before 4.14; EPERM where a
- * seccomp filter denies it), or splice likewise: it will again. */
+ * seccomp filter denies it), or splice or send likewise (a socket that
+ * send(2) cannot address: unconnected, ENOTCONN or EDESTADDRREQ): it will
+ * again. */
 static int log_nowait_refused(int err)
 {
 	return err == EOPNOTSUPP || err == ENOSYS || err == EINVAL ||
-	       err == EPERM;
+	       err == EPERM || err == ENOTCONN || err == EDESTADDRREQ ||
+	       err == ENOTSOCK;
 }
 
 /* Whether fd takes a write before deadline (ms; one look when it has
@@ -190,8 +206,11 @@ static int log_emit(const char *p, size_t n)
 			if (chunk > PIPE_BUF)
 				chunk = PIPE_BUF;
 		}
-		if (log_mode == LOG_SPLICE) {
-			w = log_splice(p, chunk > PIPE_BUF ? PIPE_BUF : chunk);
+		if (log_mode == LOG_SPLICE || log_mode == LOG_SEND) {
+			w = log_mode == LOG_SEND ?
+				log_send(p, chunk) :
+				log_splice(p, chunk > PIPE_BUF ? PIPE_BUF :
+								 chunk);
 			if (w < 0 && log_nowait_refused(errno)) {
 				log_mode = LOG_NOWAIT;
 				continue;

@@ -33,7 +33,7 @@ const char *const seccomp_self_allow[] = {
 	"epoll_ctl", "epoll_wait", "epoll_pwait", "epoll_pwait2",
 	/* reading cgroup and /proc files, writing messages and reports */
 	"read", "readv", "write", "writev", "pread64", "pwrite64", "pwritev2",
-	"splice",
+	"splice", "sendto",
 	"lseek", "close", "fsync", "fdatasync",
 	"open", "openat", "stat", "lstat", "fstat", "newfstatat", "statx",
 	"statfs", "fstatfs", "access", "faccessat", "faccessat2",

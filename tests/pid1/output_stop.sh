@@ -63,3 +63,38 @@ timeout 30 unshare --pid --fork --mount-proc strace -qq -o /dev/null \
 wait
 expect_eq "reaping while a process refills the FIFO keel writes to" reaped "$(cat "$T/refill2")"
 expect_match "the line written to the FIFO while there was room" "keel: warning: reaped zombie" "$(grep -a -o 'keel: .*' "$T/refill2.out")"
+# ... and with stderr a socket (a journald stream under systemd) on a
+# kernel that refuses RWF_NOWAIT for it (strace makes pwritev2 fail so):
+# keel sends each line with MSG_DONTWAIT, which fails rather than waits
+# when the socket is full (a keel that polled, then wrote, blocked here
+# until the socket was read, 5 s on)
+need python3
+sock_reader='
+import socket, subprocess, sys, time
+mine, theirs = socket.socketpair()
+p = subprocess.Popen(sys.argv[2:], stderr=theirs.fileno())
+theirs.close()
+time.sleep(1)
+mine.setblocking(False)
+try:
+    while mine.recv(65536):
+        pass
+except BlockingIOError:
+    pass
+time.sleep(5)
+mine.setblocking(True)
+with open(sys.argv[1], "wb") as out:
+    while True:
+        d = mine.recv(65536)
+        if not d:
+            break
+        out.write(d)
+sys.exit(p.wait())
+'
+timeout 30 python3 -c "$sock_reader" "$T/refill3.out" \
+	unshare --pid --fork --mount-proc strace -qq -o /dev/null \
+	-e trace=poll,pwritev2 -e inject=poll:delay_exit=600000 \
+	-e inject=pwritev2:error=EOPNOTSUPP \
+	"$KEEL" -w -- "$T/outstop" refill "$T/refill3"
+expect_eq "reaping while a process refills the socket keel writes to" reaped "$(cat "$T/refill3")"
+expect_match "the line sent to the socket while there was room" "keel: warning: reaped zombie" "$(grep -a -o 'keel: .*' "$T/refill3.out")"

@@ -11,12 +11,18 @@
  * orphan makes keel write while there is room; a child of ours fills that
  * room 200 ms later (the test holds keel's poll(2) longer than that under
  * strace: a write after a poll for room would then block); the second
- * orphan dies 700 ms later. Usage: outstop tty|pipe|refill FILE */
+ * orphan dies 700 ms later. With stderr a socket, "refill" fills it until
+ * it takes no more, waits for the reader to empty it, and the child fills
+ * it again likewise. Usage: outstop tty|pipe|refill FILE */
 #include <fcntl.h>
 #include <signal.h>
 #include <stdio.h>
 #include <string.h>
+#include <errno.h>
+#include <linux/sockios.h>
 #include <sys/ioctl.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
 #include <sys/wait.h>
 #include <termios.h>
 #include <unistd.h>
@@ -35,22 +41,42 @@ static void record(const char *file, pid_t pid)
 	close(fd);
 }
 
+/* Sends to socket stderr until it takes no more; whether it filled. */
+static int fill_socket(const char *page)
+{
+	for (;;) {
+		if (send(STDERR_FILENO, page, 4096, MSG_DONTWAIT) < 0)
+			return errno == EAGAIN;
+	}
+}
+
 static int refill(const char *file)
 {
 	static char page[65536];
 	int queued = sizeof(page);
+	struct stat st;
+	int sock = !fstat(STDERR_FILENO, &st) && S_ISSOCK(st.st_mode);
 
 	memset(page, 'x', sizeof(page));
-	if (write(STDERR_FILENO, page, sizeof(page)) != sizeof(page))
+	if (sock ? !fill_socket(page) :
+		   write(STDERR_FILENO, page, sizeof(page)) != sizeof(page))
 		return perror("outstop: filling stderr"), 1;
-	/* the reader takes one page */
-	while (!ioctl(STDERR_FILENO, FIONREAD, &queued) &&
-	       queued == sizeof(page))
-		usleep(10000);
+	/* the reader takes one page (a socket: all it holds) */
+	if (sock) {
+		while (!ioctl(STDERR_FILENO, SIOCOUTQ, &queued) && queued)
+			usleep(10000);
+	} else {
+		while (!ioctl(STDERR_FILENO, FIONREAD, &queued) &&
+		       queued == sizeof(page))
+			usleep(10000);
+	}
 	orphan();
 	usleep(200000);
 	if (fork() == 0) {
-		write(STDERR_FILENO, page, 4096);
+		if (sock)
+			fill_socket(page);
+		else
+			write(STDERR_FILENO, page, 4096);
 		_exit(0);
 	}
 	usleep(700000);
