@@ -267,6 +267,7 @@ int main(int argc, char **argv)
 	while ((t = bench_now() - start) < seconds) {
 		fprintf(out, "%.3f %lld %lld\n", t, seed_rss(),
 			seed_sum(0, groups));
+		fflush(out);	/* readable while the run goes on */
 		usleep(100000);
 	}
 	fprintf(out, "%.3f %lld %lld\n", bench_now() - start, seed_rss(),
