@@ -14,12 +14,12 @@
  * orphan dies 700 ms later. With stderr a socket, "refill" fills it until
  * it takes no more, waits for the reader to empty it, and the child fills
  * it again likewise. Usage: outstop tty|pipe|refill FILE */
+#include <errno.h>
 #include <fcntl.h>
+#include <linux/sockios.h>
 #include <signal.h>
 #include <stdio.h>
 #include <string.h>
-#include <errno.h>
-#include <linux/sockios.h>
 #include <sys/ioctl.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
