@@ -154,6 +154,20 @@ static ssize_t log_pwrite_nowait(const char *p, size_t n)
 	return syscall(SYS_pwritev2, log_fd, &v, 1, -1L, -1L, RWF_NOWAIT);
 }
 
+/* fd 2 written the way log_mode says, without waiting (LOG_SPLICE,
+ * LOG_SEND, LOG_NOWAIT). */
+static ssize_t log_write_nowait(const char *p, size_t n)
+{
+	switch (log_mode) {
+	case LOG_SPLICE:
+		return log_splice(p, n > PIPE_BUF ? PIPE_BUF : n);
+	case LOG_SEND:
+		return log_send(p, n);
+	default:
+		return log_pwrite_nowait(p, n);
+	}
+}
+
 /* The kernel refuses RWF_NOWAIT for this stream (a FIFO, a pipe before
  * Linux 6.4) or pwritev2 (ENOSYS, EINVAL before 4.14; EPERM where a
  * seccomp filter denies it), or splice or send likewise (a socket that
@@ -206,23 +220,17 @@ static int log_emit(const char *p, size_t n)
 			if (chunk > PIPE_BUF)
 				chunk = PIPE_BUF;
 		}
-		if (log_mode == LOG_SPLICE || log_mode == LOG_SEND) {
-			w = log_mode == LOG_SEND ?
-				log_send(p, chunk) :
-				log_splice(p, chunk > PIPE_BUF ? PIPE_BUF :
-								 chunk);
-			if (w < 0 && log_nowait_refused(errno)) {
-				log_mode = LOG_NOWAIT;
-				continue;
-			}
-		} else if (log_mode == LOG_NOWAIT) {
-			w = log_pwrite_nowait(p, chunk);
-			if (w < 0 && log_nowait_refused(errno)) {
-				log_mode = LOG_POLLED;
-				continue;
-			}
-		} else {
+		if (log_mode == LOG_OWN || log_mode == LOG_POLLED) {
 			w = write(log_fd, p, chunk);
+		} else {
+			w = log_write_nowait(p, chunk);
+			/* the next way down: splice or send, then pwritev2,
+			 * then a poll before each write */
+			if (w < 0 && log_nowait_refused(errno)) {
+				log_mode = log_mode == LOG_NOWAIT ? LOG_POLLED :
+								    LOG_NOWAIT;
+				continue;
+			}
 		}
 		if (w > 0) {
 			p += w;
