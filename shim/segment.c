@@ -11,14 +11,15 @@ KL_HIDDEN uint64_t *kl_registry;
 static char *kl_meta_cur, *kl_meta_end;
 static struct kl_span *kl_span_pool;
 
-static void registry_init(void)
+/* Maps the registry on first use; false when there is no room for it. */
+static bool registry_init(void)
 {
 	if (__atomic_load_n(&kl_registry, __ATOMIC_ACQUIRE))
-		return;
+		return true;
 	void *p = kl_mmap(0, KL_REG_BITS / 8, PROT_READ | PROT_WRITE,
 			  MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE);
 	if (kl_is_err(p))
-		return;
+		return false;
 	/* a few words of it are ever written: under THP "always" each
 	 * would bring a 2 MiB page */
 	kl_madvise(p, KL_REG_BITS / 8, MADV_NOHUGEPAGE);
@@ -27,14 +28,15 @@ static void registry_init(void)
 	if (!__atomic_compare_exchange_n(&kl_registry, &none, p, 0,
 					 __ATOMIC_ACQ_REL, __ATOMIC_ACQUIRE))
 		kl_munmap(p, KL_REG_BITS / 8);
+	return true;
 }
 
 
-/* Only the 4 MiB boundary holding a header is marked: free() looks there. */
+/* Only the 4 MiB boundary holding a header is marked: free() looks there.
+ * The registry exists: the mapping came from kl_map_aligned(). */
 void kl_registry_set(uintptr_t seg, size_t len, bool on)
 {
 	(void)len;
-	registry_init();
 	if (!kl_registry)
 		return;
 	uintptr_t i = seg >> KL_SEG_SHIFT;
@@ -47,11 +49,11 @@ void kl_registry_set(uintptr_t seg, size_t len, bool on)
 		__atomic_fetch_and(&kl_registry[i / 64], ~bit, __ATOMIC_RELEASE);
 }
 
-/* Map len bytes at an address aligned to align (a power of two >= 4 MiB),
- * by mapping more and cutting the unaligned ends off. A len + align that
- * wraps is refused: the cuts computed from it would unmap whatever lies
- * below the small mapping it got. */
-void *kl_map_aligned(size_t len, size_t align)
+/* Map len bytes at an address aligned to align by mapping align more and
+ * cutting the unaligned ends off. A len + align that wraps is refused: the
+ * cuts computed from it would unmap whatever lies below the small mapping
+ * it got. */
+static void *map_over(size_t len, size_t align)
 {
 	size_t big;
 	if (__builtin_add_overflow(len, align, &big))
@@ -67,6 +69,50 @@ void *kl_map_aligned(size_t len, size_t align)
 	if (big - head - len)
 		kl_munmap((char *)a + len, big - head - len);
 	return (void *)a;
+}
+
+/* The same with no address space to spare for the cuts (RLIMIT_AS): len
+ * bytes where the kernel puts them, if aligned, else at the boundary
+ * below, if nothing is mapped there (a kernel without MAP_FIXED_NOREPLACE
+ * takes it as a hint, so the address is checked). */
+static void *map_exact(size_t len, size_t align)
+{
+	const int flags = MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE;
+	char *p = kl_mmap(0, len, PROT_READ | PROT_WRITE, flags);
+	if (kl_is_err(p))
+		return 0;
+	uintptr_t a = (uintptr_t)p & ~(align - 1);
+	if (a == (uintptr_t)p)
+		return p;
+	kl_munmap(p, len);
+	p = kl_mmap((void *)a, len, PROT_READ | PROT_WRITE,
+		    flags | MAP_FIXED_NOREPLACE);
+	if (kl_is_err(p))
+		return 0;
+	if ((uintptr_t)p == a)
+		return p;
+	kl_munmap(p, len);
+	return 0;
+}
+
+/* Map len bytes at an address aligned to align (a power of two >= 4 MiB).
+ * Every mapping the heap hands blocks from comes from here, so the
+ * registry is mapped first: a block in a mapping the registry cannot mark
+ * would be refused by free() as foreign (found under a tight RLIMIT_AS,
+ * where the registry was the mapping that failed). With no address space
+ * left, the cached free huge mappings go back and it tries again: a
+ * program that freed its memory can allocate again. No lock of huge.c may
+ * be held by the caller. */
+void *kl_map_aligned(size_t len, size_t align)
+{
+	if (!registry_init())
+		return 0;
+	void *p = map_over(len, align);
+	if (!p && kl_huge_purge(UINT64_MAX))
+		p = map_over(len, align);
+	if (!p)
+		p = map_exact(len, align);
+	return p;
 }
 
 /* A new segment; its header pages are written, the rest is untouched and

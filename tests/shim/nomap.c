@@ -1,0 +1,110 @@
+/* Out of address space from the first allocation on: the process sets
+ * RLIMIT_AS to its size now plus EXTRA KiB before it allocates anything,
+ * then takes blocks of every kind (small, page heap, a mapping of its own)
+ * until malloc says no. Every block it got must be its own and writable,
+ * and free, realloc and malloc_usable_size must take them back as blocks of
+ * the heap: with the heap's mappings half made (a segment mapped, its
+ * bookkeeping not), a block handed out would be refused by free as foreign.
+ * Freed, the address space must serve as many blocks again. Usage: nomap
+ * EXTRA_KIB; prints "blocks N N", exits 0, or 1 naming what broke. */
+#include <fcntl.h>
+#include <malloc.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/resource.h>
+#include <unistd.h>
+
+#define NOMAP_MAX 4096
+
+static const size_t nomap_size[] = { 24, 200, 3000, 40000, 300000, 2000000 };
+
+/* VmSize in bytes, read without stdio: fopen would allocate first */
+static long nomap_vmsize(void)
+{
+	char buf[64] = { 0 };
+	int fd = open("/proc/self/statm", O_RDONLY);
+	if (fd < 0)
+		return -1;
+	ssize_t n = read(fd, buf, sizeof(buf) - 1);
+	close(fd);
+	return n > 0 ? strtol(buf, NULL, 10) * sysconf(_SC_PAGESIZE) : -1;
+}
+
+static int nomap_fail(const char *what, int i)
+{
+	fprintf(stderr, "nomap: %s (block %d)\n", what, i);
+	return -1;
+}
+
+/* Takes blocks of the six kinds in turn until each kind failed once more
+ * (a smaller kind may still fit), checks them, grows each by half where it
+ * can, frees them all; returns how many it got, or -1. */
+static int nomap_pass(void)
+{
+	static unsigned char *block[NOMAP_MAX];
+	static size_t len[NOMAP_MAX];
+	int n = 0, got = 0;
+
+	for (int miss = 0; n < NOMAP_MAX && miss < 6; n++) {
+		size_t want = nomap_size[n % 6];
+		unsigned char *p = malloc(want);
+		block[n] = p;
+		if (!p) {
+			miss++;
+			continue;
+		}
+		memset(p, n & 0xff, want);
+		if (malloc_usable_size(p) < want)
+			return nomap_fail("malloc_usable_size below the request: "
+					  "not a block of the heap", n);
+		len[n] = want;
+		got++;
+	}
+	for (int i = 0; i < n; i++) {
+		if (!block[i])
+			continue;
+		for (size_t j = 0; j < len[i]; j += 997)
+			if (block[i][j] != (unsigned char)(i & 0xff))
+				return nomap_fail("a block's bytes changed: two "
+						  "blocks overlap", i);
+		/* growth that may move: the bytes come along or it fails */
+		unsigned char *q = realloc(block[i], len[i] + len[i] / 2);
+		if (q) {
+			block[i] = q;
+			if (q[len[i] - 1] != (unsigned char)(i & 0xff))
+				return nomap_fail("realloc lost bytes", i);
+		}
+	}
+	for (int i = 0; i < n; i++)
+		free(block[i]);
+	return got;
+}
+
+int main(int argc, char **argv)
+{
+	long extra = argc > 1 ? strtol(argv[1], NULL, 10) : 0;
+	long vm = nomap_vmsize();
+	struct rlimit rl = { (rlim_t)(vm + extra * 1024),
+			     (rlim_t)(vm + extra * 1024) };
+
+	if (vm <= 0 || setrlimit(RLIMIT_AS, &rl)) {
+		nomap_fail("setrlimit(RLIMIT_AS) failed", 0);
+		return 1;
+	}
+	int first = nomap_pass();
+	if (first < 0)
+		return 1;
+	/* what was freed serves again, as much of it */
+	int second = nomap_pass();
+	if (second < 0)
+		return 1;
+	if (second < first) {
+		fprintf(stderr, "nomap: %d blocks, then %d once all were "
+			"freed\n", first, second);
+		return 1;
+	}
+	printf("blocks %d %d\n", first, second);
+	return 0;
+}
