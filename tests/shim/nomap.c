@@ -1,12 +1,14 @@
 /* Out of address space from the first allocation on: the process sets
- * RLIMIT_AS to its size now plus EXTRA KiB before it allocates anything,
+ * RLIMIT_AS to its size now plus EXTRA KiB (or RLIMIT_DATA, which private
+ * writable mappings count against, to its data's size now plus EXTRA KiB)
+ * before it allocates anything,
  * then takes blocks of every kind (small, page heap, a mapping of its own)
  * until malloc says no. Every block it got must be its own and writable,
  * and free, realloc and malloc_usable_size must take them back as blocks of
  * the heap: with the heap's mappings half made (a segment mapped, its
  * bookkeeping not), a block handed out would be refused by free as foreign.
  * Freed, the address space must serve as many blocks again. Usage: nomap
- * EXTRA_KIB; prints "blocks N N", exits 0, or 1 naming what broke. */
+ * as|data EXTRA_KIB; prints "blocks N N", exits 0, or 1 naming what broke. */
 #include <fcntl.h>
 #include <malloc.h>
 #include <stdint.h>
@@ -20,8 +22,9 @@
 
 static const size_t nomap_size[] = { 24, 200, 3000, 40000, 300000, 2000000 };
 
-/* VmSize in bytes, read without stdio: fopen would allocate first */
-static long nomap_vmsize(void)
+/* Field `field` (0: the size, 5: data and stack) of /proc/self/statm in
+ * bytes, read without stdio: fopen would allocate first */
+static long nomap_statm(int field)
 {
 	char buf[64] = { 0 };
 	int fd = open("/proc/self/statm", O_RDONLY);
@@ -29,7 +32,13 @@ static long nomap_vmsize(void)
 		return -1;
 	ssize_t n = read(fd, buf, sizeof(buf) - 1);
 	close(fd);
-	return n > 0 ? strtol(buf, NULL, 10) * sysconf(_SC_PAGESIZE) : -1;
+	if (n <= 0)
+		return -1;
+	char *at = buf;
+	for (int i = 0; i < field && at; i++)
+		if ((at = strchr(at, ' ')))
+			at++;
+	return at ? strtol(at, NULL, 10) * sysconf(_SC_PAGESIZE) : -1;
 }
 
 static int nomap_fail(const char *what, int i)
@@ -84,13 +93,14 @@ static int nomap_pass(void)
 
 int main(int argc, char **argv)
 {
-	long extra = argc > 1 ? strtol(argv[1], NULL, 10) : 0;
-	long vm = nomap_vmsize();
-	struct rlimit rl = { (rlim_t)(vm + extra * 1024),
-			     (rlim_t)(vm + extra * 1024) };
+	int data = argc > 1 && !strcmp(argv[1], "data");
+	long extra = argc > 2 ? strtol(argv[2], NULL, 10) : 0;
+	long now = nomap_statm(data ? 5 : 0);
+	struct rlimit rl = { (rlim_t)(now + extra * 1024),
+			     (rlim_t)(now + extra * 1024) };
 
-	if (vm <= 0 || setrlimit(RLIMIT_AS, &rl)) {
-		nomap_fail("setrlimit(RLIMIT_AS) failed", 0);
+	if (now <= 0 || setrlimit(data ? RLIMIT_DATA : RLIMIT_AS, &rl)) {
+		nomap_fail("setrlimit failed", 0);
 		return 1;
 	}
 	int first = nomap_pass();
