@@ -3,9 +3,10 @@
 # process's size plus 0 to 40 MiB, in steps of 250 KiB; RLIMIT_DATA, which
 # the heap's mappings count against, likewise): every block malloc
 # hands out is a block of the heap that free, realloc and
-# malloc_usable_size take back, none is lost or refused as foreign, and once
-# all are freed as many can be taken again (the cached free mappings give
-# their address space back); in a glibc and a musl program.
+# malloc_usable_size take back, none is lost or refused as foreign, once
+# all are freed about as many can be taken again, and big blocks freed give
+# their address space to small ones (the cached free mappings go back); in
+# a glibc and a musl program.
 . "$TESTS/lib.sh"
 for run in "shim/nomap as" "musl/nomap as" "shim/nomap data" \
 	"musl/nomap data"; do
