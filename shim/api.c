@@ -4,6 +4,7 @@
 #include "kl_fast.h"
 #include "kl_stats.h"
 #include "kl_exec.h"
+#include "kl_decay.h"
 
 #define API __attribute__((visibility("default")))
 
@@ -299,4 +300,35 @@ API_EXEC void *popen(const char *command, const char *mode)
 	kl_exec_mend();
 	fn = (void *(*)(const char *, const char *))kl_exec_next(KL_POPEN);
 	return fn ? fn(command, mode) : 0;
+}
+
+/* Namespaces the kernel lets only a process with one thread enter; the
+ * shim's purger steps aside for them (kl_alone_call). */
+#define KL_CLONE_VM 0x00000100
+#define KL_CLONE_SIGHAND 0x00000800
+#define KL_CLONE_NEWNS 0x00020000
+#define KL_CLONE_THREAD 0x00010000
+#define KL_CLONE_NEWUSER 0x10000000
+
+static int ns_result(long r)
+{
+	if (r < 0) {
+		kl_set_errno((int)-r);
+		return -1;
+	}
+	return (int)r;
+}
+
+API_EXEC int unshare(int flags)
+{
+	bool alone = flags & (KL_CLONE_NEWUSER | KL_CLONE_THREAD |
+			      KL_CLONE_SIGHAND | KL_CLONE_VM);
+	return ns_result(kl_alone_call(kl_unshare, flags, 0, alone));
+}
+
+/* nstype 0 takes whatever namespace fd is, a pidfd several at once */
+API_EXEC int setns(int fd, int nstype)
+{
+	bool alone = !nstype || (nstype & (KL_CLONE_NEWUSER | KL_CLONE_NEWNS));
+	return ns_result(kl_alone_call(kl_setns, fd, nstype, alone));
 }

@@ -24,6 +24,7 @@ extern int pthread_attr_init(void *attr) __attribute__((weak));
 extern int pthread_attr_setstacksize(void *attr, size_t size)
 	__attribute__((weak));
 extern int pthread_attr_destroy(void *attr) __attribute__((weak));
+extern int pthread_detach(unsigned long thread) __attribute__((weak));
 extern int *__errno_location(void) __attribute__((weak));
 
 /* The purger's stack. libc's default (8 MiB in glibc) is a mapping where
@@ -39,6 +40,7 @@ KL_HIDDEN bool kl_purger_running;
 KL_HIDDEN bool kl_heap_grew_pending;
 KL_HIDDEN uint64_t kl_trims;
 static uint32_t purger_state;	/* 0 not started, 1 running, 2 failed or ended */
+static uint32_t purger_quit;	/* kl_purger_stop asks it to end */
 
 static uint64_t purger_tick_ms(void)
 {
@@ -78,7 +80,10 @@ static void *purger_main(void *arg)
 		if (c)
 			kl_futex(&c->trim_epoch, FUTEX_WAIT, seen, tick);
 		else
-			kl_sleep_ms(tick);
+			kl_futex(&purger_quit, FUTEX_WAIT | FUTEX_PRIVATE_FLAG,
+				 0, tick);
+		if (__atomic_load_n(&purger_quit, __ATOMIC_ACQUIRE))
+			break;
 		uint64_t now = kl_now_ms();
 		kl_xfer_drain(false, last_tick);
 		last_tick = now;
@@ -102,19 +107,26 @@ static void *purger_main(void *arg)
 		if (purger_alone())
 			break;
 	}
+	__atomic_store_n(&kl_purger_running, false, __ATOMIC_RELEASE);
+	if (__atomic_load_n(&purger_quit, __ATOMIC_ACQUIRE)) {
+		/* asked to end (kl_purger_stop): a later free starts one */
+		__atomic_store_n(&purger_quit, 0, __ATOMIC_RELEASE);
+		__atomic_store_n(&purger_state, 0, __ATOMIC_RELEASE);
+		return 0;
+	}
 	/* never started again: the process is ending */
 	__atomic_store_n(&purger_state, 2, __ATOMIC_RELEASE);
-	__atomic_store_n(&kl_purger_running, false, __ATOMIC_RELEASE);
 	return 0;
 }
 
 /* pthread_create with a small stack where libc lets us set one; the
- * attribute object is opaque (56 bytes in glibc and musl). */
+ * attribute object is opaque (56 bytes in glibc and musl). Detached: no
+ * one joins it, and libc takes its stack back when it ends. */
 static int purger_create(void)
 {
 	union { char bytes[128]; long align; } attr;
 	unsigned long tid[4];	/* pthread_t is an unsigned long or pointer */
-	int err;
+	int err = -1;
 
 	if (!pthread_create)
 		return -1;
@@ -124,10 +136,12 @@ static int purger_create(void)
 		      pthread_create(tid, &attr, purger_main, 0);
 		if (pthread_attr_destroy)
 			pthread_attr_destroy(&attr);
-		if (!err)
-			return 0;
 	}
-	return pthread_create(tid, 0, purger_main, 0) ? -1 : 0;
+	if (err && pthread_create(tid, 0, purger_main, 0))
+		return -1;
+	if (pthread_detach)
+		pthread_detach(tid[0]);
+	return 0;
 }
 
 static void purger_start(void)
@@ -187,6 +201,29 @@ void kl_purger_fork_child(void)
 {
 	KL_CHILD_RESET(purger_state, 0);
 	KL_CHILD_RESET(kl_purger_running, false);
+	KL_CHILD_RESET(purger_quit, 0);
+}
+
+/* Ends the purger and waits until its loop has (2 s at most: it may be
+ * returning pages; it ends later then); a later free or growth starts a
+ * new one. Returns whether it had been running and has ended. The thread
+ * may be a moment longer in the kernel's list of the process's threads. */
+bool kl_purger_stop(void)
+{
+	if (__atomic_load_n(&purger_state, __ATOMIC_ACQUIRE) != 1 ||
+	    !__atomic_load_n(&kl_purger_running, __ATOMIC_ACQUIRE))
+		return false;
+	__atomic_store_n(&purger_quit, 1, __ATOMIC_RELEASE);
+	kl_futex(&purger_quit, FUTEX_WAKE | FUTEX_PRIVATE_FLAG, 1, 0);
+	/* it may wait on keel's shared word instead: other processes'
+	 * purgers wake too, find no new trim request and wait again */
+	struct keel_control *c = kl_control;
+	if (c)
+		kl_futex(&c->trim_epoch, FUTEX_WAKE, 0x7fffffff, 0);
+	for (int ms = 0; ms < 2000 &&
+	     __atomic_load_n(&purger_state, __ATOMIC_ACQUIRE) == 1; ms++)
+		kl_sleep_ms(1);
+	return __atomic_load_n(&purger_state, __ATOMIC_ACQUIRE) != 1;
 }
 
 /* After every page-level free: purge at once when the decay is 0 or while
@@ -235,4 +272,20 @@ int kl_trim(void)
 	__atomic_fetch_add(&kl_trims, 1, __ATOMIC_RELAXED);
 	kl_stats_publish();
 	return done > 0 || after < before;
+}
+
+/* unshare(CLONE_NEWUSER), and setns into a user or mount namespace, refuse
+ * a process with a second thread (EINVAL): bubblewrap, unshare -U, a
+ * Python program calling os.unshare. The purger is the shim's thread, not
+ * the program's: when the call needs the process alone and was refused,
+ * the purger ends, the call is made again until the kernel has let the
+ * thread go (100 ms at most), and a later free starts a new purger. */
+long kl_alone_call(long (*call)(long, long), long a, long b, bool alone)
+{
+	long r = call(a, b);
+	if (r != -KL_EINVAL || !alone || !kl_purger_stop())
+		return r;
+	for (int ms = 0; ms < 100 && (r = call(a, b)) == -KL_EINVAL; ms++)
+		kl_sleep_ms(1);
+	return r;
 }

@@ -59,6 +59,8 @@ static inline size_t kl_dirty_cap(void)
 void kl_page_after_free(uint64_t now);
 void kl_purger_kick(void);
 void kl_purger_fork_child(void);
+bool kl_purger_stop(void);
+long kl_alone_call(long (*call)(long, long), long a, long b, bool alone);
 extern KL_HIDDEN bool kl_purger_running;
 /* The heap-growth event, one name in every part: segment.c marks a new
  * segment kl_heap_grew_pending; kl_heap_grew_check (kl_fast.h, no lock

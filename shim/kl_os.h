@@ -47,6 +47,9 @@ void *kl_mmap(void *addr, size_t len, int prot, int flags);
 int kl_munmap(void *addr, size_t len);
 void *kl_mmap_fd(size_t len, int prot, int fd);
 int kl_unlink(const char *path);
+/* unshare(2) and setns(2), in one shape for kl_alone_call */
+long kl_unshare(long flags, long unused);
+long kl_setns(long fd, long nstype);
 void *kl_mremap(void *old, size_t oldlen, size_t newlen, int flags, void *na);
 int kl_madvise(void *addr, size_t len, int advice);
 /* Map the pages of [p, p + len) in one call (populate.c): they are about

@@ -59,6 +59,17 @@ void *kl_mmap_fd(size_t len, int prot, int fd)
 	return (void *)SC(__NR_mmap, 0, len, prot, 1 /* MAP_SHARED */, fd, 0);
 }
 
+long kl_unshare(long flags, long unused)
+{
+	(void)unused;
+	return SC(__NR_unshare, flags, 0, 0, 0, 0, 0);
+}
+
+long kl_setns(long fd, long nstype)
+{
+	return SC(__NR_setns, fd, nstype, 0, 0, 0, 0);
+}
+
 int kl_unlink(const char *path)
 {
 	return (int)SC(__NR_unlinkat, -100 /* AT_FDCWD */, path, 0, 0, 0, 0);

@@ -1,0 +1,115 @@
+/* The namespaces a process may enter only with a single thread, entered
+ * while the shim's purger runs: setns into its own mount namespace, then
+ * unshare(CLONE_NEWUSER). Each must succeed, the purger must come back
+ * after each (a free starts it), and give memory back in the new user
+ * namespace; a call the kernel refuses for its arguments keeps its errno.
+ * Usage: alone; prints what it saw, exits 0, or 1 naming what broke. */
+#define _GNU_SOURCE
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <sched.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#define ALONE_BLOCKS 64
+#define ALONE_BLOCK (256u << 10)
+
+static int alone_threads(void)
+{
+	DIR *d = opendir("/proc/self/task");
+	struct dirent *e;
+	int n = 0;
+
+	if (!d)
+		return -1;
+	while ((e = readdir(d)))
+		n += e->d_name[0] != '.';
+	closedir(d);
+	return n;
+}
+
+static long alone_rss_kib(void)
+{
+	char buf[128] = { 0 };
+	long size, resident;
+	int fd = open("/proc/self/statm", O_RDONLY);
+
+	if (fd < 0)
+		return -1;
+	ssize_t n = read(fd, buf, sizeof(buf) - 1);
+	close(fd);
+	if (n <= 0 || sscanf(buf, "%ld %ld", &size, &resident) != 2)
+		return -1;
+	return resident * (sysconf(_SC_PAGESIZE) / 1024);
+}
+
+/* 16 MiB taken, written and freed: the heap has pages to give back, so
+ * the purger starts; waits until it has (2 s at most) */
+static int alone_churn(void)
+{
+	void *p[ALONE_BLOCKS];
+
+	for (int i = 0; i < ALONE_BLOCKS; i++) {
+		if (!(p[i] = malloc(ALONE_BLOCK)))
+			return -1;
+		memset(p[i], i, ALONE_BLOCK);
+	}
+	for (int i = 0; i < ALONE_BLOCKS; i++)
+		free(p[i]);
+	for (int ms = 0; ms < 2000 && alone_threads() < 2; ms += 10)
+		usleep(10000);
+	return alone_threads();
+}
+
+static int alone_fail(const char *what)
+{
+	fprintf(stderr, "alone: %s\n", what);
+	return 1;
+}
+
+int main(void)
+{
+	if (alone_churn() != 2)
+		return alone_fail("setup: the purger did not start");
+	int fd = open("/proc/self/ns/mnt", O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return alone_fail("open /proc/self/ns/mnt failed");
+	if (setns(fd, CLONE_NEWNS))
+		return alone_fail(errno == EINVAL ?
+			"setns(CLONE_NEWNS): EINVAL: the purger was in the way" :
+			strerror(errno));
+	close(fd);
+	printf("setns(CLONE_NEWNS) ok with the purger running\n");
+
+	if (alone_churn() != 2)
+		return alone_fail("the purger did not start again after setns");
+	if (unshare(CLONE_NEWUSER))
+		return alone_fail(errno == EINVAL ?
+			"unshare(CLONE_NEWUSER): EINVAL: the purger was in the way" :
+			strerror(errno));
+	printf("unshare(CLONE_NEWUSER) ok with the purger running\n");
+
+	/* the purger again, and memory given back without an allocator call */
+	if (alone_churn() != 2)
+		return alone_fail("the purger did not start again after unshare");
+	long busy = alone_rss_kib(), idle = busy;
+	for (int ms = 0; ms < 3000 && idle > busy - 8192; ms += 50) {
+		usleep(50000);
+		idle = alone_rss_kib();
+	}
+	if (idle > busy - 8192)
+		return alone_fail("no memory given back in the new namespace");
+	printf("purger back: RSS %ld KiB -> %ld KiB idle\n", busy, idle);
+
+	/* refused for its arguments: the errno is the kernel's */
+	errno = 0;
+	if (unshare(CLONE_NEWUSER | 0x1) != -1 || errno != EINVAL)
+		return alone_fail("unshare with a bad flag did not fail with EINVAL");
+	if (setns(-1, CLONE_NEWNS) != -1 || errno != EBADF)
+		return alone_fail("setns(-1) did not fail with EBADF");
+	printf("bad arguments: EINVAL and EBADF\n");
+	return 0;
+}
