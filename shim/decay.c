@@ -41,6 +41,7 @@ KL_HIDDEN bool kl_heap_grew_pending;
 KL_HIDDEN uint64_t kl_trims;
 static uint32_t purger_state;	/* 0 not started, 1 running, 2 failed or ended */
 static uint32_t purger_quit;	/* kl_purger_stop asks it to end */
+static int purger_tid;		/* the running purger's thread id */
 
 static uint64_t purger_tick_ms(void)
 {
@@ -69,6 +70,7 @@ static void *purger_main(void *arg)
 {
 	(void)arg;
 	kl_block_signals();
+	__atomic_store_n(&purger_tid, kl_gettid(), __ATOMIC_RELEASE);
 	uint32_t seen = kl_control ? kl_control->trim_epoch : 0;
 	/* trims asked before this process had a purger are not its to serve:
 	 * keel's report must not wait for them */
@@ -112,6 +114,7 @@ static void *purger_main(void *arg)
 		/* asked to end (kl_purger_stop): a later free starts one */
 		__atomic_store_n(&purger_quit, 0, __ATOMIC_RELEASE);
 		__atomic_store_n(&purger_state, 0, __ATOMIC_RELEASE);
+		kl_futex(&purger_state, FUTEX_WAKE | FUTEX_PRIVATE_FLAG, 1, 0);
 		return 0;
 	}
 	/* never started again: the process is ending */
@@ -204,10 +207,10 @@ void kl_purger_fork_child(void)
 	KL_CHILD_RESET(purger_quit, 0);
 }
 
-/* Ends the purger and waits until its loop has (2 s at most: it may be
- * returning pages; it ends later then); a later free or growth starts a
- * new one. Returns whether it had been running and has ended. The thread
- * may be a moment longer in the kernel's list of the process's threads. */
+/* Ends the purger and waits until its thread is gone from the kernel's
+ * list of the process's threads (2 s at most for its loop, which may be
+ * returning pages: it ends later then); a later free or growth starts a
+ * new one. Returns whether it had been running and is gone. */
 bool kl_purger_stop(void)
 {
 	if (__atomic_load_n(&purger_state, __ATOMIC_ACQUIRE) != 1 ||
@@ -220,10 +223,21 @@ bool kl_purger_stop(void)
 	struct keel_control *c = kl_control;
 	if (c)
 		kl_futex(&c->trim_epoch, FUTEX_WAKE, 0x7fffffff, 0);
-	for (int ms = 0; ms < 2000 &&
-	     __atomic_load_n(&purger_state, __ATOMIC_ACQUIRE) == 1; ms++)
-		kl_sleep_ms(1);
-	return __atomic_load_n(&purger_state, __ATOMIC_ACQUIRE) != 1;
+	for (int i = 0; i < 20 &&
+	     __atomic_load_n(&purger_state, __ATOMIC_ACQUIRE) == 1; i++)
+		kl_futex(&purger_state, FUTEX_WAIT | FUTEX_PRIVATE_FLAG, 1,
+			 100);
+	if (__atomic_load_n(&purger_state, __ATOMIC_ACQUIRE) == 1)
+		return false;
+	/* its loop has ended (its id was stored before the loop began);
+	 * libc's thread exit takes a few microseconds more */
+	int tid = __atomic_load_n(&purger_tid, __ATOMIC_ACQUIRE);
+	for (int i = 0; tid > 0 && kl_thread_alive(tid); i++) {
+		if (i > 100000)
+			return false;
+		kl_yield();
+	}
+	return true;
 }
 
 /* After every page-level free: purge at once when the decay is 0 or while

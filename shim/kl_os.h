@@ -84,6 +84,9 @@ int kl_statx(int fd, const char *path, struct statx *out);
 /* len random bytes from the kernel, without blocking; -errno on failure */
 long kl_getrandom(void *buf, size_t len);
 int kl_getpid(void);
+int kl_gettid(void);
+bool kl_thread_alive(int tid);
+void kl_yield(void);
 unsigned kl_geteuid(void);
 int kl_getppid(void);
 int kl_memfd_create(const char *name, unsigned flags);

@@ -47,10 +47,17 @@ static void life_arena_locks(bool xfer, bool lock)
 
 /* Lock order: thread registry, size classes in order, transfer cache,
  * heap, metadata, huge mappings.
- * First (once), the exec wrappers' libc functions, while no lock is held. */
+ * First (once), the exec wrappers' libc functions, while no lock is held.
+ * Then, in a program whose only thread is the one forking, the purger ends
+ * (the next free after the fork starts it again): the parent would
+ * otherwise count two threads, and CPython 3.12 on, which reads the count
+ * from /proc/self/stat as fork returns, warns that a multi-threaded
+ * process forked. */
 static void life_prepare(void)
 {
 	kl_exec_resolve();
+	if (__atomic_load_n(&kl_nthreads, __ATOMIC_RELAXED) <= 1)
+		kl_purger_stop();
 	kl_lock(&kl_locks.threads);
 	life_arena_locks(false, true);
 	life_arena_locks(true, true);

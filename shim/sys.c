@@ -134,6 +134,23 @@ int kl_getpid(void)
 	return (int)SC(__NR_getpid, 0, 0, 0, 0, 0, 0);
 }
 
+int kl_gettid(void)
+{
+	return (int)SC(__NR_gettid, 0, 0, 0, 0, 0, 0);
+}
+
+/* Whether thread tid of this process is still in the kernel's list of its
+ * threads (tgkill with signal 0 finds it until it is released). */
+bool kl_thread_alive(int tid)
+{
+	return SC(__NR_tgkill, kl_getpid(), tid, 0, 0, 0, 0) == 0;
+}
+
+void kl_yield(void)
+{
+	SC(__NR_sched_yield, 0, 0, 0, 0, 0, 0);
+}
+
 unsigned kl_geteuid(void)
 {
 	return (unsigned)SC(__NR_geteuid, 0, 0, 0, 0, 0, 0);

@@ -1,9 +1,12 @@
-/* The namespaces a process may enter only with a single thread, entered
- * while the shim's purger runs: setns into its own mount namespace, then
- * unshare(CLONE_NEWUSER). Each must succeed, the purger must come back
- * after each (a free starts it), and give memory back in the new user
- * namespace; a call the kernel refuses for its arguments keeps its errno.
- * Usage: alone; prints what it saw, exits 0, or 1 naming what broke. */
+/* A single-threaded program while the shim's purger runs: as fork returns,
+ * the parent counts one thread in /proc/self/stat, as CPython 3.12 on
+ * does before it warns of a multi-threaded fork; it enters the namespaces
+ * a process may enter only with a single thread: setns into its own mount
+ * namespace, then unshare(CLONE_NEWUSER). Each must succeed, the purger
+ * must come back after each (a free starts it), and give memory back in
+ * the new user namespace; a call the kernel refuses for its arguments
+ * keeps its errno. Usage: alone; prints what it saw, exits 0, or 1 naming
+ * what broke. */
 #define _GNU_SOURCE
 #include <dirent.h>
 #include <errno.h>
@@ -12,6 +15,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #define ALONE_BLOCKS 64
@@ -46,6 +50,24 @@ static long alone_rss_kib(void)
 	return resident * (sysconf(_SC_PAGESIZE) / 1024);
 }
 
+/* Field 20 of /proc/self/stat, the kernel's count of the process's
+ * threads, read the way CPython reads it after a fork */
+static int alone_stat_threads(void)
+{
+	char buf[1024] = { 0 };
+	int fd = open("/proc/self/stat", O_RDONLY);
+	if (fd < 0)
+		return -1;
+	ssize_t n = read(fd, buf, sizeof(buf) - 1);
+	close(fd);
+	char *end = n > 0 ? strrchr(buf, ')') : NULL;	/* past the name */
+	int field = 2, threads = -1;
+	for (char *at = end; at && *at; at++)
+		if (*at == ' ' && ++field == 20)
+			threads = atoi(at + 1);
+	return threads;
+}
+
 /* 16 MiB taken, written and freed: the heap has pages to give back, so
  * the purger starts; waits until it has (2 s at most) */
 static int alone_churn(void)
@@ -74,6 +96,21 @@ int main(void)
 {
 	if (alone_churn() != 2)
 		return alone_fail("setup: the purger did not start");
+	pid_t child = fork();
+	if (child == 0)
+		_exit(0);
+	int after_fork = alone_stat_threads();
+	if (child < 0 || waitpid(child, NULL, 0) != child)
+		return alone_fail("fork failed");
+	if (after_fork != 1) {
+		fprintf(stderr, "alone: %d threads as fork returned\n",
+			after_fork);
+		return 1;
+	}
+	printf("fork: 1 thread as it returned\n");
+
+	if (alone_churn() != 2)
+		return alone_fail("the purger did not start again after fork");
 	int fd = open("/proc/self/ns/mnt", O_RDONLY | O_CLOEXEC);
 	if (fd < 0)
 		return alone_fail("open /proc/self/ns/mnt failed");
