@@ -304,6 +304,7 @@ API_EXEC void *popen(const char *command, const char *mode)
 
 /* Namespaces the kernel lets only a process with one thread enter; the
  * shim's purger steps aside for them (kl_alone_call). */
+#define KL_CLONE_NEWTIME 0x00000080
 #define KL_CLONE_VM 0x00000100
 #define KL_CLONE_SIGHAND 0x00000800
 #define KL_CLONE_NEWNS 0x00020000
@@ -329,6 +330,7 @@ API_EXEC int unshare(int flags)
 /* nstype 0 takes whatever namespace fd is, a pidfd several at once */
 API_EXEC int setns(int fd, int nstype)
 {
-	bool alone = !nstype || (nstype & (KL_CLONE_NEWUSER | KL_CLONE_NEWNS));
+	bool alone = !nstype || (nstype & (KL_CLONE_NEWUSER | KL_CLONE_NEWNS |
+					   KL_CLONE_NEWTIME));
 	return ns_result(kl_alone_call(kl_setns, fd, nstype, alone));
 }

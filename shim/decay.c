@@ -289,17 +289,17 @@ int kl_trim(void)
 }
 
 /* unshare(CLONE_NEWUSER), and setns into a user or mount namespace, refuse
- * a process with a second thread (EINVAL): bubblewrap, unshare -U, a
- * Python program calling os.unshare. The purger is the shim's thread, not
- * the program's: when the call needs the process alone and was refused,
- * the purger ends, the call is made again until the kernel has let the
- * thread go (100 ms at most), and a later free starts a new purger. */
+ * a process with a second thread (EINVAL; a time namespace: EUSERS):
+ * bubblewrap, unshare -U, a Python program calling os.unshare. The purger
+ * is the shim's thread, not the program's: when the call needs the
+ * process alone and was refused, the purger ends (kl_purger_stop waits
+ * until its thread is gone), the call is made again, and a later free
+ * starts a new purger. */
 long kl_alone_call(long (*call)(long, long), long a, long b, bool alone)
 {
 	long r = call(a, b);
-	if (r != -KL_EINVAL || !alone || !kl_purger_stop())
+	if ((r != -KL_EINVAL && r != -KL_EUSERS) || !alone ||
+	    !kl_purger_stop())
 		return r;
-	for (int ms = 0; ms < 100 && (r = call(a, b)) == -KL_EINVAL; ms++)
-		kl_sleep_ms(1);
-	return r;
+	return call(a, b);
 }

@@ -41,6 +41,7 @@ static inline uintptr_t kl_page_up(uintptr_t a)
 #define KL_EACCES 13
 #define KL_EINVAL 22
 #define KL_ENOSYS 38
+#define KL_EUSERS 87
 
 long kl_syscall6(long n, long a, long b, long c, long d, long e, long f);
 void *kl_mmap(void *addr, size_t len, int prot, int flags);

@@ -2,11 +2,11 @@
  * the parent counts one thread in /proc/self/stat, as CPython 3.12 on
  * does before it warns of a multi-threaded fork; it enters the namespaces
  * a process may enter only with a single thread: setns into its own mount
- * namespace, then unshare(CLONE_NEWUSER). Each must succeed, the purger
- * must come back after each (a free starts it), and give memory back in
- * the new user namespace; a call the kernel refuses for its arguments
- * keeps its errno. Usage: alone; prints what it saw, exits 0, or 1 naming
- * what broke. */
+ * and time namespaces, then unshare(CLONE_NEWUSER). Each must succeed,
+ * the purger must come back after each (a free starts it), and give
+ * memory back in the new user namespace; a call the kernel refuses for
+ * its arguments keeps its errno. Usage: alone; prints what it saw, exits
+ * 0, or 1 naming what broke. */
 #define _GNU_SOURCE
 #include <dirent.h>
 #include <errno.h>
@@ -17,6 +17,10 @@
 #include <string.h>
 #include <sys/wait.h>
 #include <unistd.h>
+
+#ifndef CLONE_NEWTIME
+#define CLONE_NEWTIME 0x00000080
+#endif
 
 #define ALONE_BLOCKS 64
 #define ALONE_BLOCK (256u << 10)
@@ -120,6 +124,19 @@ int main(void)
 			strerror(errno));
 	close(fd);
 	printf("setns(CLONE_NEWNS) ok with the purger running\n");
+
+	/* a time namespace (Linux 5.6 on) refuses with EUSERS instead */
+	fd = open("/proc/self/ns/time", O_RDONLY | O_CLOEXEC);
+	if (fd >= 0) {
+		if (alone_churn() != 2)
+			return alone_fail("the purger did not start again");
+		if (setns(fd, CLONE_NEWTIME))
+			return alone_fail(errno == EUSERS ?
+				"setns(CLONE_NEWTIME): EUSERS: the purger was in the way" :
+				strerror(errno));
+		close(fd);
+		printf("setns(CLONE_NEWTIME) ok with the purger running\n");
+	}
 
 	if (alone_churn() != 2)
 		return alone_fail("the purger did not start again after setns");
