@@ -162,20 +162,20 @@ int inject_prepare(void)
 	target = inject_resolve(keel_opts.argv[0], prog, sizeof(prog));
 	if (target) {
 		switch (inject_inspect(target, lib, sizeof(lib))) {
-		case INJECT_TARGET_STATIC:
+		case KEEL_ELF_STATIC:
 			info("%s is a static executable: the allocator cannot be injected into it",
 			     printable(q, sizeof(q), target));
 			return 0;
-		case INJECT_TARGET_OWN_MALLOC:
+		case KEEL_ELF_OWN_MALLOC:
 			warning("%s defines its own malloc: not injecting the allocator",
 				printable(q, sizeof(q), target));
 			return 0;
-		case INJECT_TARGET_LINKED_MALLOC:
+		case KEEL_ELF_LINKED_MALLOC:
 			warning("%s links %s, an allocator of its own: not injecting the allocator",
 				printable(q, sizeof(q), target),
 				printable(ql, sizeof(ql), lib));
 			return 0;
-		case INJECT_TARGET_DYNAMIC:
+		case KEEL_ELF_DYNAMIC:
 			break;
 		}
 	}

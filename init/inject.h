@@ -6,6 +6,8 @@
 
 #include <stddef.h>
 
+#include "common/elfinfo.h"
+
 /* Reads keel_opts.malloc and PROGRAM (keel_opts.argv[0]). Returns 0 (also
  * when injection is skipped with a message), 2 for bad input (a KEEL_MALLOC
  * path that cannot be read, a soname not found), 1 for a system failure;
@@ -17,17 +19,10 @@ int inject_prepare(void);
  * else -1. (inject_soname.c) */
 int inject_find_soname(const char *name, char *buf, size_t len);
 
-/* What the ELF headers of a file say about preloading into it. */
-enum inject_target {
-	INJECT_TARGET_DYNAMIC,	/* or not ELF at all, e.g. a #! script */
-	INJECT_TARGET_STATIC,	/* no PT_INTERP: nothing would load a .so */
-	INJECT_TARGET_OWN_MALLOC, /* its .dynsym defines malloc */
-	INJECT_TARGET_LINKED_MALLOC, /* it links an allocator library */
-};
-
-/* lib (len bytes, may be 0) gets the allocator library's soname where the
- * program links one. (inject_elf.c) */
-enum inject_target inject_inspect(const char *path, char *lib, size_t len);
+/* What the ELF headers of a file say about preloading into it
+ * (common/elfinfo.h); lib (len bytes, may be 0) gets the allocator
+ * library's soname where the program links one. (inject_elf.c) */
+enum keel_elf_kind inject_inspect(const char *path, char *lib, size_t len);
 
 
 /* libkeel.so installed beside keel or in PREFIX/lib/keel, when every part

@@ -210,7 +210,7 @@ static int statstable_own_malloc(uint32_t pid)
 {
 	struct sigaction sa = { .sa_handler = statstable_on_bus }, old;
 	volatile int own = 0;
-	enum inject_target kind;
+	enum keel_elf_kind kind;
 	char exe[64];
 
 	snprintf(exe, sizeof(exe), "/proc/%u/exe", pid);
@@ -219,8 +219,8 @@ static int statstable_own_malloc(uint32_t pid)
 		return 0;
 	if (!sigsetjmp(statstable_bus_jmp, 1)) {
 		kind = inject_inspect(exe, NULL, 0);
-		own = kind == INJECT_TARGET_OWN_MALLOC ||
-		      kind == INJECT_TARGET_LINKED_MALLOC;
+		own = kind == KEEL_ELF_OWN_MALLOC ||
+		      kind == KEEL_ELF_LINKED_MALLOC;
 	}
 	sigaction(SIGBUS, &old, NULL);
 	return own;

@@ -74,6 +74,19 @@ static const char *preload_var(char *const *envp)
 	return 0;
 }
 
+/* The value of the variable "NAME=" in envp, or 0. */
+static const char *preload_getenv(char *const *envp, const char *name)
+{
+	for (; envp && *envp; envp++) {
+		const char *a = *envp, *b = name;
+		while (*b && *a == *b)
+			a++, b++;
+		if (!*b)
+			return a;
+	}
+	return 0;
+}
+
 bool kl_preload_names(const char *file)
 {
 	const char *v = preload_var(kl_environ()), *e;
@@ -290,14 +303,14 @@ static void preload_lost(void)
 		kl_msg("libkeel: warning: unable to pass libkeel.so on to a child (no descriptor or memfd left); starting it without the allocator");
 }
 
-/* envp with "LD_PRELOAD=...pl.path..." replaced by the same with
+/* envp with the LD_PRELOAD entry at entry (len bytes) replaced by
  * /proc/self/fd/<fd> (or nothing when fd < 0), written to out and buf. */
 static void preload_rewrite(char *const *envp, const char *var,
-			    const char *entry, int fd, char **out, char *buf,
-			    size_t cap)
+			    const char *entry, size_t len, int fd, char **out,
+			    char *buf, size_t cap)
 {
 	size_t head = (size_t)(entry - var), n = 0;
-	const char *tail = entry + pl.path_len;
+	const char *tail = entry + len;
 
 	memcpy(buf, var, head);
 	if (fd >= 0)
@@ -382,20 +395,68 @@ char **kl_environ(void)
 	return &environ ? environ : 0;
 }
 
+/* This library's entry in an LD_PRELOAD value, and its length: the memfd
+ * it was loaded from, else a file named libkeel.so (keel's installed or
+ * private copy); 0 when there is none. */
+static const char *preload_own_entry(const char *v, size_t *len)
+{
+	if (pl.fd >= 0) {
+		*len = pl.path_len;
+		return preload_entry(v);
+	}
+	while (*v) {
+		const char *e, *name;
+		while (preload_sep(*v))
+			v++;
+		for (e = name = v; *e && !preload_sep(*e); e++)
+			if (*e == '/')
+				name = e + 1;
+		if (e - name == 10 && !memcmp(name, "libkeel.so", 10)) {
+			*len = (size_t)(e - v);
+			return v;
+		}
+		v = e;
+	}
+	return 0;
+}
+
+/* Whether the program this exec starts links a sanitizer's runtime. */
+static bool preload_refused(const struct kl_exec *x)
+{
+	switch (x->op) {
+	case KL_EXECVE:
+	case KL_SPAWN:
+		return kl_exec_target_sanitized(x->path, -1, false, 0);
+	case KL_EXECVPE:
+	case KL_SPAWNP: {
+		const char *path = preload_getenv(kl_environ(), "PATH=");
+		return kl_exec_target_sanitized(x->path, -1, true, path);
+	}
+	case KL_FEXECVE:
+		return kl_exec_target_sanitized(0, x->fd, false, 0);
+	default:
+		return false;
+	}
+}
+
 int kl_exec(const struct kl_exec *x)
 {
 	const char *var, *entry;
-	size_t n = 0;
-	int fd, moved, rc;
+	size_t n = 0, len;
+	int fd = -1, moved = -1, rc;
 
-	if (pl.fd < 0 || !(var = preload_var(x->envp)) ||
-	    !(entry = preload_entry(var + sizeof(PRELOAD_VAR) - 1)))
+	if (!(var = preload_var(x->envp)) ||
+	    !(entry = preload_own_entry(var + sizeof(PRELOAD_VAR) - 1, &len)))
 		return preload_call(x, x->envp);
-	fd = preload_mend(&moved);
-	if (fd == pl.fd)
-		return preload_call(x, x->envp);
-	if (fd < 0)
-		preload_lost();
+	if (!preload_refused(x)) {
+		if (pl.fd < 0)
+			return preload_call(x, x->envp);
+		fd = preload_mend(&moved);
+		if (fd == pl.fd)
+			return preload_call(x, x->envp);
+		if (fd < 0)
+			preload_lost();
+	}
 	while (x->envp[n])
 		n++;
 	size_t cap = preload_strlen(var) + 16;
@@ -403,7 +464,7 @@ int kl_exec(const struct kl_exec *x)
 		rc = preload_call(x, x->envp);
 	} else {
 		char *out[n + 1], buf[cap];
-		preload_rewrite(x->envp, var, entry, fd, out, buf, cap);
+		preload_rewrite(x->envp, var, entry, len, fd, out, buf, cap);
 		rc = preload_call(x, out);
 	}
 	/* a spawn has exec'd (or failed) when it returns; an exec that

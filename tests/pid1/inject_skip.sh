@@ -2,8 +2,10 @@
 # Where preloading cannot work, keel does not try: a static executable gets
 # one info line (at -v); a program defining its own malloc, or linking an
 # allocator library (Debian's redis-server links libjemalloc.so.2, whose
-# mallocx and sdallocx it could call on blocks keel's malloc made), gets a
-# warning; none gets LD_PRELOAD.
+# mallocx and sdallocx it could call on blocks keel's malloc made) or a
+# sanitizer's runtime (ASan's, TSan's), gets a warning; none gets
+# LD_PRELOAD, and a sanitized program a shimmed shell starts does not
+# either.
 . "$TESTS/lib.sh"; . "$TESTS/pid1/common.bash"
 need musl-gcc
 tmpdir
@@ -44,4 +46,27 @@ done
 # Found through PATH like execvp.
 out=$(PATH=$H:$PATH as_pid1 "$KEEL" -- ownmalloc 2>/dev/null)
 expect_eq "through PATH" "LD_PRELOAD=[]" "$out"
+
+# Sanitizer builds: ASan refuses to start when a library is preloaded
+# before its runtime, so a program linking libasan (gcc's default) gets no
+# shim: from keel, and from a shimmed shell that starts it (the shim's exec
+# wrapper drops itself from LD_PRELOAD for that child only), the library
+# preloaded from a file or from keel's memfd (exec mode).
+printf '%s\n' '#include <stdio.h>' '#include <stdlib.h>' \
+	'int main(void) { char *p = malloc(16); p[0] = 7; printf("sanitized %d\n", p[0]); free(p); return 0; }' \
+	>"$T/san.c"
+for san in address thread; do
+	gcc -fsanitize=$san -o "$T/san-$san" "$T/san.c" 2>/dev/null ||
+		{ echo "no -fsanitize=$san here: not checked"; continue; }
+	out=$(as_pid1 "$KEEL" -- "$T/san-$san" 2>"$T/err")
+	expect_eq "$san: runs" "sanitized 7" "$out"
+	expect_match "$san: warning" "keel: warning: .*san-$san links lib[a-z]san\.so[.0-9]*, an allocator of its own: not injecting the allocator" "$(cat "$T/err")"
+	for mode in init exec; do
+		out=$(KEEL_MODE=$mode as_pid1 "$KEEL" -- sh -c "$T/san-$san; cd $T && PATH=$T:\$PATH san-$san; grep -c libkeel /proc/self/maps" 2>&1)
+		expect_match "$san from a shimmed shell ($mode mode)" \
+			$'^sanitized 7\nsanitized 7\n[1-9][0-9]*$' "$out"
+	done
+	out=$(LD_PRELOAD=$LIBKEEL sh -c "exec $T/san-$san" 2>&1)
+	expect_eq "$san from a shell with LD_PRELOAD" "sanitized 7" "$out"
+done
 exit 0

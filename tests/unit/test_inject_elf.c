@@ -60,7 +60,7 @@ static int elf_sample(struct elf_copy *e)
 	int fd;
 
 	for (size_t i = 0; i < sizeof(progs) / sizeof(progs[0]); i++) {
-		if (inject_inspect(progs[i], NULL, 0) != INJECT_TARGET_DYNAMIC ||
+		if (inject_inspect(progs[i], NULL, 0) != KEEL_ELF_DYNAMIC ||
 		    elf_read(progs[i], e))
 			continue;
 		snprintf(e->path, sizeof(e->path), "/tmp/keel-unit-elf.XXXXXX");
@@ -118,7 +118,7 @@ TEST(inject_elf_linked_allocator)
 	if (!e.data)
 		return;
 	CHECK(inject_inspect(e.path, lib, sizeof(lib)) ==
-	      INJECT_TARGET_DYNAMIC);
+	      KEEL_ELF_DYNAMIC);
 	d = malloc(e.size);
 	CHECK(d != NULL);
 	const char *libs[] = { "libmimalloc.so.2", "libjemalloc.so.2",
@@ -128,11 +128,11 @@ TEST(inject_elf_linked_allocator)
 		CHECK(elf_link(d, e.size, libs[i]) == 0);
 		CHECK(elf_write(&e, d, e.size) == 0);
 		CHECK(inject_inspect(e.path, lib, sizeof(lib)) ==
-		      INJECT_TARGET_LINKED_MALLOC);
+		      KEEL_ELF_LINKED_MALLOC);
 		CHECK(!strcmp(lib, libs[i]));
 		/* cut to fit the caller's buffer, still NUL-terminated */
 		CHECK(inject_inspect(e.path, lib, 5) ==
-		      INJECT_TARGET_LINKED_MALLOC && strlen(lib) == 4 &&
+		      KEEL_ELF_LINKED_MALLOC && strlen(lib) == 4 &&
 		      !strncmp(lib, libs[i], 4));
 	}
 	/* a library whose name only contains an allocator's is not one */
@@ -141,7 +141,7 @@ TEST(inject_elf_linked_allocator)
 		CHECK(elf_link(d, e.size, "libnotjemalloc.so.1") == 0);
 		CHECK(elf_write(&e, d, e.size) == 0);
 		CHECK(inject_inspect(e.path, lib, sizeof(lib)) ==
-		      INJECT_TARGET_DYNAMIC);
+		      KEEL_ELF_DYNAMIC);
 	}
 	free(d);
 	free(e.data);
@@ -176,7 +176,7 @@ TEST(inject_elf_damaged)
 	uint64_t s = 0x9e3779b97f4a7c15ull;
 	size_t off[16], len[16], nreg;
 	unsigned char *d;
-	enum inject_target k;
+	enum keel_elf_kind k;
 
 	CHECK(elf_sample(&e) == 0);
 	if (!e.data)
@@ -189,7 +189,7 @@ TEST(inject_elf_damaged)
 	for (size_t n = 0; d && n < e.size; n += n < 8192 ? 61 : 4093) {
 		CHECK(elf_write(&e, e.data, n) == 0);
 		k = inject_inspect(e.path, NULL, 0);
-		CHECK(k <= INJECT_TARGET_LINKED_MALLOC);
+		CHECK(k <= KEEL_ELF_LINKED_MALLOC);
 	}
 	/* one to eight bytes changed in those regions */
 	for (int round = 0; d && round < 4000; round++) {
@@ -201,7 +201,7 @@ TEST(inject_elf_damaged)
 		}
 		CHECK(elf_write(&e, d, e.size) == 0);
 		k = inject_inspect(e.path, NULL, 0);
-		CHECK(k <= INJECT_TARGET_LINKED_MALLOC);
+		CHECK(k <= KEEL_ELF_LINKED_MALLOC);
 	}
 	free(d);
 	free(e.data);

@@ -1,0 +1,165 @@
+/* What a program's ELF file says about preloading an allocator into it,
+ * read from the file's bytes, which the caller maps: keel's PID 1 reads
+ * its program (init/inject_elf.c), the shim a program a shimmed process
+ * is about to exec (shim/preload.c). A static executable loads no .so, one
+ * that defines malloc itself has crashed under preloaded allocators
+ * elsewhere, and one linked with an allocator library calls that
+ * library's own API (jemalloc's sdallocx, mimalloc's mi_free, tcmalloc's
+ * tc_free) on blocks that, with keel's malloc preloaded, are keel's. Every
+ * offset comes from the file and is checked against its size. No libc:
+ * the shim includes this too. */
+#ifndef KEEL_ELFINFO_H
+#define KEEL_ELFINFO_H
+
+#include <elf.h>
+#include <stdint.h>
+
+#include "common/allocators.h"
+
+enum keel_elf_kind {
+	KEEL_ELF_DYNAMIC,	/* or not 64-bit ELF at all, e.g. a #! script */
+	KEEL_ELF_STATIC,	/* no PT_INTERP: nothing would load a .so */
+	KEEL_ELF_OWN_MALLOC,	/* its .dynsym defines malloc */
+	KEEL_ELF_LINKED_MALLOC,	/* it links an allocator library */
+};
+
+struct keel_elf {
+	const unsigned char *data;
+	uint64_t size;
+};
+
+/* A pointer to len bytes at off, or 0 when they are not in the file. */
+static inline const void *keel_elf_at(const struct keel_elf *f, uint64_t off,
+				      uint64_t len)
+{
+	if (off > f->size || len > f->size - off)
+		return 0;
+	return f->data + off;
+}
+
+/* The same for a table of ELF structures, which must also be aligned (a
+ * damaged offset may not be). */
+static inline const void *keel_elf_table(const struct keel_elf *f,
+					 uint64_t off, uint64_t len)
+{
+	return off % 8 ? 0 : keel_elf_at(f, off, len);
+}
+
+/* A section of type's entries, and the string table it links to, when
+ * both lie in the file: the entry count, else 0. */
+static inline uint64_t keel_elf_section(const struct keel_elf *f,
+					const Elf64_Ehdr *eh, unsigned i,
+					uint32_t type, uint64_t entsize,
+					const void **ents, const char **strs,
+					uint64_t *strsize)
+{
+	const Elf64_Shdr *sh = keel_elf_table(f, eh->e_shoff,
+					      (uint64_t)eh->e_shnum *
+					      sizeof(*sh));
+
+	if (!sh || sh[i].sh_type != type || sh[i].sh_entsize != entsize ||
+	    sh[i].sh_link >= eh->e_shnum)
+		return 0;
+	const Elf64_Shdr *str = &sh[sh[i].sh_link];
+	*ents = keel_elf_table(f, sh[i].sh_offset, sh[i].sh_size);
+	*strs = keel_elf_at(f, str->sh_offset, str->sh_size);
+	*strsize = str->sh_size;
+	return *ents && *strs ? sh[i].sh_size / entsize : 0;
+}
+
+/* The NUL-terminated string at off of a string table, or 0. */
+static inline const char *keel_elf_string(const char *strs, uint64_t size,
+					  uint64_t off)
+{
+	for (uint64_t k = off; k < size; k++)
+		if (!strs[k])
+			return strs + off;
+	return 0;
+}
+
+/* Looks through .dynsym for a defined function "malloc". */
+static inline int keel_elf_defines_malloc(const struct keel_elf *f,
+					  const Elf64_Ehdr *eh)
+{
+	for (unsigned i = 0; i < eh->e_shnum; i++) {
+		const Elf64_Sym *sym;
+		const char *strs;
+		uint64_t size, n = keel_elf_section(f, eh, i, SHT_DYNSYM,
+						    sizeof(*sym),
+						    (const void **)&sym, &strs,
+						    &size);
+		for (uint64_t k = 0; k < n; k++) {
+			const char *name = keel_elf_string(strs, size,
+							   sym[k].st_name);
+			if (sym[k].st_shndx != SHN_UNDEF &&
+			    ELF64_ST_TYPE(sym[k].st_info) == STT_FUNC && name &&
+			    name[0] == 'm' && name[1] == 'a' && name[2] == 'l' &&
+			    name[3] == 'l' && name[4] == 'o' && name[5] == 'c' &&
+			    !name[6])
+				return 1;
+		}
+	}
+	return 0;
+}
+
+/* The first allocator library among the program's DT_NEEDED entries. */
+static inline const char *keel_elf_links_allocator(const struct keel_elf *f,
+						   const Elf64_Ehdr *eh)
+{
+	for (unsigned i = 0; i < eh->e_shnum; i++) {
+		const Elf64_Dyn *dyn;
+		const char *strs;
+		uint64_t size, n = keel_elf_section(f, eh, i, SHT_DYNAMIC,
+						    sizeof(*dyn),
+						    (const void **)&dyn, &strs,
+						    &size);
+		for (uint64_t k = 0; k < n && dyn[k].d_tag != DT_NULL; k++) {
+			const char *name = dyn[k].d_tag != DT_NEEDED ? 0 :
+				keel_elf_string(strs, size, dyn[k].d_un.d_val);
+			if (name && keel_allocator_lib(name))
+				return name;
+		}
+	}
+	return 0;
+}
+
+/* The file's kind; *linked (may be 0) gets the allocator library's
+ * soname, pointing into the file's bytes, where it links one. Only 64-bit
+ * ELF is read; anything else (scripts, 32-bit) counts as dynamic, and the
+ * loader decides. */
+static inline enum keel_elf_kind keel_elf_inspect(const struct keel_elf *f,
+						  const char **linked)
+{
+	const Elf64_Ehdr *eh = keel_elf_at(f, 0, sizeof(*eh));
+	const char *lib;
+	int interp = 0;
+
+	if (!eh || eh->e_ident[EI_MAG0] != ELFMAG0 ||
+	    eh->e_ident[EI_MAG1] != ELFMAG1 ||
+	    eh->e_ident[EI_MAG2] != ELFMAG2 ||
+	    eh->e_ident[EI_MAG3] != ELFMAG3 ||
+	    eh->e_ident[EI_CLASS] != ELFCLASS64 ||
+	    eh->e_phentsize != sizeof(Elf64_Phdr))
+		return KEEL_ELF_DYNAMIC;
+	const Elf64_Phdr *ph = keel_elf_table(f, eh->e_phoff,
+					      (uint64_t)eh->e_phnum *
+					      sizeof(*ph));
+	if (!ph)
+		return KEEL_ELF_DYNAMIC;
+	for (unsigned i = 0; i < eh->e_phnum; i++)
+		if (ph[i].p_type == PT_INTERP)
+			interp = 1;
+	if (!interp)
+		return KEEL_ELF_STATIC;
+	if (eh->e_shentsize != sizeof(Elf64_Shdr))
+		return KEEL_ELF_DYNAMIC;	/* no section headers to read */
+	if (keel_elf_defines_malloc(f, eh))
+		return KEEL_ELF_OWN_MALLOC;
+	if (!(lib = keel_elf_links_allocator(f, eh)))
+		return KEEL_ELF_DYNAMIC;
+	if (linked)
+		*linked = lib;
+	return KEEL_ELF_LINKED_MALLOC;
+}
+
+#endif
