@@ -79,6 +79,10 @@ static void *purger_main(void *arg)
 	for (;;) {
 		uint64_t tick = purger_tick_ms();
 		struct keel_control *c = kl_control;
+		/* keel's shared word cannot carry purger_quit: a stop asked
+		 * just before this wait is seen here, or woken again */
+		if (__atomic_load_n(&purger_quit, __ATOMIC_ACQUIRE))
+			break;
 		if (c)
 			kl_futex(&c->trim_epoch, FUTEX_WAIT, seen, tick);
 		else
@@ -218,15 +222,18 @@ bool kl_purger_stop(void)
 		return false;
 	__atomic_store_n(&purger_quit, 1, __ATOMIC_RELEASE);
 	kl_futex(&purger_quit, FUTEX_WAKE | FUTEX_PRIVATE_FLAG, 1, 0);
-	/* it may wait on keel's shared word instead: other processes'
-	 * purgers wake too, find no new trim request and wait again */
+	/* Under keel it waits on keel's shared word instead, and a wake
+	 * sent before it got there is lost (a fork right after the purger
+	 * started took a whole tick, 250 ms): woken again each millisecond.
+	 * Other processes' purgers wake too, find no new trim request and
+	 * wait again. */
 	struct keel_control *c = kl_control;
-	if (c)
-		kl_futex(&c->trim_epoch, FUTEX_WAKE, 0x7fffffff, 0);
-	for (int i = 0; i < 20 &&
-	     __atomic_load_n(&purger_state, __ATOMIC_ACQUIRE) == 1; i++)
-		kl_futex(&purger_state, FUTEX_WAIT | FUTEX_PRIVATE_FLAG, 1,
-			 100);
+	for (int ms = 0; ms < 2000 &&
+	     __atomic_load_n(&purger_state, __ATOMIC_ACQUIRE) == 1; ms++) {
+		if (c)
+			kl_futex(&c->trim_epoch, FUTEX_WAKE, 0x7fffffff, 0);
+		kl_futex(&purger_state, FUTEX_WAIT | FUTEX_PRIVATE_FLAG, 1, 1);
+	}
 	if (__atomic_load_n(&purger_state, __ATOMIC_ACQUIRE) == 1)
 		return false;
 	/* its loop has ended (its id was stored before the loop began);

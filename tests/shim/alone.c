@@ -16,6 +16,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/wait.h>
+#include <time.h>
 #include <unistd.h>
 
 #ifndef CLONE_NEWTIME
@@ -112,6 +113,38 @@ int main(void)
 		return 1;
 	}
 	printf("fork: 1 thread as it returned\n");
+
+	/* fork at once after a free has started the purger, before it waits
+	 * for its next tick: a stop it missed would hold each fork a whole
+	 * tick (250 ms under keel, where it waits on keel's shared word).
+	 * 20 such forks take a few ms; 2 s is a stall, not a slow machine. */
+	struct timespec t0, t1;
+	double stalled = 0;
+	for (int i = 0; i < 20; i++) {
+		void *p[ALONE_BLOCKS];
+		for (int j = 0; j < ALONE_BLOCKS; j++) {
+			if (!(p[j] = malloc(ALONE_BLOCK)))
+				return alone_fail("malloc failed");
+			memset(p[j], j, ALONE_BLOCK);
+		}
+		for (int j = 0; j < ALONE_BLOCKS; j++)
+			free(p[j]);
+		clock_gettime(CLOCK_MONOTONIC, &t0);
+		child = fork();
+		if (child == 0)
+			_exit(0);
+		clock_gettime(CLOCK_MONOTONIC, &t1);
+		if (child < 0 || waitpid(child, NULL, 0) != child)
+			return alone_fail("fork failed");
+		stalled += (double)(t1.tv_sec - t0.tv_sec) +
+			   (double)(t1.tv_nsec - t0.tv_nsec) / 1e9;
+	}
+	if (stalled > 2.0) {
+		fprintf(stderr, "alone: 20 forks right after the purger "
+			"started took %.1f s\n", stalled);
+		return 1;
+	}
+	printf("fork right after the purger started: no stall\n");
 
 	if (alone_churn() != 2)
 		return alone_fail("the purger did not start again after fork");
