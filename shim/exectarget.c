@@ -38,8 +38,24 @@ static bool target_fd_sanitized(int fd)
 	return sanitized;
 }
 
+/* Whether path names a regular file (links followed), looked at without
+ * opening it for reading: opening a device can do something. */
+static bool target_regular(const char *path)
+{
+	struct statx st;
+	int fd = kl_open(path, O_PATH | O_CLOEXEC, 0);
+	if (fd < 0)
+		return false;
+	bool regular = kl_statx(fd, "", &st) == 0 &&
+		       (st.stx_mode & KL_IFMT) == KL_IFREG;
+	kl_close(fd);
+	return regular;
+}
+
 static bool target_path_sanitized(const char *path)
 {
+	if (!target_regular(path))
+		return false;
 	int fd = kl_open(path, O_RDONLY | O_CLOEXEC | O_NONBLOCK, 0);
 	if (fd < 0)
 		return false;
@@ -48,7 +64,7 @@ static bool target_path_sanitized(const char *path)
 	return sanitized;
 }
 
-/* file through PATH, as execvp searches it: the first that opens. */
+/* file through PATH, as execvp searches it: the first regular file. */
 static bool target_search_sanitized(const char *file, const char *path)
 {
 	char buf[KL_PATH_MAX];
@@ -68,12 +84,8 @@ static bool target_search_sanitized(const char *file, const char *path)
 			size_t n = dlen ? dlen : 1;
 			buf[n] = '/';
 			memcpy(buf + n + 1, file, flen + 1);
-			int fd = kl_open(buf, O_RDONLY | O_CLOEXEC | O_NONBLOCK, 0);
-			if (fd >= 0) {
-				bool sanitized = target_fd_sanitized(fd);
-				kl_close(fd);
-				return sanitized;
-			}
+			if (target_regular(buf))
+				return target_path_sanitized(buf);
 		}
 		if (!*e)
 			return false;

@@ -68,5 +68,10 @@ for san in address thread; do
 	done
 	out=$(LD_PRELOAD=$LIBKEEL sh -c "exec $T/san-$san" 2>&1)
 	expect_eq "$san from a shell with LD_PRELOAD" "sanitized 7" "$out"
+	# env(1) calls libc's execvp: the shim searches PATH as it does,
+	# past a folder of the same name
+	mkdir -p "$T/shadow/san-$san"
+	out=$(PATH=$T/shadow:$T:$PATH LD_PRELOAD=$LIBKEEL env "san-$san" 2>&1)
+	expect_eq "$san through execvp" "sanitized 7" "$out"
 done
 exit 0
