@@ -1,7 +1,9 @@
 /* What a program's ELF file says about preloading an allocator into it,
  * read from the file's bytes, which the caller maps: keel's PID 1 reads
- * its program (init/inject_elf.c), the shim a program a shimmed process
- * is about to exec (shim/preload.c). A static executable loads no .so, one
+ * its program (init/inject_elf.c); the shim, which reads a program about
+ * to be exec'd with pread (shim/exectarget.c), takes keel_elf_native from
+ * here. A 32-bit or another machine's program cannot load this 64-bit
+ * library, a static executable loads no .so, one
  * that defines malloc itself has crashed under preloaded allocators
  * elsewhere, and one linked with an allocator library calls that
  * library's own API (jemalloc's sdallocx, mimalloc's mi_free, tcmalloc's
@@ -17,11 +19,33 @@
 #include "common/allocators.h"
 
 enum keel_elf_kind {
-	KEEL_ELF_DYNAMIC,	/* or not 64-bit ELF at all, e.g. a #! script */
+	KEEL_ELF_DYNAMIC,	/* or not ELF at all, e.g. a #! script */
 	KEEL_ELF_STATIC,	/* no PT_INTERP: nothing would load a .so */
 	KEEL_ELF_OWN_MALLOC,	/* its .dynsym defines malloc */
 	KEEL_ELF_LINKED_MALLOC,	/* it links an allocator library */
+	KEEL_ELF_FOREIGN,	/* 32-bit, or another machine's: its loader
+				 * refuses this 64-bit library with an error
+				 * line in every such process */
 };
+
+#if defined(__x86_64__)
+#define KEEL_ELF_MACHINE EM_X86_64
+#elif defined(__aarch64__)
+#define KEEL_ELF_MACHINE EM_AARCH64
+#endif
+
+/* Whether an ELF header (its first 20 bytes, the same in both classes) is
+ * of a program this machine's 64-bit loader runs; not ELF counts as yes. */
+static inline int keel_elf_native(const unsigned char *ident, uint64_t len)
+{
+	if (len < 20 || ident[EI_MAG0] != ELFMAG0 || ident[EI_MAG1] != ELFMAG1 ||
+	    ident[EI_MAG2] != ELFMAG2 || ident[EI_MAG3] != ELFMAG3)
+		return 1;
+	unsigned machine = ident[EI_DATA] == ELFDATA2MSB ?
+		(unsigned)ident[18] << 8 | ident[19] :
+		(unsigned)ident[19] << 8 | ident[18];
+	return ident[EI_CLASS] == ELFCLASS64 && machine == KEEL_ELF_MACHINE;
+}
 
 struct keel_elf {
 	const unsigned char *data;
@@ -124,9 +148,8 @@ static inline const char *keel_elf_links_allocator(const struct keel_elf *f,
 }
 
 /* The file's kind; *linked (may be 0) gets the allocator library's
- * soname, pointing into the file's bytes, where it links one. Only 64-bit
- * ELF is read; anything else (scripts, 32-bit) counts as dynamic, and the
- * loader decides. */
+ * soname, pointing into the file's bytes, where it links one. What is not
+ * ELF (scripts) counts as dynamic, and the loader decides. */
 static inline enum keel_elf_kind keel_elf_inspect(const struct keel_elf *f,
 						  const char **linked)
 {
@@ -134,11 +157,12 @@ static inline enum keel_elf_kind keel_elf_inspect(const struct keel_elf *f,
 	const char *lib;
 	int interp = 0;
 
+	if (!keel_elf_native(f->data, f->size))
+		return KEEL_ELF_FOREIGN;
 	if (!eh || eh->e_ident[EI_MAG0] != ELFMAG0 ||
 	    eh->e_ident[EI_MAG1] != ELFMAG1 ||
 	    eh->e_ident[EI_MAG2] != ELFMAG2 ||
 	    eh->e_ident[EI_MAG3] != ELFMAG3 ||
-	    eh->e_ident[EI_CLASS] != ELFCLASS64 ||
 	    eh->e_phentsize != sizeof(Elf64_Phdr))
 		return KEEL_ELF_DYNAMIC;
 	const Elf64_Phdr *ph = keel_elf_table(f, eh->e_phoff,

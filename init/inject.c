@@ -166,6 +166,10 @@ int inject_prepare(void)
 			info("%s is a static executable: the allocator cannot be injected into it",
 			     printable(q, sizeof(q), target));
 			return 0;
+		case KEEL_ELF_FOREIGN:
+			info("%s is a 32-bit or another machine's executable: the allocator cannot be injected into it",
+			     printable(q, sizeof(q), target));
+			return 0;
 		case KEEL_ELF_OWN_MALLOC:
 			warning("%s defines its own malloc: not injecting the allocator",
 				printable(q, sizeof(q), target));

@@ -42,11 +42,11 @@ extern int dl_iterate_phdr(int (*cb)(struct kl_dl_info *, size_t, void *),
  * file name). */
 bool kl_preload_names(const char *file);
 
-/* Whether the program an exec is about to start links a sanitizer's
- * runtime, which must not have the shim preloaded (exectarget.c): file
- * as given (or searched through path_var, as execvp does, with search),
- * or the open fd when file is 0. */
-bool kl_exec_target_sanitized(const char *file, int fd, bool search,
-			      const char *path_var);
+/* Whether the program an exec is about to start must not have the shim
+ * preloaded (exectarget.c: a 32-bit or another machine's program, or one
+ * linking a sanitizer's runtime): file as given (or searched through
+ * path_var, as execvp does, with search), or the open fd when file is 0. */
+bool kl_exec_target_refused(const char *file, int fd, bool search,
+			    const char *path_var);
 
 #endif

@@ -78,6 +78,7 @@ int kl_open(const char *path, int flags, int mode);
 int kl_close(int fd);
 int kl_ftruncate(int fd, long len);
 long kl_read(int fd, void *buf, size_t len);
+long kl_pread(int fd, void *buf, size_t len, long off);
 struct statx;
 /* statx of path, or of fd itself when path is "" (AT_EMPTY_PATH); never
  * follows a link. statx's layout is the same on every architecture. */

@@ -420,20 +420,20 @@ static const char *preload_own_entry(const char *v, size_t *len)
 	return 0;
 }
 
-/* Whether the program this exec starts links a sanitizer's runtime. */
+/* Whether the program this exec starts must not have the shim. */
 static bool preload_refused(const struct kl_exec *x)
 {
 	switch (x->op) {
 	case KL_EXECVE:
 	case KL_SPAWN:
-		return kl_exec_target_sanitized(x->path, -1, false, 0);
+		return kl_exec_target_refused(x->path, -1, false, 0);
 	case KL_EXECVPE:
 	case KL_SPAWNP: {
 		const char *path = preload_getenv(kl_environ(), "PATH=");
-		return kl_exec_target_sanitized(x->path, -1, true, path);
+		return kl_exec_target_refused(x->path, -1, true, path);
 	}
 	case KL_FEXECVE:
-		return kl_exec_target_sanitized(0, x->fd, false, 0);
+		return kl_exec_target_refused(0, x->fd, false, 0);
 	default:
 		return false;
 	}

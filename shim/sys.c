@@ -116,6 +116,11 @@ long kl_read(int fd, void *buf, size_t len)
 	return SC(__NR_read, fd, buf, len, 0, 0, 0);
 }
 
+long kl_pread(int fd, void *buf, size_t len, long off)
+{
+	return SC(__NR_pread64, fd, buf, len, off, 0, 0);
+}
+
 int kl_statx(int fd, const char *path, struct statx *out)
 {
 	const int flags = 0x100 /* AT_SYMLINK_NOFOLLOW */ |

@@ -3,9 +3,9 @@
 # one info line (at -v); a program defining its own malloc, or linking an
 # allocator library (Debian's redis-server links libjemalloc.so.2, whose
 # mallocx and sdallocx it could call on blocks keel's malloc made) or a
-# sanitizer's runtime (ASan's, TSan's), gets a warning; none gets
-# LD_PRELOAD, and a sanitized program a shimmed shell starts does not
-# either.
+# sanitizer's runtime (ASan's, TSan's), gets a warning; a 32-bit program one
+# info line; none gets LD_PRELOAD, and a sanitized or 32-bit program a
+# shimmed shell starts does not either.
 . "$TESTS/lib.sh"; . "$TESTS/pid1/common.bash"
 need musl-gcc
 tmpdir
@@ -46,6 +46,29 @@ done
 # Found through PATH like execvp.
 out=$(PATH=$H:$PATH as_pid1 "$KEEL" -- ownmalloc 2>/dev/null)
 expect_eq "through PATH" "LD_PRELOAD=[]" "$out"
+
+# A 32-bit program (or another machine's): its loader would refuse the
+# 64-bit library with an error line in every such process, so none is
+# preloaded, from keel or from a shimmed shell; the shell's other children
+# still have it. Built with binutils alone: an i386 PIE that only exits.
+if [ -e /lib/ld-linux.so.2 ]; then
+	printf '%s\n' '.globl _start' '_start:' 'mov $1, %eax' \
+		'xor %ebx, %ebx' 'int $0x80' >"$T/m32.s"
+	as --32 -o "$T/m32.o" "$T/m32.s" &&
+		ld -m elf_i386 -pie -dynamic-linker /lib/ld-linux.so.2 \
+			-o "$T/m32" "$T/m32.o" || fail "as/ld: 32-bit program"
+	out=$(as_pid1 "$KEEL" -v -- "$T/m32" 2>&1) || fail "32-bit: $out"
+	expect_match "32-bit: one info line" \
+		"keel: info: .*m32 is a 32-bit or another machine's executable: the allocator cannot be injected into it" "$out"
+	for mode in init exec; do
+		out=$(KEEL_MODE=$mode as_pid1 "$KEEL" -- sh -c "$T/m32 && $T/m32 && grep -c libkeel /proc/self/maps" 2>&1)
+		expect_match "32-bit from a shimmed shell ($mode mode)" '^[1-9][0-9]*$' "$out"
+	done
+	out=$(LD_PRELOAD=$LIBKEEL sh -c "exec $T/m32" 2>&1)
+	expect_eq "32-bit from a shell with LD_PRELOAD" "" "$out"
+else
+	echo "no 32-bit loader (libc6-i386): 32-bit program not checked"
+fi
 
 # Sanitizer builds: ASan refuses to start when a library is preloaded
 # before its runtime, so a program linking libasan (gcc's default) gets no

@@ -121,8 +121,9 @@ TEST(inject_elf_linked_allocator)
 	      KEEL_ELF_DYNAMIC);
 	d = malloc(e.size);
 	CHECK(d != NULL);
+	/* a sanitizer's runtime counts: it brings a malloc of its own */
 	const char *libs[] = { "libmimalloc.so.2", "libjemalloc.so.2",
-			       "libtcmalloc_minimal.so.4" };
+			       "libtcmalloc_minimal.so.4", "libasan.so.8" };
 	for (size_t i = 0; d && i < sizeof(libs) / sizeof(libs[0]); i++) {
 		memcpy(d, e.data, e.size);
 		CHECK(elf_link(d, e.size, libs[i]) == 0);
@@ -130,6 +131,7 @@ TEST(inject_elf_linked_allocator)
 		CHECK(inject_inspect(e.path, lib, sizeof(lib)) ==
 		      KEEL_ELF_LINKED_MALLOC);
 		CHECK(!strcmp(lib, libs[i]));
+		CHECK(keel_sanitizer_lib(lib) == (i == 3));
 		/* cut to fit the caller's buffer, still NUL-terminated */
 		CHECK(inject_inspect(e.path, lib, 5) ==
 		      KEEL_ELF_LINKED_MALLOC && strlen(lib) == 4 &&
@@ -142,6 +144,17 @@ TEST(inject_elf_linked_allocator)
 		CHECK(elf_write(&e, d, e.size) == 0);
 		CHECK(inject_inspect(e.path, lib, sizeof(lib)) ==
 		      KEEL_ELF_DYNAMIC);
+		/* 32-bit, or another machine's: its loader would refuse a
+		 * 64-bit library */
+		memcpy(d, e.data, e.size);
+		d[EI_CLASS] = ELFCLASS32;
+		CHECK(elf_write(&e, d, e.size) == 0);
+		CHECK(inject_inspect(e.path, NULL, 0) == KEEL_ELF_FOREIGN);
+		memcpy(d, e.data, e.size);
+		((Elf64_Ehdr *)d)->e_machine = KEEL_ELF_MACHINE == EM_X86_64 ?
+					       EM_AARCH64 : EM_X86_64;
+		CHECK(elf_write(&e, d, e.size) == 0);
+		CHECK(inject_inspect(e.path, NULL, 0) == KEEL_ELF_FOREIGN);
 	}
 	free(d);
 	free(e.data);
@@ -189,7 +202,7 @@ TEST(inject_elf_damaged)
 	for (size_t n = 0; d && n < e.size; n += n < 8192 ? 61 : 4093) {
 		CHECK(elf_write(&e, e.data, n) == 0);
 		k = inject_inspect(e.path, NULL, 0);
-		CHECK(k <= KEEL_ELF_LINKED_MALLOC);
+		CHECK(k <= KEEL_ELF_FOREIGN);
 	}
 	/* one to eight bytes changed in those regions */
 	for (int round = 0; d && round < 4000; round++) {
@@ -201,7 +214,7 @@ TEST(inject_elf_damaged)
 		}
 		CHECK(elf_write(&e, d, e.size) == 0);
 		k = inject_inspect(e.path, NULL, 0);
-		CHECK(k <= KEEL_ELF_LINKED_MALLOC);
+		CHECK(k <= KEEL_ELF_FOREIGN);
 	}
 	free(d);
 	free(e.data);
