@@ -200,30 +200,27 @@ static void statstable_on_bus(int sig)
 	siglongjmp(statstable_bus_jmp, 1);
 }
 
-/* Whether the program defines malloc itself or links an allocator
- * library. inject_inspect maps the file, and a running executable can be
- * truncated by another process (Linux 6.11 stopped denying writes to it):
- * a read past its new end is SIGBUS, which here means "unknown" (the
- * mapping is left behind: keel stats is short-lived, PID 1 never comes
- * here). */
-static int statstable_own_malloc(uint32_t pid)
+/* What the process's program file says (common/elfinfo.h): whether it
+ * defines malloc itself, links an allocator library, is 32-bit...
+ * inject_inspect maps the file, and a running executable can be truncated
+ * by another process (Linux 6.11 stopped denying writes to it): a read
+ * past its new end is SIGBUS, which here means "unknown", KEEL_ELF_DYNAMIC
+ * (the mapping is left behind: keel stats is short-lived, PID 1 never
+ * comes here). */
+static enum keel_elf_kind statstable_exe_kind(uint32_t pid)
 {
 	struct sigaction sa = { .sa_handler = statstable_on_bus }, old;
-	volatile int own = 0;
-	enum keel_elf_kind kind;
+	volatile enum keel_elf_kind kind = KEEL_ELF_DYNAMIC;
 	char exe[64];
 
 	snprintf(exe, sizeof(exe), "/proc/%u/exe", pid);
 	sigemptyset(&sa.sa_mask);
 	if (sigaction(SIGBUS, &sa, &old) < 0)
-		return 0;
-	if (!sigsetjmp(statstable_bus_jmp, 1)) {
+		return kind;
+	if (!sigsetjmp(statstable_bus_jmp, 1))
 		kind = inject_inspect(exe, NULL, 0);
-		own = kind == KEEL_ELF_OWN_MALLOC ||
-		      kind == KEEL_ELF_LINKED_MALLOC;
-	}
 	sigaction(SIGBUS, &old, NULL);
-	return own;
+	return kind;
 }
 
 /* Why a process has no published heap, from what /proc tells this user. */
@@ -247,8 +244,15 @@ static const char *statstable_reason(const struct stats_table *t,
 	if (proc_is_static((pid_t)r->pid) == 1)
 		return "static binary";
 	/* the program's own malloc comes before any preloaded one */
-	if (statstable_own_malloc(r->pid))
+	switch (statstable_exe_kind(r->pid)) {
+	case KEEL_ELF_OWN_MALLOC:
+	case KEEL_ELF_LINKED_MALLOC:
 		return "own allocator";
+	case KEEL_ELF_FOREIGN:
+		return "32-bit binary";
+	default:
+		break;
+	}
 	if (shim)
 		return t->nkeels ? "heap below the publishing threshold" :
 		       "no keel statistics folder found";

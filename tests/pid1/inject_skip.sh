@@ -66,6 +66,14 @@ if [ -e /lib/ld-linux.so.2 ]; then
 	done
 	out=$(LD_PRELOAD=$LIBKEEL sh -c "exec $T/m32" 2>&1)
 	expect_eq "32-bit from a shell with LD_PRELOAD" "" "$out"
+	# keel stats says why it has no heap: one that waits for a signal
+	printf '%s\n' '.globl _start' '_start:' 'mov $29, %eax' 'int $0x80' \
+		'mov $1, %eax' 'xor %ebx, %ebx' 'int $0x80' >"$T/m32p.s"
+	as --32 -o "$T/m32p.o" "$T/m32p.s" &&
+		ld -m elf_i386 -pie -dynamic-linker /lib/ld-linux.so.2 \
+			-o "$T/m32p" "$T/m32p.o" || fail "as/ld: 32-bit pause"
+	out=$(as_pid1 "$KEEL" -- sh -c "$T/m32p & sleep 0.5; $KEEL stats; kill \$!" 2>&1)
+	expect_match "32-bit in keel stats" "m32p .* 32-bit binary" "$out"
 else
 	echo "no 32-bit loader (libc6-i386): 32-bit program not checked"
 fi
