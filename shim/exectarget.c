@@ -26,6 +26,7 @@
 #define KL_PATH_MAX 4096
 #define TARGET_PHDRS 32		/* program headers read; more is unusual */
 #define TARGET_DYNS 64		/* dynamic entries read at a time */
+#define TARGET_DYNS_MAX 4096	/* looked at in all (real ones: under 100) */
 #define TARGET_NAME 64		/* bytes of a needed library's name */
 
 /* len bytes at off, all of them, or false */
@@ -53,15 +54,22 @@ static bool target_needs_sanitizer(int fd, const Elf64_Phdr *ph, unsigned n,
 	Elf64_Dyn dyn[TARGET_DYNS];
 	uint64_t strtab = 0, count = dyn_len / sizeof(Elf64_Dyn);
 
-	/* the string table's address first: DT_STRTAB may follow the names */
+	if (count > TARGET_DYNS_MAX)
+		count = TARGET_DYNS_MAX;
+
+	/* the string table's address first: DT_STRTAB may follow the names;
+	 * the section ends at DT_NULL, whatever size its header claims */
 	for (uint64_t at = 0; at < count && !strtab; at += TARGET_DYNS) {
 		uint64_t k = count - at < TARGET_DYNS ? count - at : TARGET_DYNS;
 		if (!target_read(fd, dyn, k * sizeof(*dyn),
 				 dyn_off + at * sizeof(*dyn)))
 			return false;
-		for (uint64_t i = 0; i < k && dyn[i].d_tag != DT_NULL; i++)
+		for (uint64_t i = 0; i < k && !strtab; i++) {
+			if (dyn[i].d_tag == DT_NULL)
+				return false;
 			if (dyn[i].d_tag == DT_STRTAB)
 				strtab = target_offset(ph, n, dyn[i].d_un.d_ptr);
+		}
 	}
 	if (!strtab)
 		return false;
