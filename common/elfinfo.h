@@ -34,12 +34,19 @@ enum keel_elf_kind {
 #define KEEL_ELF_MACHINE EM_AARCH64
 #endif
 
+/* Whether len bytes begin with the ELF magic. */
+static inline int keel_elf_magic(const unsigned char *ident, uint64_t len)
+{
+	return len >= SELFMAG && ident[EI_MAG0] == ELFMAG0 &&
+	       ident[EI_MAG1] == ELFMAG1 && ident[EI_MAG2] == ELFMAG2 &&
+	       ident[EI_MAG3] == ELFMAG3;
+}
+
 /* Whether an ELF header (its first 20 bytes, the same in both classes) is
  * of a program this machine's 64-bit loader runs; not ELF counts as yes. */
 static inline int keel_elf_native(const unsigned char *ident, uint64_t len)
 {
-	if (len < 20 || ident[EI_MAG0] != ELFMAG0 || ident[EI_MAG1] != ELFMAG1 ||
-	    ident[EI_MAG2] != ELFMAG2 || ident[EI_MAG3] != ELFMAG3)
+	if (len < 20 || !keel_elf_magic(ident, len))
 		return 1;
 	unsigned machine = ident[EI_DATA] == ELFDATA2MSB ?
 		(unsigned)ident[18] << 8 | ident[19] :
@@ -159,10 +166,7 @@ static inline enum keel_elf_kind keel_elf_inspect(const struct keel_elf *f,
 
 	if (!keel_elf_native(f->data, f->size))
 		return KEEL_ELF_FOREIGN;
-	if (!eh || eh->e_ident[EI_MAG0] != ELFMAG0 ||
-	    eh->e_ident[EI_MAG1] != ELFMAG1 ||
-	    eh->e_ident[EI_MAG2] != ELFMAG2 ||
-	    eh->e_ident[EI_MAG3] != ELFMAG3 ||
+	if (!eh || !keel_elf_magic(f->data, f->size) ||
 	    eh->e_phentsize != sizeof(Elf64_Phdr))
 		return KEEL_ELF_DYNAMIC;
 	const Elf64_Phdr *ph = keel_elf_table(f, eh->e_phoff,

@@ -109,7 +109,7 @@ static bool target_fd_refused(int fd)
 		return false;
 	if (!keel_elf_native(ident, (uint64_t)got))
 		return true;
-	if (got < (long)sizeof(ident) || ident[EI_MAG0] != ELFMAG0 ||
+	if (!keel_elf_magic(ident, (uint64_t)got) ||
 	    !target_read(fd, &eh, sizeof(eh), 0) ||
 	    eh.e_phentsize != sizeof(Elf64_Phdr) || !eh.e_phnum ||
 	    eh.e_phnum > TARGET_PHDRS ||
@@ -123,27 +123,20 @@ static bool target_fd_refused(int fd)
 	return false;
 }
 
-/* Whether path names a regular file (links followed), looked at without
- * opening it for reading: opening a device can do something. */
-static bool target_regular(const char *path)
+/* The file at path, when it is a regular file (links followed, as exec
+ * follows them): whether it must start without the shim; -1 when it is
+ * not one (looked at before it is opened: opening a device for reading
+ * can do something). */
+static int target_path_refused(const char *path)
 {
 	struct statx st;
-	int fd = kl_open(path, O_PATH | O_CLOEXEC, 0);
-	if (fd < 0)
-		return false;
-	bool regular = kl_statx(fd, "", &st) == 0 &&
-		       (st.stx_mode & KL_IFMT) == KL_IFREG;
-	kl_close(fd);
-	return regular;
-}
 
-static bool target_path_refused(const char *path)
-{
-	if (!target_regular(path))
-		return false;
+	if (kl_statx_follow(path, &st) < 0 ||
+	    (st.stx_mode & KL_IFMT) != KL_IFREG)
+		return -1;
 	int fd = kl_open(path, O_RDONLY | O_CLOEXEC | O_NONBLOCK, 0);
 	if (fd < 0)
-		return false;
+		return 0;
 	bool refused = target_fd_refused(fd);
 	kl_close(fd);
 	return refused;
@@ -169,8 +162,9 @@ static bool target_search_refused(const char *file, const char *path)
 			size_t n = dlen ? dlen : 1;
 			buf[n] = '/';
 			memcpy(buf + n + 1, file, flen + 1);
-			if (target_regular(buf))
-				return target_path_refused(buf);
+			int refused = target_path_refused(buf);
+			if (refused >= 0)
+				return refused;
 		}
 		if (!*e)
 			return false;
@@ -185,7 +179,7 @@ bool kl_exec_target_refused(const char *file, int fd, bool search,
 		return fd >= 0 && target_fd_refused(fd);
 	for (const char *c = file; *c; c++)
 		if (*c == '/')
-			return target_path_refused(file);
+			return target_path_refused(file) > 0;
 	return search ? target_search_refused(file, path_var) :
-			target_path_refused(file);
+			target_path_refused(file) > 0;
 }

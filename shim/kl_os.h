@@ -83,6 +83,7 @@ struct statx;
 /* statx of path, or of fd itself when path is "" (AT_EMPTY_PATH); never
  * follows a link. statx's layout is the same on every architecture. */
 int kl_statx(int fd, const char *path, struct statx *out);
+int kl_statx_follow(const char *path, struct statx *out);
 /* len random bytes from the kernel, without blocking; -errno on failure */
 long kl_getrandom(void *buf, size_t len);
 int kl_getpid(void);

@@ -59,21 +59,6 @@ static bool preload_sep(char c)
 	return c == ' ' || c == ':' || c == '\t' || c == '\n';
 }
 
-/* The "LD_PRELOAD=..." string of envp, or 0. */
-static const char *preload_var(char *const *envp)
-{
-	if (!envp)
-		return 0;
-	for (; *envp; envp++) {
-		const char *a = *envp, *b = PRELOAD_VAR;
-		while (*b && *a == *b)
-			a++, b++;
-		if (!*b)
-			return *envp;
-	}
-	return 0;
-}
-
 /* The value of the variable "NAME=" in envp, or 0. */
 static const char *preload_getenv(char *const *envp, const char *name)
 {
@@ -87,11 +72,18 @@ static const char *preload_getenv(char *const *envp, const char *name)
 	return 0;
 }
 
-bool kl_preload_names(const char *file)
+/* The "LD_PRELOAD=..." string of envp, or 0. */
+static const char *preload_var(char *const *envp)
 {
-	const char *v = preload_var(kl_environ()), *e;
+	const char *v = preload_getenv(envp, PRELOAD_VAR);
+	return v ? v - (sizeof(PRELOAD_VAR) - 1) : 0;
+}
 
-	for (v = v ? v + sizeof(PRELOAD_VAR) - 1 : ""; *v; v = e) {
+/* The entry of an LD_PRELOAD value whose file name (a path's last part, or
+ * the whole entry) is file, and its length in *len; 0 when there is none. */
+static const char *preload_named(const char *v, const char *file, size_t *len)
+{
+	for (const char *e; *v; v = e) {
 		while (preload_sep(*v))
 			v++;
 		const char *name = v, *f = file;
@@ -100,10 +92,20 @@ bool kl_preload_names(const char *file)
 				name = e + 1;
 		while (name < e && *name == *f)
 			name++, f++;
-		if (e > v && name == e && !*f)
-			return true;
+		if (e > v && name == e && !*f) {
+			*len = (size_t)(e - v);
+			return v;
+		}
 	}
-	return false;
+	return 0;
+}
+
+bool kl_preload_names(const char *file)
+{
+	const char *v = preload_var(kl_environ());
+	size_t len;
+
+	return v && preload_named(v + sizeof(PRELOAD_VAR) - 1, file, &len);
 }
 
 /* Where the entry equal to pl.path starts in an LD_PRELOAD value, or 0. */
@@ -400,24 +402,10 @@ char **kl_environ(void)
  * private copy); 0 when there is none. */
 static const char *preload_own_entry(const char *v, size_t *len)
 {
-	if (pl.fd >= 0) {
-		*len = pl.path_len;
-		return preload_entry(v);
-	}
-	while (*v) {
-		const char *e, *name;
-		while (preload_sep(*v))
-			v++;
-		for (e = name = v; *e && !preload_sep(*e); e++)
-			if (*e == '/')
-				name = e + 1;
-		if (e - name == 10 && !memcmp(name, "libkeel.so", 10)) {
-			*len = (size_t)(e - v);
-			return v;
-		}
-		v = e;
-	}
-	return 0;
+	if (pl.fd < 0)
+		return preload_named(v, "libkeel.so", len);
+	*len = pl.path_len;
+	return preload_entry(v);
 }
 
 /* Whether the program this exec starts must not have the shim. */

@@ -129,6 +129,13 @@ int kl_statx(int fd, const char *path, struct statx *out)
 		       out, 0);
 }
 
+/* statx of path with its links followed, as exec follows them */
+int kl_statx_follow(const char *path, struct statx *out)
+{
+	return (int)SC(__NR_statx, -100 /* AT_FDCWD */, path, 0,
+		       0x7ff /* STATX_BASIC_STATS */, out, 0);
+}
+
 long kl_getrandom(void *buf, size_t len)
 {
 	return SC(__NR_getrandom, buf, len, 1 /* GRND_NONBLOCK */, 0, 0, 0);

@@ -19,41 +19,14 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "rss.h"
+
 #ifndef CLONE_NEWTIME
 #define CLONE_NEWTIME 0x00000080
 #endif
 
 #define ALONE_BLOCKS 64
 #define ALONE_BLOCK (256u << 10)
-
-static int alone_threads(void)
-{
-	DIR *d = opendir("/proc/self/task");
-	struct dirent *e;
-	int n = 0;
-
-	if (!d)
-		return -1;
-	while ((e = readdir(d)))
-		n += e->d_name[0] != '.';
-	closedir(d);
-	return n;
-}
-
-static long alone_rss_kib(void)
-{
-	char buf[128] = { 0 };
-	long size, resident;
-	int fd = open("/proc/self/statm", O_RDONLY);
-
-	if (fd < 0)
-		return -1;
-	ssize_t n = read(fd, buf, sizeof(buf) - 1);
-	close(fd);
-	if (n <= 0 || sscanf(buf, "%ld %ld", &size, &resident) != 2)
-		return -1;
-	return resident * (sysconf(_SC_PAGESIZE) / 1024);
-}
 
 /* Field 20 of /proc/self/stat, the kernel's count of the process's
  * threads, read the way CPython reads it after a fork */
@@ -86,9 +59,9 @@ static int alone_churn(void)
 	}
 	for (int i = 0; i < ALONE_BLOCKS; i++)
 		free(p[i]);
-	for (int ms = 0; ms < 2000 && alone_threads() < 2; ms += 10)
+	for (int ms = 0; ms < 2000 && task_threads() < 2; ms += 10)
 		usleep(10000);
-	return alone_threads();
+	return task_threads();
 }
 
 static int alone_fail(const char *what)
@@ -182,10 +155,10 @@ int main(void)
 	/* the purger again, and memory given back without an allocator call */
 	if (alone_churn() != 2)
 		return alone_fail("the purger did not start again after unshare");
-	long busy = alone_rss_kib(), idle = busy;
+	long busy = rss_kib(), idle = busy;
 	for (int ms = 0; ms < 3000 && idle > busy - 8192; ms += 50) {
 		usleep(50000);
-		idle = alone_rss_kib();
+		idle = rss_kib();
 	}
 	if (idle > busy - 8192)
 		return alone_fail("no memory given back in the new namespace");

@@ -9,19 +9,7 @@
 #include <string.h>
 #include <time.h>
 
-static int count_threads(void)
-{
-	DIR *d = opendir("/proc/self/task");
-	struct dirent *e;
-	int n = 0;
-
-	if (!d)
-		return -1;
-	while ((e = readdir(d)))
-		n += e->d_name[0] != '.';
-	closedir(d);
-	return n;
-}
+#include "rss.h"
 
 static void *worker(void *arg)
 {
@@ -39,7 +27,7 @@ static void *worker(void *arg)
 	for (int i = 0; i < N; i++)
 		free(blocks[i]);
 	nanosleep(&pause, 0);
-	printf("threads: %d\n", count_threads());
+	printf("threads: %d\n", task_threads());
 	fflush(stdout);
 	nanosleep(&pause, 0);
 	return 0;

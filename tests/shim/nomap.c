@@ -18,28 +18,11 @@
 #include <sys/resource.h>
 #include <unistd.h>
 
+#include "rss.h"
+
 #define NOMAP_MAX 40000
 
 static const size_t nomap_size[] = { 24, 200, 3000, 40000, 300000, 2000000 };
-
-/* Field `field` (0: the size, 5: data and stack) of /proc/self/statm in
- * bytes, read without stdio: fopen would allocate first */
-static long nomap_statm(int field)
-{
-	char buf[64] = { 0 };
-	int fd = open("/proc/self/statm", O_RDONLY);
-	if (fd < 0)
-		return -1;
-	ssize_t n = read(fd, buf, sizeof(buf) - 1);
-	close(fd);
-	if (n <= 0)
-		return -1;
-	char *at = buf;
-	for (int i = 0; i < field && at; i++)
-		if ((at = strchr(at, ' ')))
-			at++;
-	return at ? strtol(at, NULL, 10) * sysconf(_SC_PAGESIZE) : -1;
-}
 
 static int nomap_fail(const char *what, int i)
 {
@@ -125,7 +108,7 @@ int main(int argc, char **argv)
 {
 	int data = argc > 1 && !strcmp(argv[1], "data");
 	long extra = argc > 2 ? strtol(argv[2], NULL, 10) : 0;
-	long now = nomap_statm(data ? 5 : 0);
+	long now = statm_bytes(data ? 5 : 0);
 	struct rlimit rl = { (rlim_t)(now + extra * 1024),
 			     (rlim_t)(now + extra * 1024) };
 
