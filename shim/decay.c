@@ -247,6 +247,25 @@ bool kl_purger_stop(void)
 	return true;
 }
 
+static size_t recent_peak;	/* the most bytes in use seen lately */
+static uint64_t recent_peak_ms;	/* when */
+
+/* The most bytes in use seen at a page-level free within the last
+ * KEEL_DECAY_MS, given in_use now (kl_dirty_cap's burst). Threads race on
+ * the pair without a lock: a peak lost or kept a little long only moves
+ * the cap for one decay. */
+size_t kl_in_use_recent(size_t in_use, uint64_t now)
+{
+	size_t peak = __atomic_load_n(&recent_peak, __ATOMIC_RELAXED);
+	uint64_t at = __atomic_load_n(&recent_peak_ms, __ATOMIC_RELAXED);
+	if (in_use >= peak || now - at > kl_cfg.decay_ms) {
+		__atomic_store_n(&recent_peak, in_use, __ATOMIC_RELAXED);
+		__atomic_store_n(&recent_peak_ms, now, __ATOMIC_RELAXED);
+		return in_use;
+	}
+	return peak;
+}
+
 /* After every page-level free: purge at once when the decay is 0 or while
  * KEEL_ON_LIMIT=fail refuses growth (kl_guard_refusing: usage must come
  * under the limit), purge the oldest when dirty memory passes its cap, and
@@ -265,7 +284,7 @@ void kl_page_after_free(uint64_t now)
 		kl_purge(UINT64_MAX, SIZE_MAX);
 		return;
 	}
-	size_t cap = kl_dirty_cap();
+	size_t cap = kl_dirty_cap(now);
 	uint64_t keep = kl_keep_ms();
 	if (dirty > cap && now >= keep)
 		kl_purge(now - keep, dirty - cap / 2);

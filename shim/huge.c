@@ -113,7 +113,7 @@ static size_t huge_return(const struct huge_slot *victims, unsigned n)
  * cap is passed. */
 static void cache_shrink(uint64_t now)
 {
-	size_t cap = kl_dirty_cap();
+	size_t cap = kl_dirty_cap(now);
 	unsigned n;
 	do {
 		struct huge_slot victims[KL_HUGE_BATCH];
@@ -369,13 +369,13 @@ void kl_huge_free(struct kl_huge *h)
 	/* a mapping bigger than the whole free-resident cap is not kept, nor
 	 * any while KEEL_ON_LIMIT=fail refuses growth: a program that sheds
 	 * its load must bring usage under the limit to grow again */
+	uint64_t now = kl_now_ms();
 	if (kl_cfg.decay_ms == 0 || h->offset != KL_PAGE ||
-	    h->map_len > kl_dirty_cap() || kl_guard_refusing()) {
+	    h->map_len > kl_dirty_cap(now) || kl_guard_refusing()) {
 		huge_unmap(h, h->map_len);
 		return;
 	}
 	h->magic = KL_HUGE_FREE_MAGIC;
-	uint64_t now = kl_now_ms();
 	cache_add(h, h->map_len, now, now);
 	kl_page_after_free(now);
 }
