@@ -258,7 +258,8 @@ size_t kl_in_use_recent(size_t in_use, uint64_t now)
 {
 	size_t peak = __atomic_load_n(&recent_peak, __ATOMIC_RELAXED);
 	uint64_t at = __atomic_load_n(&recent_peak_ms, __ATOMIC_RELAXED);
-	if (in_use >= peak || now - at > kl_cfg.decay_ms) {
+	/* another thread's clock may be ahead of ours: at > now */
+	if (in_use >= peak || (now > at && now - at > kl_cfg.decay_ms)) {
 		__atomic_store_n(&recent_peak, in_use, __ATOMIC_RELAXED);
 		__atomic_store_n(&recent_peak_ms, now, __ATOMIC_RELAXED);
 		return in_use;

@@ -9,8 +9,8 @@
 #include "kl_guard.h"
 
 /* Free resident memory (dirty runs and cached huge mappings) may reach
- * its cap, max(8 MiB, in use x KEEL_DECAY_MS / 16000) plus a burst (below),
- * before the oldest
+ * its cap, max(8 MiB, in use x KEEL_DECAY_MS / 16000) plus a burst
+ * (kl_dirty_cap), before the oldest
  * is purged early, once older than its grace (kl_keep_ms: dirty runs,
  * page.c; kl_huge_keep_ms: huge mappings, huge.c): what a busy program
  * frees and takes again at once is not faulted in again. The grace and
@@ -61,11 +61,12 @@ static inline size_t kl_dirty_cap(uint64_t now)
 		cap = KL_DIRTY_MIN;
 	/* A burst: the bytes in use fell by an eighth or more within the
 	 * decay. What the program had in use so lately it is likely to take
-	 * again before the decay (a garbage-collected runtime frees its native
-	 * buffers after a collection, then allocates as much again), and
-	 * keeping it holds no more than was in use a moment before: the JVM
-	 * churning direct buffers, 5.0 s -> 4.3 s, glibc's time. Steady churn falls by less (the seed
-	 * pattern: RSS/live 1.27 either way). Near keel's limit, no burst. */
+	 * again before the decay (a garbage-collected runtime frees its
+	 * native buffers after a collection, then allocates as much again),
+	 * and keeping it holds no more than was in use a moment before: the
+	 * JVM churning direct buffers, 5.0 s -> 4.3 s, glibc's time. Steady
+	 * churn falls by less (the seed pattern: RSS/live 1.27 either way).
+	 * Near keel's limit, no burst. */
 	size_t burst = kl_in_use_recent(in_use, now) - in_use;
 	if (burst < in_use / 8 || kl_guard_near_limit())
 		return cap;
