@@ -5,11 +5,13 @@
 # state behind Deflater and Inflater: the sums must match the run under
 # glibc. Children that ProcessBuilder starts carry the allocator. 256 MiB
 # of direct buffers, dropped and collected, go back to the OS within 2 s.
-# SIGTERM to keel reaches the JVM, which runs its shutdown hooks and
-# exits 143, and keel exits with it, as `docker stop` would see.
+# keel stats, run inside, shows the JVM's native heap. SIGTERM to keel
+# reaches the JVM, which runs its shutdown hooks and exits 143, and keel
+# exits with it, as `docker stop` would see.
 . "$TESTS/lib.sh"
 need java
 need javac
+need nsenter
 tmpdir
 javac -d "$T" "$TESTS/shim/KeelJava.java" 2>&1 || fail "javac"
 jvm=(java -Xmx256m -XX:MaxDirectMemorySize=1g -cp "$T" KeelJava)
@@ -55,6 +57,14 @@ grep -q '^ready$' "$T/term.out" ||
 	fail "the JVM never got ready: $(cat "$T/term.out" "$T/err")"
 keel=$(pgrep -f "^$KEEL_BIN -- java .*KeelJava term\$") ||
 	fail "no keel found"
+# keel stats from inside the container sees the JVM's native heap
+stats=$(nsenter -t "$keel" -p -m "$KEEL_BIN" stats 2>&1) ||
+	fail "keel stats: $stats"
+row=$(grep -E '^ +2 java ' <<<"$stats") || fail "no java in keel stats: $stats"
+u=" +[0-9.]+ ([KMG]i)?B"
+[[ $row =~ ^\ +2\ java$u$u$u ]] ||
+	fail "keel stats shows no heap for the JVM: $row"
+echo "java in keel stats: $row"
 kill -TERM $keel
 wait $job
 rc=$?
