@@ -2,7 +2,8 @@
  * the parent counts one thread in /proc/self/stat, as CPython 3.12 on
  * does before it warns of a multi-threaded fork; it enters the namespaces
  * a process may enter only with a single thread: setns into its own mount
- * and time namespaces, then unshare(CLONE_NEWUSER). Each must succeed,
+ * and time namespaces, the same through syscall() in a child, then
+ * unshare(CLONE_NEWUSER). Each must succeed,
  * the purger must come back after each (a free starts it), and give
  * memory back in the new user namespace; a call the kernel refuses for
  * its arguments keeps its errno. Usage: alone; prints what it saw, exits
@@ -15,6 +16,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
+#include <sys/syscall.h>
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
@@ -68,6 +71,43 @@ static int alone_fail(const char *what)
 {
 	fprintf(stderr, "alone: %s\n", what);
 	return 1;
+}
+
+/* In a child (a user namespace is entered once: the next needs a uid map),
+ * with the purger started: syscall(SYS_setns) into the mount namespace and
+ * syscall(SYS_unshare, CLONE_NEWUSER), the way a program with its own
+ * wrappers enters them; then other numbers through syscall(), which must
+ * behave as libc's: six arguments, -1 and the kernel's errno. */
+static int alone_raw(void)
+{
+	if (alone_churn() != 2)
+		return alone_fail("raw: the purger did not start in the child");
+	int fd = open("/proc/self/ns/mnt", O_RDONLY | O_CLOEXEC);
+	if (fd < 0 || syscall(SYS_setns, fd, CLONE_NEWNS) != 0)
+		return alone_fail(errno == EINVAL ?
+			"syscall(SYS_setns, CLONE_NEWNS): EINVAL: the purger was in the way" :
+			strerror(errno));
+	close(fd);
+	if (alone_churn() != 2)
+		return alone_fail("raw: the purger did not start again");
+	if (syscall(SYS_unshare, CLONE_NEWUSER) != 0)
+		return alone_fail(errno == EINVAL ?
+			"syscall(SYS_unshare, CLONE_NEWUSER): EINVAL: the purger was in the way" :
+			strerror(errno));
+	if (syscall(SYS_getpid) != getpid())
+		return alone_fail("syscall(SYS_getpid) is not getpid()");
+	char *m = (char *)syscall(SYS_mmap, 0, 4096, PROT_READ | PROT_WRITE,
+				  MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	if (m == MAP_FAILED)
+		return alone_fail("syscall(SYS_mmap) with six arguments failed");
+	m[0] = 1;
+	errno = 0;
+	if (syscall(SYS_unshare, CLONE_NEWUSER | 0x1) != -1 || errno != EINVAL)
+		return alone_fail("syscall(SYS_unshare) with a bad flag: not EINVAL");
+	errno = 0;
+	if (syscall(SYS_close, -1) != -1 || errno != EBADF)
+		return alone_fail("syscall(SYS_close, -1): not EBADF");
+	return 0;
 }
 
 int main(void)
@@ -143,6 +183,16 @@ int main(void)
 		close(fd);
 		printf("setns(CLONE_NEWTIME) ok with the purger running\n");
 	}
+
+	child = fork();
+	if (child == 0)
+		_exit(alone_raw());
+	int status;
+	if (child < 0 || waitpid(child, &status, 0) != child ||
+	    !WIFEXITED(status) || WEXITSTATUS(status))
+		return alone_fail("raw system calls failed in the child");
+	printf("syscall(SYS_setns), syscall(SYS_unshare, CLONE_NEWUSER) ok "
+	       "with the purger running; other numbers as libc's\n");
 
 	if (alone_churn() != 2)
 		return alone_fail("the purger did not start again after setns");

@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # libkeel.so exports exactly the malloc API, the exec and spawn wrappers
-# and unshare and setns (shim/libkeel.map, shim/preload.c), needs no
+# and unshare, setns and syscall (shim/libkeel.map, shim/preload.c), needs no
 # library (no DT_NEEDED: it preloads into glibc and musl programs alike) and
 # keeps no text relocations or executable stack.
 . "$TESTS/lib.sh"
