@@ -350,8 +350,9 @@ API_EXEC int setns(int fd, int nstype)
 /* libc's syscall(), for programs that enter namespaces with it rather
  * than through unshare() and setns() (Chromium's sandbox brings its own
  * wrappers): those two step aside the same way; every other number goes
- * to the kernel as libc would send it, six arguments read whatever the
- * caller passed (glibc and musl read six too), -1 and errno on failure. */
+ * to the kernel as libc's syscall() sends it: six arguments, read
+ * whatever the caller passed, as glibc and musl read them, and -1 with
+ * errno for a result from -4095 to -1. */
 API long syscall(long nr, ...)
 {
 	va_list ap;

@@ -2,7 +2,7 @@
 # A single-threaded program stays one as fork returns, and setns into a
 # mount namespace and unshare(CLONE_NEWUSER), which the kernel refuses a
 # process with more than one thread, succeed while the shim's purger
-# thread runs: it steps aside and comes back, and gives memory back in the
+# thread runs, called by name or through syscall(): it steps aside and comes back, and gives memory back in the
 # new namespace; in a glibc and a musl program, as PID 1 under keel (the
 # purger then waits on keel's shared control file), in CPython calling
 # unshare through ctypes as a program would, and in CPython 3.12 or later,
