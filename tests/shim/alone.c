@@ -24,6 +24,8 @@
 
 #include "rss.h"
 
+#define ALONE_FUTEX_WAIT_PRIVATE 128	/* linux/futex.h; musl has none */
+
 #ifndef CLONE_NEWTIME
 #define CLONE_NEWTIME 0x00000080
 #endif
@@ -107,6 +109,18 @@ static int alone_raw(void)
 	errno = 0;
 	if (syscall(SYS_close, -1) != -1 || errno != EBADF)
 		return alone_fail("syscall(SYS_close, -1): not EBADF");
+	/* a futex, as Rust's standard library waits on one: the word has
+	 * moved (EAGAIN), then a wait of 1 ms runs out (ETIMEDOUT) */
+	unsigned word = 1;
+	struct timespec ms = { 0, 1000000 };
+	errno = 0;
+	if (syscall(SYS_futex, &word, ALONE_FUTEX_WAIT_PRIVATE, 0, NULL, NULL,
+		    0) != -1 || errno != EAGAIN)
+		return alone_fail("syscall(SYS_futex) on a moved word: not EAGAIN");
+	errno = 0;
+	if (syscall(SYS_futex, &word, ALONE_FUTEX_WAIT_PRIVATE, 1, &ms, NULL,
+		    0) != -1 || errno != ETIMEDOUT)
+		return alone_fail("syscall(SYS_futex) with a timeout: not ETIMEDOUT");
 	return 0;
 }
 
