@@ -313,13 +313,15 @@ API_EXEC void *popen(const char *command, const char *mode)
 #define KL_CLONE_THREAD 0x00010000
 #define KL_CLONE_NEWUSER 0x10000000
 
-static int ns_result(long r)
+/* A raw system call's result as libc returns it: -1 with errno for
+ * -4095 to -1. */
+static long sys_result(long r)
 {
-	if (r < 0) {
+	if ((unsigned long)r > -4096ul) {
 		kl_set_errno((int)-r);
 		return -1;
 	}
-	return (int)r;
+	return r;
 }
 
 static long ns_unshare(long flags)
@@ -339,20 +341,19 @@ static long ns_setns(long fd, long nstype)
 
 API_EXEC int unshare(int flags)
 {
-	return ns_result(ns_unshare(flags));
+	return (int)sys_result(ns_unshare(flags));
 }
 
 API_EXEC int setns(int fd, int nstype)
 {
-	return ns_result(ns_setns(fd, nstype));
+	return (int)sys_result(ns_setns(fd, nstype));
 }
 
 /* libc's syscall(), for programs that enter namespaces with it rather
  * than through unshare() and setns() (Chromium's sandbox brings its own
  * wrappers): those two step aside the same way; every other number goes
  * to the kernel as libc's syscall() sends it: six arguments, read
- * whatever the caller passed, as glibc and musl read them, and -1 with
- * errno for a result from -4095 to -1. */
+ * whatever the caller passed, as glibc and musl read them. */
 API long syscall(long nr, ...)
 {
 	va_list ap;
@@ -362,16 +363,9 @@ API long syscall(long nr, ...)
 	for (int i = 0; i < 6; i++)
 		a[i] = va_arg(ap, long);
 	va_end(ap);
-	long r;
 	if (nr == __NR_unshare)
-		r = ns_unshare(a[0]);
-	else if (nr == __NR_setns)
-		r = ns_setns(a[0], a[1]);
-	else
-		r = kl_syscall6(nr, a[0], a[1], a[2], a[3], a[4], a[5]);
-	if ((unsigned long)r > -4096ul) {
-		kl_set_errno((int)-r);
-		return -1;
-	}
-	return r;
+		return sys_result(ns_unshare(a[0]));
+	if (nr == __NR_setns)
+		return sys_result(ns_setns(a[0], a[1]));
+	return sys_result(kl_syscall6(nr, a[0], a[1], a[2], a[3], a[4], a[5]));
 }
