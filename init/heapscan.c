@@ -25,6 +25,10 @@
  * are not keel's to read. */
 #define HEAPSCAN_MAPS_BUDGET (4u << 20)
 
+/* The pid of an OOM kill's victim, reaped, whose post-mortem has not
+ * read its file yet: sweeps leave the file alone (heapscan_spare). */
+static pid_t heapscan_spared;
+
 struct heapscan_pid {
 	struct heapfile_proc proc;	/* proc.pid 0: an empty slot */
 	int zombie;
@@ -79,30 +83,54 @@ static int heapscan_grow(struct heapscan *hs)
 	return 0;
 }
 
+int heapscan_identify(pid_t pid, struct heapfile_proc *who)
+{
+	struct keel_proc_stat ps;
+
+	if (proc_stat(pid, &ps) < 0)
+		return -1;
+	memset(who, 0, sizeof(*who));
+	who->pid = pid;
+	who->start_time = ps.start_time;
+	if (proc_uids(pid, who->uids) < 0)
+		memset(who->uids, 0xff, sizeof(who->uids));
+	return ps.state == 'Z' || ps.state == 'X';
+}
+
+/* A new table entry for a process known by who; NULL when the table
+ * cannot grow. */
+static struct heapscan_pid *heapscan_add(struct heapscan *hs,
+					 const struct heapfile_proc *who,
+					 int zombie)
+{
+	struct heapscan_pid *e;
+
+	if (heapscan_grow(hs) < 0)
+		return NULL;
+	e = heapscan_slot(hs, who->pid);
+	memset(e, 0, sizeof(*e));
+	e->proc = *who;
+	e->zombie = zombie;
+	hs->used++;
+	return e;
+}
+
 /* The table entry of a live pid, looked up in /proc on first sight;
  * NULL for a pid that is gone (or a table that cannot grow). */
 static struct heapscan_pid *heapscan_pid(struct heapscan *hs, pid_t pid)
 {
-	struct keel_proc_stat ps;
+	struct heapfile_proc who;
 	struct heapscan_pid *e;
 	uint64_t rss;
+	int zombie;
 
 	if (hs->cap && heapscan_slot(hs, pid)->proc.pid == pid)
 		return heapscan_slot(hs, pid);
-	if (proc_stat(pid, &ps) < 0)
+	zombie = heapscan_identify(pid, &who);
+	if (zombie < 0 || !(e = heapscan_add(hs, &who, zombie)))
 		return NULL;
-	if (heapscan_grow(hs) < 0)
-		return NULL;
-	e = heapscan_slot(hs, pid);
-	memset(e, 0, sizeof(*e));
-	e->proc.pid = pid;
-	e->proc.start_time = ps.start_time;
-	e->zombie = ps.state == 'Z' || ps.state == 'X';
-	if (proc_uids(pid, e->proc.uids) < 0)
-		memset(e->proc.uids, 0xff, sizeof(e->proc.uids));
 	if (e->zombie || proc_statm(pid, &e->proc.vsize, &rss) < 0)
 		e->proc.vsize = 0;
-	hs->used++;
 	return e;
 }
 
@@ -146,7 +174,9 @@ static void heapscan_entry(struct heapscan *hs, const char *name)
 		return;
 	e = heapscan_pid(hs, pid);
 	if (!e) {
-		heapscan_remove(hs, name);	/* the process is gone */
+		/* the process is gone, and no post-mortem waits for it */
+		if (pid != __atomic_load_n(&heapscan_spared, __ATOMIC_RELAXED))
+			heapscan_remove(hs, name);
 		return;
 	}
 	if (heapfile_read(hs->dirfd, name, &e->proc, &st) < 0) {
@@ -270,15 +300,22 @@ int heapscan_each_reject(int dirfd, unsigned flags, heapscan_fn fn,
 	return 0;
 }
 
-int heapscan_find(int dirfd, pid_t pid, struct keel_heap_stats *out)
+void heapscan_spare(pid_t pid)
 {
-	struct heapscan hs = { .dirfd = dirfd, .only = pid };
+	__atomic_store_n(&heapscan_spared, pid, __ATOMIC_RELAXED);
+}
+
+int heapscan_find(int dirfd, const struct heapfile_proc *who,
+		  struct keel_heap_stats *out)
+{
+	struct heapscan hs = { .dirfd = dirfd, .only = who->pid };
 	struct heapscan_pid *e;
 	int ret = -1;
 
-	if (heapscan_run(&hs) == 0 && hs.cap) {
-		e = heapscan_slot(&hs, pid);
-		if (e->proc.pid == pid && e->st) {
+	/* known already: the process may be reaped by now */
+	if (heapscan_add(&hs, who, 1) && heapscan_run(&hs) == 0) {
+		e = heapscan_slot(&hs, who->pid);
+		if (e->st) {
 			*out = *e->st;
 			ret = 0;
 		}

@@ -10,6 +10,7 @@
 #include <sys/types.h>
 
 #include "common/heapstats.h"
+#include "init/heapfile.h"
 
 /* Remove stale files while scanning: those of dead processes and reused
  * pids, older copies of a live one's, and anything else in the folder
@@ -42,8 +43,18 @@ int heapscan_each_reject(int dirfd, unsigned flags, heapscan_fn fn,
 			 heapscan_reject_fn reject, void *arg,
 			 struct heapscan_result *res);
 
-/* The freshest valid statistics of pid, a zombie too (the post-mortem
- * reads them before it reaps). 0, or -1. */
-int heapscan_find(int dirfd, pid_t pid, struct keel_heap_stats *out);
+/* What /proc says of pid to check its files by (a zombie's too): 1 for
+ * a zombie, 0 for a live process, -1 when it is gone. */
+int heapscan_identify(pid_t pid, struct heapfile_proc *who);
+
+/* The freshest valid statistics of the process who names, found by what
+ * heapscan_identify said of it, so also after it was reaped (the OOM
+ * post-mortem). 0, or -1. */
+int heapscan_find(int dirfd, const struct heapfile_proc *who,
+		  struct keel_heap_stats *out);
+
+/* Sweeps keep the files of pid (a reaped OOM victim whose post-mortem
+ * has yet to read them) until heapscan_spare(0). */
+void heapscan_spare(pid_t pid);
 
 #endif

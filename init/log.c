@@ -33,6 +33,7 @@
 #include <fcntl.h>
 #include <limits.h>
 #include <poll.h>
+#include <pthread.h>
 #include <stdarg.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -67,6 +68,25 @@ static int log_pipe[2] = { -1, -1 };	/* LOG_SPLICE's own pipe */
 static unsigned log_dropped;		/* lines lost since the last one out */
 static uint64_t log_no_wait_until;	/* ms: no waiting before this */
 static int log_cut;			/* a line went out in part */
+
+/* The reaper and the guard's thread both log; one line at a time, and
+ * the state above is the lock's. Taken again by the thread that holds it
+ * (the SIGSYS handler logs a refused call, maybe one made in here). A
+ * holder waits LOG_WAIT_MS at most, so the reaper waits no longer. */
+static pthread_mutex_t log_lock = PTHREAD_MUTEX_INITIALIZER;
+static __thread int log_held;
+
+static void log_enter(void)
+{
+	if (!log_held++)
+		pthread_mutex_lock(&log_lock);
+}
+
+static void log_leave(void)
+{
+	if (!--log_held)
+		pthread_mutex_unlock(&log_lock);
+}
 
 static uint64_t log_now_ms(void)
 {
@@ -261,6 +281,7 @@ void log_at(int level, const char *tag, const char *fmt, ...)
 		errno = saved;
 		return;
 	}
+	log_enter();
 	if (log_dropped && (!log_cut || log_emit("\n", 1))) {
 		int d = snprintf(buf, sizeof(buf),
 				 "keel: warning: %u %s of keel's output dropped: its terminal or pipe took nothing for %d ms\n",
@@ -283,6 +304,7 @@ void log_at(int level, const char *tag, const char *fmt, ...)
 	buf[n++] = '\n';
 	if (!log_emit(buf, (size_t)n))
 		log_dropped++;
+	log_leave();
 	errno = saved;
 }
 
@@ -290,8 +312,10 @@ void log_report(const char *p, size_t n)
 {
 	int saved = errno;
 
+	log_enter();
 	if (!log_emit(p, n))
 		log_dropped++;
+	log_leave();
 	errno = saved;
 }
 

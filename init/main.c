@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "init/guard.h"
+#include "init/guard_thread.h"
 #include "init/inject.h"
 #include "init/log.h"
 #include "init/options.h"
@@ -125,8 +126,10 @@ int main(int argc, char **argv)
 	if (child < 0)
 		return 1;
 
-	/* Supervise: from here on keel only warns and exits with the child. */
+	/* Supervise: from here on keel only warns and exits with the child.
+	 * The guard's thread first: keel's filter reaches it (TSYNC). */
+	guard_thread_start(&guard);
 	if (keel_opts.seccomp_self)
 		seccomp_confine_self();
-	return supervise_run(child, &guard);
+	return supervise_run(child);
 }

@@ -3,6 +3,7 @@
  * OOM-kill counter rising tells the OOM killer's SIGKILL from others. */
 #include <signal.h>
 #include <stdint.h>
+#include <string.h>
 #include <sys/wait.h>
 
 #include "common/heapstats.h"
@@ -16,38 +17,57 @@ static struct {
 	const struct keel_cgroup *cg;
 	uint64_t oom_kills;	/* the counter at the last post-mortem */
 	int killed_by_keel;	/* keel's own SIGKILL sweep ran */
-} pm;
+} pm_state;
 
 void postmortem_init(const struct keel_cgroup *cg)
 {
-	pm.cg = cg;
-	cgroup_oom_kills(cg, &pm.oom_kills);
+	pm_state.cg = cg;
+	cgroup_oom_kills(cg, &pm_state.oom_kills);
 }
 
 void postmortem_killing_all(void)
 {
-	pm.killed_by_keel = 1;
+	pm_state.killed_by_keel = 1;
 }
 
-void postmortem_process_dying(pid_t pid, int code, int sig)
+int postmortem_due(pid_t pid, int code, int sig, struct postmortem *pm)
 {
-	struct keel_heap_stats st;
-	char comm[32];
 	uint64_t kills;
-	int have;
 
-	if (!pm.cg || code != CLD_KILLED || sig != SIGKILL ||
-	    cgroup_oom_kills(pm.cg, &kills) < 0 || kills <= pm.oom_kills)
-		return;
-	pm.oom_kills = kills;
+	if (!pm_state.cg || code != CLD_KILLED || sig != SIGKILL ||
+	    cgroup_oom_kills(pm_state.cg, &kills) < 0 ||
+	    kills <= pm_state.oom_kills)
+		return 0;
+	pm_state.oom_kills = kills;
+	memset(pm, 0, sizeof(*pm));
 	/* SIGKILL from keel's own sweep: the OOM killer's victim may be any
 	 * process, so no name is better than a wrong one */
-	if (pm.killed_by_keel) {
-		report_oom_kill(NULL, 0, pm.cg->limit, NULL);
+	pm->by_keel = pm_state.killed_by_keel;
+	if (pm->by_keel)
+		return 1;
+	pm->pid = pid;
+	proc_comm(pid, pm->comm, sizeof(pm->comm));
+	/* the guard thread reads the folder after the reap: it finds the
+	 * file by these, and its sweeps leave the file until then */
+	if (heapscan_identify(pid, &pm->who) >= 0)
+		heapscan_spare(pid);
+	else
+		pm->who.pid = 0;
+	return 1;
+}
+
+void postmortem_report(const struct postmortem *pm)
+{
+	struct keel_heap_stats st;
+	int have;
+
+	if (pm->by_keel) {
+		report_oom_kill(NULL, 0, pm_state.cg->limit, NULL);
 		return;
 	}
-	proc_comm(pid, comm, sizeof(comm));
-	have = statsdir_fd() >= 0 &&
-	       heapscan_find(statsdir_fd(), pid, &st) == 0;
-	report_oom_kill(comm, pid, pm.cg->limit, have ? &st : NULL);
+	have = pm->who.pid && statsdir_fd() >= 0 &&
+	       heapscan_find(statsdir_fd(), &pm->who, &st) == 0;
+	heapscan_spare(0);
+	report_oom_kill(pm->comm, pm->pid, pm_state.cg->limit,
+			have ? &st : NULL);
 }

@@ -114,6 +114,7 @@ int seccomp_confine_self(void)
 		.filter = (struct sock_filter *)keel_self_filter_start,
 	};
 	const char *what = "install the SIGSYS handler for";
+	long rc = 0;
 
 	if (!prog.len) {
 		info("keel runs unconfined: keel was built without seccomp");
@@ -123,11 +124,19 @@ int seccomp_confine_self(void)
 		goto fail;
 	/* no_new_privs lets an unprivileged keel load a filter; the main
 	 * child was started before, so the application keeps its setuid
-	 * programs */
+	 * programs. TSYNC confines the guard's thread, started before, too
+	 * (a thread that cannot take the filter makes the call return its
+	 * id) */
 	what = "load";
 	if (prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) < 0 ||
-	    syscall(SYS_seccomp, SECCOMP_SET_MODE_FILTER, 0, &prog) < 0) {
+	    (rc = syscall(SYS_seccomp, SECCOMP_SET_MODE_FILTER,
+			  SECCOMP_FILTER_FLAG_TSYNC, &prog)) != 0) {
 		signal(SIGSYS, SIG_DFL);	/* a bug signal again */
+		if (rc > 0) {
+			warning("unable to load keel's own seccomp filter: thread %ld could not take it",
+				rc);
+			return -1;
+		}
 		goto fail;
 	}
 	debug("seccomp: keel confined itself to its allow list");

@@ -4,7 +4,6 @@
  * SIGKILL after the grace period. From here on a failure is only ever a
  * warning. */
 #include <errno.h>
-#include <limits.h>
 #include <poll.h>
 #include <sched.h>
 #include <signal.h>
@@ -17,14 +16,12 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "init/guard.h"
-#include "init/postmortem.h"
+#include "init/guard_thread.h"
 #include "init/log.h"
 #include "init/options.h"
+#include "init/postmortem.h"
 #include "init/procinfo.h"
-#include "init/report.h"
 #include "init/signame.h"
-#include "init/statsdir.h"
 #include "init/supervise.h"
 #include "init/sweep.h"
 
@@ -33,9 +30,9 @@ static const int supervise_bug_signals[] = {
 	SIGSEGV, SIGBUS, SIGFPE, SIGILL, SIGABRT, SIGTRAP, SIGSYS,
 };
 
-/* Waiting for signals alone, how often an event-driven guard looks at
- * usage (its polling interval, init/guard.c). */
-#define SUPERVISE_BARE_GUARD_MS 50
+/* How long keel waits at exit for the guard's thread to remove the
+ * statistics folder. */
+#define SUPERVISE_GUARD_STOP_MS 100
 
 static int supervise_fd = -1;
 static pid_t supervise_self;	/* keel's own pid: never changes */
@@ -65,9 +62,10 @@ static long long supervise_now_ms(void)
  * threads (musl all three, glibc 32 and 33), so sigfillset leaves them
  * out, sigaddset refuses them, musl's sigprocmask keeps 33 and 34 open
  * and its first sigaction (seccomp_self's SIGSYS handler) unblocks them
- * again; but keel has no threads and a glibc program knows 34 as
- * SIGRTMIN. Unblocked, PID 1 never saw them (the kernel ignores a signal
- * PID 1 has no handler for): they were not forwarded. Signal n is bit
+ * again; but keel's threads need none of them (the guard's thread blocks
+ * them too) and a glibc program knows 34 as SIGRTMIN. Unblocked, PID 1
+ * never saw them (the kernel ignores a signal PID 1 has no handler for):
+ * they were not forwarded. Signal n is bit
  * n - 1 of the first word, as the kernel reads a set; how is SIG_SETMASK
  * (set holds the rest) or SIG_BLOCK (set empty). */
 static int supervise_mask_libc_signals(int how, sigset_t *set)
@@ -128,17 +126,22 @@ void supervise_identity(void)
 /* Called once for every process that died, before it is reaped: while
  * it is a zombie its /proc entry still says who it was when it died. The
  * one place the post-mortems hook in (the guard's OOM kill, and a process
- * the seccomp filter killed, which otherwise dies silently). */
+ * the seccomp filter killed, which otherwise dies silently). What keel
+ * reads here (the zombie's /proc entry, the cgroup's counter) no process
+ * can hold; the reports, which read the statistics folder, go to the
+ * guard's thread. */
 static void supervise_dying(const siginfo_t *si)
 {
+	struct postmortem pm;
 	char comm[32];
 
 	if ((si->si_code == CLD_KILLED || si->si_code == CLD_DUMPED) &&
 	    si->si_status == SIGSYS) {
 		proc_comm(si->si_pid, comm, sizeof(comm));
-		report_seccomp_kill(comm, si->si_pid);
+		guard_thread_seccomp_kill(comm, si->si_pid);
 	}
-	postmortem_process_dying(si->si_pid, si->si_code, si->si_status);
+	if (postmortem_due(si->si_pid, si->si_code, si->si_status, &pm))
+		guard_thread_postmortem(&pm);
 }
 
 static void supervise_reap(struct supervise_state *st)
@@ -162,7 +165,7 @@ static void supervise_reap(struct supervise_state *st)
 		pid = waitpid(si.si_pid, &status, WNOHANG);
 		if (pid <= 0)
 			continue;
-		statsdir_sweep_soon();
+		guard_thread_sweep_soon();
 		if (pid == st->child) {
 			st->status = status;
 			st->child_done = true;
@@ -264,11 +267,9 @@ static bool supervise_signalfd(struct supervise_state *st)
 }
 
 /* The wait when ppoll fails: a process of keel's user can lower keel's
- * open-file limit (prlimit) under the four descriptors it polls (EINVAL),
- * and a failed wait retried at once would spin. Signals alone then, with
- * no descriptor: reaping and forwarding go on, the statistics folder
- * keeps to its timer, and a guard that waited for the kernel's events
- * looks at usage every SUPERVISE_BARE_GUARD_MS. Said once. */
+ * open-file limit (prlimit) under the descriptor it polls (EINVAL), and a
+ * failed wait retried at once would spin. Signals alone then, with no
+ * descriptor: reaping and forwarding go on. Said once. */
 static bool supervise_wait_bare(struct supervise_state *st,
 				const struct timespec *timeout, int err)
 {
@@ -326,40 +327,44 @@ static int supervise_exit_code(int status)
 	return options_remap_exit(code);
 }
 
-/* The guard's next deadline from its relative timeout (-1: none). */
-static long long supervise_guard_due(int timeout_ms)
+/* The end: the guard's thread removes the statistics folder. One that a
+ * process holds in the kernel (a lock it keeps with a page fault that
+ * never ends) is released when that process dies: so everything left
+ * gets SIGKILL (PID 1's exit would end the namespace only once the
+ * thread is gone too), and keel exits without libc's exit, whose stdio
+ * cleanup could wait for a lock the thread holds. */
+static void supervise_finish(int code)
 {
-	return timeout_ms < 0 ? -1 : supervise_now_ms() + timeout_ms;
+	if (!guard_thread_stop(SUPERVISE_GUARD_STOP_MS))
+		return;
+	warning("the memory guard's thread did not end within %d ms (a process holds it in the kernel): ending what is left",
+		SUPERVISE_GUARD_STOP_MS);
+	sweep_signal(SIGKILL);
+	_exit(code);
 }
 
-int supervise_run(pid_t child, const struct supervise_guard *guard)
+int supervise_run(pid_t child)
 {
 	struct supervise_state st = { .child = child, .reap = true };
-	struct pollfd fds[4];
-	long long guard_due = supervise_guard_due(guard->timeout_ms);
+	struct pollfd fds[1];
 	sigset_t libc_signals;
+	int code;
 
 	/* blocked again: a sigaction since supervise_signals opened them */
 	sigemptyset(&libc_signals);
 	supervise_mask_libc_signals(SIG_BLOCK, &libc_signals);
 
 	fds[0] = (struct pollfd){ .fd = supervise_fd, .events = POLLIN };
-	/* poll ignores a negative fd: no guard, or a guard that only polls */
-	fds[1] = (struct pollfd){ .fd = guard->fd, .events = guard->events };
-	/* files appearing in the statistics folder (watched from 1 s on) */
-	fds[2] = (struct pollfd){ .fd = -1, .events = POLLIN };
-	/* a shim asking the guard to look at usage now */
-	fds[3] = (struct pollfd){ .fd = -1, .events = POLLIN };
 	for (;;) {
 		struct timespec ts, *timeout = NULL;
-		long long left = LLONG_MAX;	/* none */
-		long long sweep_due;
 
 		if (st.reap) {
 			st.reap = false;
 			supervise_reap(&st);
 		}
 		if (st.child_done) {
+			long long left;
+
 			if (st.no_children)
 				break;
 			supervise_shutdown(&st);
@@ -370,31 +375,17 @@ int supervise_run(pid_t child, const struct supervise_guard *guard)
 			left = st.deadline_ms - supervise_now_ms();
 			if (left > 100)
 				left = 100;
-		}
-		if (st.bare && fds[1].fd >= 0 &&
-		    (guard_due < 0 ||
-		     guard_due > supervise_now_ms() + SUPERVISE_BARE_GUARD_MS))
-			guard_due = supervise_now_ms() + SUPERVISE_BARE_GUARD_MS;
-		if (guard_due >= 0 && guard_due - supervise_now_ms() < left)
-			left = guard_due - supervise_now_ms();
-		sweep_due = statsdir_due_ms();
-		if (sweep_due >= 0 && sweep_due - supervise_now_ms() < left)
-			left = sweep_due - supervise_now_ms();
-		if (left != LLONG_MAX) {
 			if (left < 0)
 				left = 0;
 			ts.tv_sec = (time_t)(left / 1000);
 			ts.tv_nsec = (long)(left % 1000) * 1000000;
 			timeout = &ts;
 		}
-		fds[2].fd = statsdir_watch_fd();
-		fds[3].fd = guard_wake_fd();
-		int ready = ppoll(fds, 4, timeout, NULL);
+		int ready = ppoll(fds, 1, timeout, NULL);
 		bool forwarded = false;
 
 		if (ready < 0 && errno != EINTR) {
-			for (int i = 0; i < 4; i++)
-				fds[i].revents = 0;
+			fds[0].revents = 0;
 			forwarded = supervise_wait_bare(&st, timeout, errno);
 		}
 		/* a timeout (or a failed wait) looks for exits too */
@@ -412,16 +403,8 @@ int supervise_run(pid_t child, const struct supervise_guard *guard)
 			forwarded = true;
 		if (forwarded)
 			sched_yield();
-		if (fds[1].fd >= 0 && fds[1].revents)
-			guard_due = supervise_guard_due(guard_on_event());
-		else if (guard_due >= 0 && supervise_now_ms() >= guard_due)
-			guard_due = supervise_guard_due(guard_on_timeout());
-		if (fds[3].fd >= 0 && fds[3].revents)
-			guard_due = supervise_guard_due(guard_on_wake());
-		if (fds[2].fd >= 0 && fds[2].revents)
-			statsdir_on_event();
-		statsdir_on_timeout();
 	}
-	statsdir_remove();
-	return supervise_exit_code(st.status);
+	code = supervise_exit_code(st.status);
+	supervise_finish(code);
+	return code;
 }

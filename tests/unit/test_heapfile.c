@@ -221,9 +221,21 @@ TEST(heapscan_sweeps_a_hostile_folder)
 	CHECK(faccessat(dfd, name, F_OK, 0) == 0);
 	CHECK(faccessat(dfd, "junk-new", F_OK, 0) == 0);
 	CHECK(faccessat(dfd, KEEL_CONTROL_FILE, F_OK, 0) == 0);
-	/* the post-mortem's lookup finds the same file */
-	CHECK(heapscan_find(dfd, getpid(), &st) == 0 && st.updated_ms == 20);
-	CHECK(heapscan_find(dfd, 2147483645, &st) < 0);
+	/* the post-mortem's lookup finds the same file, by what /proc said
+	 * of the process (it may be reaped by the time it looks) */
+	CHECK(heapscan_identify(getpid(), &proc) == 0);
+	CHECK(heapscan_find(dfd, &proc, &st) == 0 && st.updated_ms == 20);
+	proc.start_time++;	/* an earlier process with this pid */
+	CHECK(heapscan_find(dfd, &proc, &st) < 0);
+	CHECK(heapscan_identify(2147483645, &proc) < 0);
+	/* a reaped OOM victim's file stays until its post-mortem read it */
+	CHECK(heap_write(dfd, "2147483646.4", &st, sizeof(st)) == 0);
+	heapscan_spare(2147483646);
+	CHECK(heapscan_each(dfd, HEAPSCAN_SWEEP, NULL, NULL, &res) == 0);
+	CHECK(faccessat(dfd, "2147483646.4", F_OK, 0) == 0);
+	heapscan_spare(0);
+	CHECK(heapscan_each(dfd, HEAPSCAN_SWEEP, NULL, NULL, &res) == 0);
+	CHECK(res.removed == 1 && faccessat(dfd, "2147483646.4", F_OK, 0) < 0);
 
 	munmap(live, sizeof(st));
 	/* unmapped, the file is a former program's: swept */

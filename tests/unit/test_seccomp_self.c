@@ -173,7 +173,9 @@ static void seccomp_test_pid1_work(void)
 	int dfd = open(path, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 	EXPECT(heapscan_each(dfd, HEAPSCAN_SWEEP, NULL, NULL, NULL) == 0);
 	struct keel_heap_stats hs;
-	EXPECT(heapscan_find(dfd, getpid(), &hs) < 0);
+	struct heapfile_proc who;
+	EXPECT(heapscan_identify(getpid(), &who) == 0);
+	EXPECT(heapscan_find(dfd, &who, &hs) < 0);
 	close(dfd);
 	EXPECT(rmdir(path) == 0);
 	uint64_t vsize;
