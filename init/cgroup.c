@@ -364,17 +364,41 @@ int cgroup_memory_stat(const struct keel_cgroup *cg,
 	return 0;
 }
 
-int cgroup_oom_kills(const struct keel_cgroup *cg, uint64_t *out)
+int cgroup_oom_kills_open(const struct keel_cgroup *cg)
 {
-	char path[PATH_MAX], text[1024];
+	char path[PATH_MAX];
 
 	if (cg->version == KEEL_CGROUP_NONE ||
 	    cgroup_join(path, sizeof(path), cg->dir,
 			cg->version == KEEL_CGROUP_V2 ? "memory.events" :
-			"memory.oom_control", "") < 0 ||
-	    cgroup_read_file(path, text, sizeof(text)) <= 0)
+			"memory.oom_control", "") < 0)
 		return -1;
+	return open(path, O_RDONLY | O_CLOEXEC);
+}
+
+int cgroup_oom_kills_fd(int fd, uint64_t *out)
+{
+	char text[1024];
+	ssize_t n;
+
+	do
+		n = pread(fd, text, sizeof(text) - 1, 0);
+	while (n < 0 && errno == EINTR);
+	if (n <= 0)
+		return -1;
+	text[n] = 0;
 	return cgroup_stat_key(text, "oom_kill", out);
+}
+
+int cgroup_oom_kills(const struct keel_cgroup *cg, uint64_t *out)
+{
+	int fd = cgroup_oom_kills_open(cg), rc;
+
+	if (fd < 0)
+		return -1;
+	rc = cgroup_oom_kills_fd(fd, out);
+	close(fd);
+	return rc;
 }
 
 /* The setting as the user wrote it, for messages: "KEEL_RSS_LIMIT=1G". */

@@ -67,6 +67,11 @@ int cgroup_path_within(const char *path, const char *top);
  * "oom_kill"); -1 when the kernel does not keep one. */
 int cgroup_oom_kills(const struct keel_cgroup *cg, uint64_t *out);
 
+/* The same from a descriptor kept open (-1 where there is no file), so
+ * that reading it takes no path lookup in a folder a process may hold. */
+int cgroup_oom_kills_open(const struct keel_cgroup *cg);
+int cgroup_oom_kills_fd(int fd, uint64_t *out);
+
 /* The soft limit the guard keeps, in bytes (0 = off): KEEL_RSS_LIMIT as the
  * option table parsed it (bytes, or a share of the cgroup limit) over the
  * cgroup limit (0 = none). Warns when the value cannot work as meant. */

@@ -15,14 +15,17 @@
 
 static struct {
 	const struct keel_cgroup *cg;
+	int oom_fd;		/* the counter's file, kept open */
 	uint64_t oom_kills;	/* the counter at the last post-mortem */
 	int killed_by_keel;	/* keel's own SIGKILL sweep ran */
-} pm_state;
+} pm_state = { .oom_fd = -1 };
 
 void postmortem_init(const struct keel_cgroup *cg)
 {
 	pm_state.cg = cg;
-	cgroup_oom_kills(cg, &pm_state.oom_kills);
+	pm_state.oom_fd = cgroup_oom_kills_open(cg);
+	if (pm_state.oom_fd >= 0)
+		cgroup_oom_kills_fd(pm_state.oom_fd, &pm_state.oom_kills);
 }
 
 void postmortem_killing_all(void)
@@ -34,8 +37,8 @@ int postmortem_due(pid_t pid, int code, int sig, struct postmortem *pm)
 {
 	uint64_t kills;
 
-	if (!pm_state.cg || code != CLD_KILLED || sig != SIGKILL ||
-	    cgroup_oom_kills(pm_state.cg, &kills) < 0 ||
+	if (pm_state.oom_fd < 0 || code != CLD_KILLED || sig != SIGKILL ||
+	    cgroup_oom_kills_fd(pm_state.oom_fd, &kills) < 0 ||
 	    kills <= pm_state.oom_kills)
 		return 0;
 	pm_state.oom_kills = kills;
