@@ -49,6 +49,7 @@ static struct {
 	int stopped[2];		/* the thread writes once it has ended */
 	struct supervise_guard guard;
 	unsigned dropped;	/* messages that found the pipe full */
+	int sweep_posted;	/* a SWEEP on its way: one is enough */
 } gt = { .to_thread = { -1, -1 }, .stopped = { -1, -1 } };
 
 static long long guard_thread_now_ms(void)
@@ -70,6 +71,7 @@ static void guard_thread_handle(const struct guard_msg *m)
 {
 	switch (m->kind) {
 	case GUARD_MSG_SWEEP:
+		__atomic_store_n(&gt.sweep_posted, 0, __ATOMIC_RELEASE);
 		statsdir_sweep_soon();
 		break;
 	case GUARD_MSG_OOM:
@@ -217,12 +219,12 @@ fail:
 	return -1;
 }
 
-/* To the thread, or handled here without one. */
-static void guard_thread_post(const struct guard_msg *m)
+/* To the thread, or handled here without one; -1 when dropped. */
+static int guard_thread_post(const struct guard_msg *m)
 {
 	if (!gt.running) {
 		guard_thread_handle(m);
-		return;
+		return 0;
 	}
 	while (write(gt.to_thread[1], m, sizeof(*m)) < 0) {
 		if (errno == EINTR)
@@ -232,15 +234,23 @@ static void guard_thread_post(const struct guard_msg *m)
 				m->kind == GUARD_MSG_OOM ?
 				"an OOM kill's post-mortem was dropped" :
 				"a message to it was dropped");
-		return;
+		return -1;
 	}
+	return 0;
 }
 
+/* A reap storm (a shell loop, a fork bomb) posts one message until the
+ * thread has taken it, not one per process: each is a write, and a
+ * wake-up of the other thread. */
 void guard_thread_sweep_soon(void)
 {
 	struct guard_msg m = { .kind = GUARD_MSG_SWEEP };
 
-	guard_thread_post(&m);
+	if (gt.running &&
+	    __atomic_exchange_n(&gt.sweep_posted, 1, __ATOMIC_ACQ_REL))
+		return;
+	if (guard_thread_post(&m) < 0)
+		__atomic_store_n(&gt.sweep_posted, 0, __ATOMIC_RELEASE);
 }
 
 void guard_thread_postmortem(const struct postmortem *pm)
