@@ -47,10 +47,11 @@ static struct {
 	int running;
 	int to_thread[2];	/* messages: the reaper writes, the thread reads */
 	int stopped[2];		/* the thread writes once it has ended */
+	int log[2];		/* the reaper's lines (log_divert) */
 	struct supervise_guard guard;
 	unsigned dropped;	/* messages that found the pipe full */
 	int sweep_posted;	/* a SWEEP on its way: one is enough */
-} gt = { .to_thread = { -1, -1 }, .stopped = { -1, -1 } };
+} gt = { .to_thread = { -1, -1 }, .stopped = { -1, -1 }, .log = { -1, -1 } };
 
 static long long guard_thread_now_ms(void)
 {
@@ -147,7 +148,7 @@ static void guard_thread_wait(struct pollfd *fds, int n, int timeout_ms,
 
 static void *guard_thread_main(void *arg)
 {
-	struct pollfd fds[4];
+	struct pollfd fds[5];
 	long long guard_due = guard_thread_due(gt.guard.timeout_ms);
 	unsigned long libc_signals = 7ul << 31;
 	int bare = 0;
@@ -164,11 +165,15 @@ static void *guard_thread_main(void *arg)
 	fds[2] = (struct pollfd){ .fd = -1, .events = POLLIN };
 	/* a shim asking the guard to look at usage now */
 	fds[3] = (struct pollfd){ .fd = -1, .events = POLLIN };
+	/* the reaper's log lines */
+	fds[4] = (struct pollfd){ .fd = gt.log[0], .events = POLLIN };
 	for (;;) {
 		fds[2].fd = statsdir_watch_fd();
 		fds[3].fd = guard_wake_fd();
-		guard_thread_wait(fds, 4, guard_thread_timeout(guard_due, bare),
+		guard_thread_wait(fds, 5, guard_thread_timeout(guard_due, bare),
 				  &bare);
+		if (bare || fds[4].revents)
+			log_drain(gt.log[0]);
 		if ((bare || fds[0].revents) && guard_thread_drain())
 			break;
 		if (fds[1].fd >= 0 && fds[1].revents)
@@ -184,6 +189,7 @@ static void *guard_thread_main(void *arg)
 			statsdir_on_event();
 		statsdir_on_timeout();
 	}
+	log_drain(gt.log[0]);
 	(void)!write(gt.stopped[1], "", 1);
 	return NULL;
 }
@@ -194,13 +200,10 @@ int guard_thread_start(const struct supervise_guard *guard)
 	pthread_t thread;
 	int err;
 
-	/* nothing to watch, no folder: reports are made by the reaper, and
-	 * none of them reads what a process can hold */
-	if (guard->fd < 0 && guard->timeout_ms < 0 && statsdir_fd() < 0)
-		return 0;
 	gt.guard = *guard;
 	if (pipe2(gt.to_thread, O_CLOEXEC | O_NONBLOCK) < 0 ||
-	    pipe2(gt.stopped, O_CLOEXEC | O_NONBLOCK)) {
+	    pipe2(gt.stopped, O_CLOEXEC | O_NONBLOCK) < 0 ||
+	    pipe2(gt.log, O_CLOEXEC | O_NONBLOCK) < 0) {
 		err = errno;
 		goto fail;
 	}
@@ -211,6 +214,7 @@ int guard_thread_start(const struct supervise_guard *guard)
 	pthread_attr_destroy(&attr);
 	if (!err) {
 		gt.running = 1;
+		log_divert(gt.log[1]);
 		return 0;
 	}
 fail:
@@ -275,6 +279,7 @@ int guard_thread_stop(int wait_ms)
 	struct timespec step = { .tv_nsec = 5000000 };
 	long long deadline = guard_thread_now_ms() + wait_ms;
 	char byte;
+	int rc;
 
 	guard_thread_post(&m);
 	if (!gt.running)
@@ -282,12 +287,22 @@ int guard_thread_stop(int wait_ms)
 	for (;;) {
 		long long left = deadline - guard_thread_now_ms();
 
-		if (read(gt.stopped[0], &byte, 1) == 1)
-			return 0;
-		if (left <= 0)
-			return -1;
+		if (read(gt.stopped[0], &byte, 1) == 1) {
+			rc = 0;
+			break;
+		}
+		if (left <= 0) {
+			rc = -1;
+			break;
+		}
 		/* poll refused (no open-file limit left): in steps */
 		if (poll(&p, 1, (int)left) < 0 && errno != EINTR)
 			nanosleep(&step, NULL);
 	}
+	/* the reaper writes its own lines again; those the thread left are
+	 * written now if it ended, lost if it is held */
+	log_divert(-1);
+	if (!rc)
+		log_drain(gt.log[0]);
+	return rc;
 }

@@ -16,9 +16,10 @@
 #include "init/supervise.h"
 
 /* Starts the thread on the guard's descriptor and first timeout (before
- * keel confines itself: the filter reaches it with TSYNC), unless there is
- * nothing to guard and no statistics folder. 0, or -1 after a warning;
- * without a thread the posts below do their work in the caller. */
+ * keel confines itself: the filter reaches it with TSYNC); from then on
+ * the caller's log lines go through the thread too (log_divert). 0, or
+ * -1 after a warning; without a thread the posts below do their work in
+ * the caller. */
 int guard_thread_start(const struct supervise_guard *guard);
 
 /* A process was reaped: its statistics file may be stale now. */
@@ -32,7 +33,7 @@ void guard_thread_seccomp_kill(const char *comm, pid_t pid);
 
 /* keel exits: the thread removes the folder and ends. Waits for it at
  * most wait_ms; 0, or -1 when the thread is held (it ends when whatever
- * holds it does). */
+ * holds it does). The caller's lines go to stderr again either way. */
 int guard_thread_stop(int wait_ms);
 
 #endif

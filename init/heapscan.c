@@ -309,12 +309,12 @@ int heapscan_find(int dirfd, const struct heapfile_proc *who,
 		  struct keel_heap_stats *out)
 {
 	struct heapscan hs = { .dirfd = dirfd, .only = who->pid };
-	struct heapscan_pid *e;
 	int ret = -1;
 
 	/* known already: the process may be reaped by now */
 	if (heapscan_add(&hs, who, 1) && heapscan_run(&hs) == 0) {
-		e = heapscan_slot(&hs, who->pid);
+		const struct heapscan_pid *e = heapscan_slot(&hs, who->pid);
+
 		if (e->st) {
 			*out = *e->st;
 			ret = 0;

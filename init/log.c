@@ -37,6 +37,7 @@
 #include <stdarg.h>
 #include <stdint.h>
 #include <stdio.h>
+#include <string.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
@@ -75,6 +76,15 @@ static int log_cut;			/* a line went out in part */
  * holder waits LOG_WAIT_MS at most, so the reaper waits no longer. */
 static pthread_mutex_t log_lock = PTHREAD_MUTEX_INITIALIZER;
 static __thread int log_held;
+
+/* The reaper's lines while the guard's thread runs: into a pipe of keel's
+ * own, never waiting, and written out by that thread (log_drain). A write
+ * to stderr can wait for a lock whatever its flags: a pipe's, which the
+ * application holds for as long as it likes when it writes to the same
+ * pipe from a page whose fault never ends (userfaultfd). Lines that find
+ * the pipe full are counted in log_diverted_lost. */
+static __thread int log_divert_fd = -1;
+static unsigned log_diverted_lost;
 
 static void log_enter(void)
 {
@@ -271,6 +281,25 @@ static int log_emit(const char *p, size_t n)
 	return !left;
 }
 
+/* Says how many lines were lost before the next one, once it can. */
+static void log_say_dropped(void)
+{
+	char note[160];
+	int d;
+
+	log_dropped += __atomic_exchange_n(&log_diverted_lost, 0,
+					   __ATOMIC_RELAXED);
+	if (!log_dropped || (log_cut && !log_emit("\n", 1)))
+		return;
+	d = snprintf(note, sizeof(note),
+		     "keel: warning: %u %s of keel's output dropped: its terminal or pipe took nothing for %d ms\n",
+		     log_dropped, KEEL_PLURAL(log_dropped, "line", "lines"),
+		     LOG_WAIT_MS);
+	log_cut = 0;
+	if (log_emit(note, (size_t)d))
+		log_dropped = 0;
+}
+
 void log_at(int level, const char *tag, const char *fmt, ...)
 {
 	char buf[1024];
@@ -280,17 +309,6 @@ void log_at(int level, const char *tag, const char *fmt, ...)
 	if (level > log_verbosity) {
 		errno = saved;
 		return;
-	}
-	log_enter();
-	if (log_dropped && (!log_cut || log_emit("\n", 1))) {
-		int d = snprintf(buf, sizeof(buf),
-				 "keel: warning: %u %s of keel's output dropped: its terminal or pipe took nothing for %d ms\n",
-				 log_dropped, KEEL_PLURAL(log_dropped, "line",
-							  "lines"),
-				 LOG_WAIT_MS);
-		log_cut = 0;
-		if (log_emit(buf, (size_t)d))
-			log_dropped = 0;
 	}
 	int n = snprintf(buf, sizeof(buf), "keel: %s: ", tag);
 	va_start(ap, fmt);
@@ -302,6 +320,16 @@ void log_at(int level, const char *tag, const char *fmt, ...)
 	if (n > (int)sizeof(buf) - 2)
 		n = (int)sizeof(buf) - 2;
 	buf[n++] = '\n';
+	if (log_divert_fd >= 0) {
+		/* one write under PIPE_BUF: whole, or not at all */
+		if (write(log_divert_fd, buf, (size_t)n) != n)
+			__atomic_add_fetch(&log_diverted_lost, 1,
+					   __ATOMIC_RELAXED);
+		errno = saved;
+		return;
+	}
+	log_enter();
+	log_say_dropped();
 	if (!log_emit(buf, (size_t)n))
 		log_dropped++;
 	log_leave();
@@ -316,6 +344,43 @@ void log_report(const char *p, size_t n)
 	if (!log_emit(p, n))
 		log_dropped++;
 	log_leave();
+	errno = saved;
+}
+
+void log_divert(int fd)
+{
+	log_divert_fd = fd;
+}
+
+void log_drain(int fd)
+{
+	/* whole lines only: the rest of one cut by a full buffer waits
+	 * here, so no other line goes out in its middle */
+	static char buf[2 * PIPE_BUF];
+	static size_t held;
+	int saved = errno;
+
+	for (;;) {
+		ssize_t n = read(fd, buf + held, sizeof(buf) - held);
+		char *end;
+
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n <= 0)
+			break;
+		held += (size_t)n;
+		end = memrchr(buf, '\n', held);
+		if (!end)
+			continue;
+		size_t whole = (size_t)(end - buf) + 1;
+		log_enter();
+		log_say_dropped();
+		if (!log_emit(buf, whole))
+			log_dropped++;
+		log_leave();
+		held -= whole;
+		memmove(buf, buf + whole, held);
+	}
 	errno = saved;
 }
 

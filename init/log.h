@@ -26,6 +26,12 @@ void log_sink_open(void);
 /* A memory report, many lines at once, to the same sink. */
 void log_report(const char *p, size_t n);
 
+/* From here on the calling thread's lines go into fd, a non-blocking
+ * pipe, whole or not at all (-1: to the sink again); log_drain writes out
+ * what the pipe holds, in the thread that may wait for the sink. */
+void log_divert(int fd);
+void log_drain(int fd);
+
 /* write(2) until done, retrying EINTR; stops quietly on an error. */
 void log_write_all(int fd, const char *p, size_t n);
 

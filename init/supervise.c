@@ -331,15 +331,16 @@ static int supervise_exit_code(int status)
  * process holds in the kernel (a lock it keeps with a page fault that
  * never ends) is released when that process dies: so everything left
  * gets SIGKILL (PID 1's exit would end the namespace only once the
- * thread is gone too), and keel exits without libc's exit, whose stdio
- * cleanup could wait for a lock the thread holds. */
+ * thread is gone too), before keel says so (the lock may be stderr's),
+ * and keel exits without libc's exit, whose stdio cleanup could wait for
+ * a lock the thread holds. */
 static void supervise_finish(int code)
 {
 	if (!guard_thread_stop(SUPERVISE_GUARD_STOP_MS))
 		return;
-	warning("the memory guard's thread did not end within %d ms (a process holds it in the kernel): ending what is left",
-		SUPERVISE_GUARD_STOP_MS);
 	sweep_signal(SIGKILL);
+	warning("the memory guard's thread did not end within %d ms (a process holds it in the kernel): ended what was left",
+		SUPERVISE_GUARD_STOP_MS);
 	_exit(code);
 }
 

@@ -7,7 +7,11 @@
  *   holder folder  lists keel's statistics folder into such a page: the
  *                  folder's lock is held, and keel's next unlink in it
  *                  (the sweep of a dead process's file, which the helper
- *                  leaves there) waits.
+ *                  leaves there) waits;
+ *   holder stderr  writes to its stderr from such a page: where that is
+ *                  keel's too (one pipe, as under Docker), the pipe's lock
+ *                  is held, and keel's next line (a reap it reports, with
+ *                  KEEL_WARN_ON_REAP) waits.
  * An orphan that exits 300 ms later wakes keel (it reaps, then sweeps)
  * once the lock is held: the stuck write itself wakes no reader.
  * Prints "holding" and stays in the kernel until killed. Exits 77 where
@@ -50,7 +54,8 @@ static char *holder_pages(void)
 		 MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
 	if (p == MAP_FAILED)
 		die("mmap");
-	memset(p, 'x', page);
+	memset(p, ' ', (size_t)page - 1);	/* a blank line in a log */
+	p[page - 1] = '\n';
 	reg.range.start = (unsigned long)(p + page);
 	reg.range.len = page;
 	reg.mode = UFFDIO_REGISTER_MODE_MISSING;
@@ -109,6 +114,11 @@ int main(int argc, char **argv)
 		printf("holding\n");
 		fflush(stdout);
 		syscall(SYS_getdents64, fd, p + page, (size_t)page);
+	} else if (!strcmp(argv[1], "stderr")) {
+		holder_orphan(300);
+		printf("holding\n");
+		fflush(stdout);
+		write(2, p, (size_t)(2 * page));
 	} else {
 		return 2;
 	}
