@@ -65,17 +65,26 @@ static int cgroup_read_value(const char *path, uint64_t *out)
 	return cgroup_parse_value(buf, out);
 }
 
-int cgroup_read_fd(int fd, uint64_t *out)
+/* A cgroup file read again from its start through a descriptor kept
+ * open, as text; the length, or 0 or -1. */
+static ssize_t cgroup_pread_text(int fd, char *buf, size_t len)
 {
-	char buf[64];
 	ssize_t n;
 
 	do
-		n = pread(fd, buf, sizeof(buf) - 1, 0);
+		n = pread(fd, buf, len - 1, 0);
 	while (n < 0 && errno == EINTR);
-	if (n <= 0)
+	if (n > 0)
+		buf[n] = 0;
+	return n;
+}
+
+int cgroup_read_fd(int fd, uint64_t *out)
+{
+	char buf[64];
+
+	if (cgroup_pread_text(fd, buf, sizeof(buf)) <= 0)
 		return -1;
-	buf[n] = 0;
 	return cgroup_parse_value(buf, out);
 }
 
@@ -379,14 +388,9 @@ int cgroup_oom_kills_open(const struct keel_cgroup *cg)
 int cgroup_oom_kills_fd(int fd, uint64_t *out)
 {
 	char text[1024];
-	ssize_t n;
 
-	do
-		n = pread(fd, text, sizeof(text) - 1, 0);
-	while (n < 0 && errno == EINTR);
-	if (n <= 0)
+	if (cgroup_pread_text(fd, text, sizeof(text)) <= 0)
 		return -1;
-	text[n] = 0;
 	return cgroup_stat_key(text, "oom_kill", out);
 }
 

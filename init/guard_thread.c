@@ -7,13 +7,12 @@
 #include <limits.h>
 #include <poll.h>
 #include <pthread.h>
-#include <signal.h>
 #include <stdio.h>
 #include <string.h>
-#include <sys/syscall.h>
 #include <time.h>
 #include <unistd.h>
 
+#include "init/clock.h"
 #include "init/guard.h"
 #include "init/guard_thread.h"
 #include "init/log.h"
@@ -53,18 +52,10 @@ static struct {
 	int sweep_posted;	/* a SWEEP on its way: one is enough */
 } gt = { .to_thread = { -1, -1 }, .stopped = { -1, -1 }, .log = { -1, -1 } };
 
-static long long guard_thread_now_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
-
 /* The guard's next deadline from its relative timeout (-1: none). */
 static long long guard_thread_due(int timeout_ms)
 {
-	return timeout_ms < 0 ? -1 : guard_thread_now_ms() + timeout_ms;
+	return timeout_ms < 0 ? -1 : clock_now_ms() + timeout_ms;
 }
 
 /* One message's work, in the thread or, without one, in the caller. */
@@ -108,23 +99,21 @@ static int guard_thread_drain(void)
 }
 
 /* ms until the nearest of the guard's and the folder's deadlines, or -1
- * for none; at most GUARD_THREAD_BARE_MS when the poll was refused. */
-static int guard_thread_timeout(long long guard_due, int bare)
+ * for none. */
+static int guard_thread_timeout(long long guard_due)
 {
-	long long now = guard_thread_now_ms(), due = statsdir_due_ms(), left;
+	long long now = clock_now_ms(), due = statsdir_due_ms(), left;
 
 	if (guard_due >= 0 && (due < 0 || guard_due < due))
 		due = guard_due;
 	left = due < 0 ? -1 : due > now ? due - now : 0;
-	if (bare && (left < 0 || left > GUARD_THREAD_BARE_MS))
-		left = GUARD_THREAD_BARE_MS;
 	return left > INT_MAX ? INT_MAX : (int)left;
 }
 
 /* Waits as poll(2) would; *bare says whether it could. Where poll is
  * refused (a process of keel's user lowered its open-file limit under
- * the descriptors, EINVAL), it sleeps instead, and the caller looks at
- * its timers each time. Said once. */
+ * the descriptors, EINVAL), it sleeps instead, GUARD_THREAD_BARE_MS at
+ * most, and the caller looks at its timers each time. Said once. */
 static void guard_thread_wait(struct pollfd *fds, int n, int timeout_ms,
 			      int *bare)
 {
@@ -141,8 +130,6 @@ static void guard_thread_wait(struct pollfd *fds, int n, int timeout_ms,
 	if (!said++)
 		warning("the memory guard is unable to wait on descriptors (%s): it looks every %d ms instead",
 			strerror(errno), GUARD_THREAD_BARE_MS);
-	for (int i = 0; i < n; i++)
-		fds[i].revents = 0;
 	nanosleep(&ts, NULL);
 }
 
@@ -150,14 +137,12 @@ static void *guard_thread_main(void *arg)
 {
 	struct pollfd fds[5];
 	long long guard_due = guard_thread_due(gt.guard.timeout_ms);
-	unsigned long libc_signals = 7ul << 31;
 	int bare = 0;
 	(void)arg;
 
 	/* signals 32-34 too, as the reaper blocks them (supervise.c): one
 	 * left open here would end PID 1, with no handler for it */
-	syscall(SYS_rt_sigprocmask, SIG_BLOCK, &libc_signals, NULL,
-		sizeof(libc_signals));
+	supervise_block_libc_signals();
 	fds[0] = (struct pollfd){ .fd = gt.to_thread[0], .events = POLLIN };
 	/* poll ignores a negative fd: no guard, or a guard that only polls */
 	fds[1] = (struct pollfd){ .fd = gt.guard.fd, .events = gt.guard.events };
@@ -170,7 +155,7 @@ static void *guard_thread_main(void *arg)
 	for (;;) {
 		fds[2].fd = statsdir_watch_fd();
 		fds[3].fd = guard_wake_fd();
-		guard_thread_wait(fds, 5, guard_thread_timeout(guard_due, bare),
+		guard_thread_wait(fds, 5, guard_thread_timeout(guard_due),
 				  &bare);
 		if (bare || fds[4].revents)
 			log_drain(gt.log[0]);
@@ -179,7 +164,7 @@ static void *guard_thread_main(void *arg)
 		if (fds[1].fd >= 0 && fds[1].revents)
 			guard_due = guard_thread_due(guard_on_event());
 		else if ((guard_due >= 0 &&
-			  guard_thread_now_ms() >= guard_due) ||
+			  clock_now_ms() >= guard_due) ||
 			 (bare && fds[1].fd >= 0))
 			/* without its event, the guard looks at each wake */
 			guard_due = guard_thread_due(guard_on_timeout());
@@ -277,7 +262,7 @@ int guard_thread_stop(int wait_ms)
 	struct guard_msg m = { .kind = GUARD_MSG_STOP };
 	struct pollfd p = { .fd = gt.stopped[0], .events = POLLIN };
 	struct timespec step = { .tv_nsec = 5000000 };
-	long long deadline = guard_thread_now_ms() + wait_ms;
+	long long deadline = clock_now_ms() + wait_ms;
 	char byte;
 	int rc;
 
@@ -285,7 +270,7 @@ int guard_thread_stop(int wait_ms)
 	if (!gt.running)
 		return 0;
 	for (;;) {
-		long long left = deadline - guard_thread_now_ms();
+		long long left = deadline - clock_now_ms();
 
 		if (read(gt.stopped[0], &byte, 1) == 1) {
 			rc = 0;

@@ -54,8 +54,6 @@ int postmortem_due(pid_t pid, int code, int sig, struct postmortem *pm)
 	 * file by these, and its sweeps leave the file until then */
 	if (heapscan_identify(pid, &pm->who) >= 0)
 		heapscan_spare(pid);
-	else
-		pm->who.pid = 0;
 	return 1;
 }
 

@@ -18,6 +18,7 @@
 #include <unistd.h>
 
 #include "common/printable.h"
+#include "init/clock.h"
 #include "init/heapscan.h"
 #include "init/log.h"
 #include "init/options.h"
@@ -46,14 +47,6 @@ static struct {
 	long long sweep_due_ms;	/* -1: none */
 } sd = { .fd = -1, .watch_fd = -1, .wake_fd = -1, .sweep_due_ms = -1,
 	 .watch_due_ms = -1 };
-
-static long long statsdir_now_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
 
 /* Whether a base folder is safe to make an instance in: a real folder
  * (not a link), owned by root or by us, and if others may write in it,
@@ -90,7 +83,7 @@ static int statsdir_make_instance(const char *base)
 	int fd;
 
 	if (getrandom(&r, sizeof(r), GRND_NONBLOCK) != sizeof(r))
-		r ^= (uint64_t)statsdir_now_ms() * 0x9e3779b97f4a7c15ull;
+		r ^= (uint64_t)clock_now_ms() * 0x9e3779b97f4a7c15ull;
 	snprintf(sd.path, sizeof(sd.path), "%s/%llu.%d.%llx", base,
 		 (unsigned long long)proc_pid_namespace(), (int)getpid(),
 		 (unsigned long long)r);
@@ -253,7 +246,7 @@ int statsdir_setup(const char *wanted, uint64_t soft_limit)
 		sd.ctl = NULL;
 		return -1;
 	}
-	sd.watch_due_ms = statsdir_now_ms() + STATSDIR_WATCH_AFTER_MS;
+	sd.watch_due_ms = clock_now_ms() + STATSDIR_WATCH_AFTER_MS;
 	if (setenv(KEEL_STATS_DIR_ENV, sd.path, 1) < 0)
 		warning("unable to set KEEL_STATS_DIR: %s", strerror(errno));
 	info("statistics folder: %s", q);
@@ -289,7 +282,7 @@ void statsdir_sweep_soon(void)
 	if (sd.fd < 0 || sd.sweep_due_ms >= 0)
 		return;
 	due = sd.last_sweep_ms + STATSDIR_SWEEP_EVERY_MS;
-	sd.sweep_due_ms = due > statsdir_now_ms() ? due : 0;
+	sd.sweep_due_ms = due > clock_now_ms() ? due : 0;
 }
 
 /* New files appeared: a new process published, or someone is filling the
@@ -329,16 +322,16 @@ void statsdir_on_timeout(void)
 	struct heapscan_result res;
 
 	if (sd.fd >= 0 && sd.watch_due_ms >= 0 &&
-	    statsdir_now_ms() >= sd.watch_due_ms)
+	    clock_now_ms() >= sd.watch_due_ms)
 		statsdir_watch();
-	if (sd.sweep_due_ms < 0 || statsdir_now_ms() < sd.sweep_due_ms)
+	if (sd.sweep_due_ms < 0 || clock_now_ms() < sd.sweep_due_ms)
 		return;
 	sd.sweep_due_ms = -1;
-	sd.last_sweep_ms = statsdir_now_ms();
+	sd.last_sweep_ms = clock_now_ms();
 	if (heapscan_each(sd.fd, HEAPSCAN_SWEEP, NULL, NULL, &res) < 0)
 		return;
 	debug("statistics folder swept in %lld ms: %u %s, %u %s, %u rejected, %u removed",
-	      statsdir_now_ms() - sd.last_sweep_ms,
+	      clock_now_ms() - sd.last_sweep_ms,
 	      res.entries, KEEL_PLURAL(res.entries, "entry", "entries"),
 	      res.processes, KEEL_PLURAL(res.processes, "process", "processes"),
 	      res.rejected, res.removed);

@@ -16,6 +16,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "init/clock.h"
 #include "init/guard_thread.h"
 #include "init/log.h"
 #include "init/options.h"
@@ -50,14 +51,6 @@ struct supervise_state {
 	long long deadline_ms;
 };
 
-static long long supervise_now_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
-
 /* Signals 32-34 are keel's to forward too: libcs keep them for their
  * threads (musl all three, glibc 32 and 33), so sigfillset leaves them
  * out, sigaddset refuses them, musl's sigprocmask keeps 33 and 34 open
@@ -76,6 +69,14 @@ static int supervise_mask_libc_signals(int how, sigset_t *set)
 	word |= 7ul << 31;
 	memcpy(set, &word, sizeof(word));
 	return (int)syscall(SYS_rt_sigprocmask, how, set, NULL, sizeof(word));
+}
+
+void supervise_block_libc_signals(void)
+{
+	sigset_t none;
+
+	sigemptyset(&none);
+	supervise_mask_libc_signals(SIG_BLOCK, &none);
 }
 
 int supervise_signals(void)
@@ -229,7 +230,7 @@ static bool supervise_signal(struct supervise_state *st, int sig, pid_t pid,
 		postmortem_killing_all();
 		sweep_signal(SIGKILL);
 		st->killed = true;
-		st->deadline_ms = supervise_now_ms() + 2000;
+		st->deadline_ms = clock_now_ms() + 2000;
 	}
 	return false;
 }
@@ -288,7 +289,7 @@ static bool supervise_wait_bare(struct supervise_state *st,
  * of 0), then SIGKILL at the deadline. */
 static void supervise_shutdown(struct supervise_state *st)
 {
-	long long now = supervise_now_ms();
+	long long now = clock_now_ms();
 
 	if (!st->shutting) {
 		st->shutting = true;
@@ -348,12 +349,10 @@ int supervise_run(pid_t child)
 {
 	struct supervise_state st = { .child = child, .reap = true };
 	struct pollfd fds[1];
-	sigset_t libc_signals;
 	int code;
 
 	/* blocked again: a sigaction since supervise_signals opened them */
-	sigemptyset(&libc_signals);
-	supervise_mask_libc_signals(SIG_BLOCK, &libc_signals);
+	supervise_block_libc_signals();
 
 	fds[0] = (struct pollfd){ .fd = supervise_fd, .events = POLLIN };
 	for (;;) {
@@ -369,11 +368,11 @@ int supervise_run(pid_t child)
 			if (st.no_children)
 				break;
 			supervise_shutdown(&st);
-			if (st.killed && supervise_now_ms() >= st.deadline_ms) {
+			if (st.killed && clock_now_ms() >= st.deadline_ms) {
 				warning("processes left that SIGKILL did not end; exiting anyway");
 				break;
 			}
-			left = st.deadline_ms - supervise_now_ms();
+			left = st.deadline_ms - clock_now_ms();
 			if (left > 100)
 				left = 100;
 			if (left < 0)

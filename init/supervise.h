@@ -18,6 +18,10 @@ struct supervise_guard {
  * Returns 0, or -1 (logged) before anything was started. */
 int supervise_signals(void);
 
+/* Blocks signals 32-34 in the calling thread, which libcs keep for
+ * themselves and keel forwards (supervise.c says why). */
+void supervise_block_libc_signals(void);
+
 /* Subreaper when not PID 1 (or -s), parent-death signal for -p. */
 void supervise_identity(void);
 
