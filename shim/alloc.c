@@ -360,6 +360,39 @@ static void *realloc_populate(void *p, size_t n)
 	return p;
 }
 
+/* A move of a block this big copies with stores that bypass the cache
+ * (kl_copy_cold) when the program has had more big blocks handed out
+ * since this one than the last-level caches hold (8-64 MiB on most
+ * machines): its bytes are then likely out of the cache. On the seed
+ * pattern 5-10% more appends per second at 450 MiB live, 20% at 55 MiB;
+ * the realloc benchmark 0.31-0.35 s -> 0.24-0.28 s. A buffer grown in a
+ * loop, or a few grown side by side, are in the cache; the cold copy
+ * would be 20-45% slower there, and their reader would miss. */
+#define KL_COPY_COLD_MIN (64ul << 10)
+#define KL_COPY_COLD_AGE (64ul << 20)
+
+/* kl_handout_clock when block p (large or huge) was handed out */
+static uint64_t block_born(void *p)
+{
+	uintptr_t h = kl_seg_of(p);
+	struct kl_segment *seg = (struct kl_segment *)h;
+	if (seg->magic != KL_SEG_MAGIC)
+		return ((struct kl_huge *)h)->born;
+	struct kl_span *s = large_span(seg, p);
+	return s ? s->born : 0;
+}
+
+/* Copy n bytes of block s, which realloc moves, to d. */
+static void realloc_copy(void *d, void *s, size_t n)
+{
+	if (n >= KL_COPY_COLD_MIN &&
+	    __atomic_load_n(&kl_handout_clock, __ATOMIC_RELAXED) -
+			    block_born(s) > KL_COPY_COLD_AGE)
+		kl_copy_cold(d, s, n);
+	else
+		memcpy(d, s, n);
+}
+
 static void *realloc_move(void *p, size_t old, size_t n)
 {
 	bool grow = n > old;
@@ -379,7 +412,7 @@ static void *realloc_move(void *p, size_t old, size_t n)
 	}
 	if (q) {
 		realloc_populate(q, n);
-		memcpy(q, p, old < n ? old : n);
+		realloc_copy(q, p, old < n ? old : n);
 		kl_free(p);
 	}
 	return q;
@@ -396,7 +429,7 @@ static void *huge_move_resident(struct kl_huge *hg, size_t n, size_t want)
 	void *q = kl_huge_alloc(want, 0, KL_HUGE_GROW | KL_HUGE_CACHED);
 	if (q) {
 		realloc_populate(q, n);	/* the copy and the appends at once */
-		memcpy(q, (char *)hg + hg->offset, hg->size);
+		realloc_copy(q, (char *)hg + hg->offset, hg->size);
 		kl_huge_free(hg);
 	}
 	return q;

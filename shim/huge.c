@@ -297,6 +297,7 @@ static void *huge_publish(struct kl_huge *h, size_t len, size_t off,
 	h->size = len - off;
 	h->slack = 0;
 	h->room = room;
+	h->born = kl_handout_tick(h->size);
 	__atomic_fetch_add(&kl_huge_bytes, h->size, __ATOMIC_RELAXED);
 	__atomic_fetch_add(&kl_huge_count, 1, __ATOMIC_RELAXED);
 	return (char *)h + off;

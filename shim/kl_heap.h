@@ -60,6 +60,7 @@ struct kl_span {
 	struct kl_span *next, *prev;	/* class list or free bin */
 	struct kl_span *dnext, *dprev;	/* dirty FIFO */
 	uint64_t freed_ms;	/* when a free run became dirty */
+	uint64_t born;		/* large: kl_handout_clock when handed out */
 	/* small spans */
 	void *free;		/* intrusive list of free blocks */
 	union {
@@ -110,8 +111,18 @@ struct kl_huge {
 				 * growing buffer's room (huge.c) */
 	size_t touched;		/* the pages below this offset are resident
 				 * (populate.c) */
+	uint64_t born;		/* kl_handout_clock when handed out */
 };
 #define KL_HUGE_FREE_MAGIC 0x6b65656c48465245ull
+
+/* Bytes the page heap and the huge mappings have handed out in large and
+ * huge blocks so far: a clock of how much the program has written since a
+ * block was handed out (realloc's copies, alloc.c). */
+extern KL_HIDDEN uint64_t kl_handout_clock;
+static inline uint64_t kl_handout_tick(size_t bytes)
+{
+	return __atomic_add_fetch(&kl_handout_clock, bytes, __ATOMIC_RELAXED);
+}
 
 #define KL_REG_BITS (1ul << 26)	/* 2^48 bytes of address space / 4 MiB */
 extern KL_HIDDEN uint64_t *kl_registry;

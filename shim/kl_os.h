@@ -137,5 +137,6 @@ void *memcpy(void *d, const void *s, size_t n);
 void *memset(void *d, int c, size_t n);
 void *memmove(void *d, const void *s, size_t n);
 int memcmp(const void *a, const void *b, size_t n);
+void kl_copy_cold(void *d, const void *s, size_t n);
 
 #endif

@@ -171,9 +171,14 @@ fail:
 	return 0;
 }
 
+KL_HIDDEN uint64_t kl_handout_clock;
+
 struct kl_span *kl_page_alloc_room(size_t npages, size_t room)
 {
-	return page_alloc(npages, room, true);
+	struct kl_span *s = page_alloc(npages, room, true);
+	if (s)
+		s->born = kl_handout_tick(npages * KL_PAGE);
+	return s;
 }
 
 struct kl_span *kl_page_alloc(size_t npages)

