@@ -364,8 +364,9 @@ static void *realloc_populate(void *p, size_t n)
  * (kl_copy_cold) when the program has had more big blocks handed out
  * since this one than the last-level caches hold (8-64 MiB on most
  * machines): its bytes are then likely out of the cache. On the seed
- * pattern 5-10% more appends per second at 450 MiB live, 20% at 55 MiB;
- * the realloc benchmark 0.31-0.35 s -> 0.24-0.28 s. A buffer grown in a
+ * pattern 14% more appends per second at 450 MiB live (median of 6
+ * alternated pairs), 20% at 55 MiB; the realloc benchmark 0.31-0.35 s ->
+ * 0.24-0.28 s. A buffer grown in a
  * loop, or a few grown side by side, are in the cache; the cold copy
  * would be 20-45% slower there, and their reader would miss. */
 #define KL_COPY_COLD_MIN (64ul << 10)

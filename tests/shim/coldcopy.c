@@ -56,7 +56,7 @@ int main(void)
 	for (int round = 0; round < 40; round++) {
 		for (unsigned b = 0; b < CC_BUFFERS; b++) {
 			/* 1-3 MiB at the end, in steps that end anywhere in
-			 * a line */
+			 * a page */
 			size_t add = 4096 * (1 + (b + round) % 16) + (b * 13 + round) % 64;
 			unsigned char *n = realloc(buf[b], len[b] + add);
 			if (!n) {
