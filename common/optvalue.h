@@ -42,6 +42,9 @@ enum keel_malloc {
 };
 enum keel_on_limit { KEEL_ON_LIMIT_TRIM, KEEL_ON_LIMIT_FAIL };
 enum keel_report { KEEL_REPORT_STDERR, KEEL_REPORT_OFF, KEEL_REPORT_PATH };
+enum keel_fault_cost {
+	KEEL_FAULT_COST_AUTO, KEEL_FAULT_COST_LOW, KEEL_FAULT_COST_HIGH,
+};
 
 /* The C type of a field of each type (the table's lists and signals are
  * the init's own: init/options.h). */

@@ -323,16 +323,19 @@ static size_t small_headroom(size_t old, size_t n)
 
 /* Of a block of cap bytes at base whose first touched bytes are known
  * resident, the first n will be written: maps the pages past touched up
- * to n and ahead; returns the new touched. */
-static size_t populate_upto(char *base, size_t touched, size_t n, size_t cap)
+ * to n and ahead; returns the new touched. fresh: the pages past touched
+ * are not resident (kl_populate times them). */
+static size_t populate_upto(char *base, size_t touched, size_t n, size_t cap,
+			    bool fresh)
 {
 	if (n <= touched)
 		return touched;
 	size_t to = kl_guard_near_limit() ? n : n + KL_POPULATE_AHEAD;
 	if (to > cap)
 		to = cap;
-	return kl_populate(base + touched, to - touched) ? kl_page_up(to) :
-							     touched;
+	if (!kl_populate(base + touched, to - touched, fresh))
+		return touched;
+	return kl_page_up(to);
 }
 
 /* The program will write the first n bytes of block p, which realloc
@@ -346,9 +349,16 @@ static void *realloc_populate(void *p, size_t n)
 	uintptr_t h = kl_seg_of(p);
 	struct kl_segment *seg = (struct kl_segment *)h;
 	if (seg->magic != KL_SEG_MAGIC) {
+		/* where faults are cheap, a huge buffer's appends fault their
+		 * pages in one by one: populated ahead, each buffer would
+		 * hold its next 64 KiB resident (on the seed pattern 1.19x
+		 * live against 1.17x, and slower: a populate takes the
+		 * address space's lock that a fault does not) */
 		struct kl_huge *hg = (struct kl_huge *)h;
-		hg->touched = populate_upto((char *)hg, hg->touched,
-					    hg->offset + n, hg->map_len);
+		if (kl_faults_dear())
+			hg->touched = populate_upto((char *)hg, hg->touched,
+						    hg->offset + n,
+						    hg->map_len, true);
 		return p;
 	}
 	struct kl_span *s = large_span(seg, p);
@@ -356,7 +366,7 @@ static void *realloc_populate(void *p, size_t n)
 		s->touched = s->base +
 			     populate_upto((char *)s->base,
 					   s->touched - s->base, n,
-					   s->npages * KL_PAGE);
+					   s->npages * KL_PAGE, !s->dirty);
 	return p;
 }
 
@@ -419,12 +429,14 @@ static void *realloc_move(void *p, size_t old, size_t n)
 	return q;
 }
 
-/* A huge block growing to n past its mapping moves into a cached mapping
- * that holds want (resident pages) by copying, rather than mremap faulting
- * in fresh pages: a copy costs 0.25-0.5 us per page, a fault 3-16 us. On
- * the realloc benchmark 79,000 faults -> 48,000 and 1.1 s -> 0.87 s; on
- * the seed pattern 1.2-1.5x the appends per second, for 1.15x -> 1.19x
- * live. Returns the new pointer, or 0 with hg untouched. */
+/* Where faults are dear (kl_faults_dear: populate.c), a huge block
+ * growing to n past its mapping moves into a cached mapping that holds
+ * want (resident pages) by copying, rather than mremap faulting in fresh
+ * pages: a copy costs 0.25-0.5 us per page, a fault there 10-16 us. On
+ * such a machine the realloc benchmark went from 79,000 faults to 48,000
+ * and 1.1 s to 0.87 s, the seed pattern from 0.15x jemalloc's appends per
+ * second to 0.18x at the default KEEL_DECAY_MS and 1.0-1.15x at 4000 ms.
+ * Returns the new pointer, or 0 with hg untouched. */
 static void *huge_move_resident(struct kl_huge *hg, size_t n, size_t want)
 {
 	void *q = kl_huge_alloc(want, 0, KL_HUGE_GROW | KL_HUGE_CACHED);
@@ -461,8 +473,8 @@ static void *realloc_block(void *p, size_t n)
 			 * not per page (untouched pages cost no memory) */
 			size_t want = n > hg->size && n <= KL_HEADROOM_MAX ?
 				      huge_headroom(n) : n;
-			void *q = want > n ? huge_move_resident(hg, n, want) :
-					   0;
+			void *q = want > n && kl_faults_dear() ?
+				  huge_move_resident(hg, n, want) : 0;
 			if (q)
 				return q;
 			q = kl_huge_realloc(hg, want, want > n);

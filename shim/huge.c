@@ -182,17 +182,19 @@ static char *huge_move(void *src, size_t old, size_t len)
  * block again moves to a mapping of its own and waits in the cache: its
  * pages are resident, and unmapped they would be faulted in again by the
  * next request (the mixed benchmark cut and regrew 150-300 MiB). A growing
- * buffer's tail is kept too: a buffer that outgrows its mapping moves into
- * one it fits by copying (alloc.c), so the tails serve the growers (the
- * realloc benchmark: 48,000 faults -> 40,000 and 0.87 s -> 0.80 s for 4%
- * more peak RSS; before growers moved by copying, the tails only added to
- * the peak, 86-89 -> 132-135 MiB). */
-static void cache_cut(struct kl_huge *h, size_t len, uint64_t freed_ms)
+ * buffer's tail is kept too where faults are dear: a buffer that outgrows
+ * its mapping moves into one it fits by copying there (alloc.c), so the
+ * tails serve the growers (the realloc benchmark: 48,000 faults -> 40,000
+ * and 0.87 s -> 0.80 s for 4% more peak RSS). Where growers fault their
+ * pages in, the tails only add to the peak (the realloc benchmark: 120-126
+ * MiB against 87-88 unmapped, in the same time). */
+static void cache_cut(struct kl_huge *h, size_t len, bool grow,
+		      uint64_t freed_ms)
 {
 	size_t tail = h->map_len - len;
 	char *t = 0;
 	if (tail > KL_HUGE_TAIL_MIN && kl_cfg.decay_ms &&
-	    !kl_guard_near_limit())
+	    !kl_guard_near_limit() && (!grow || kl_faults_dear()))
 		t = huge_move((char *)h + len, tail, tail);
 	if (t) {
 		struct kl_huge *n = (struct kl_huge *)t;
@@ -281,7 +283,7 @@ static struct kl_huge *cache_take(size_t len, bool grow, bool fit_only)
 	if (v.h && v.len > len && v.len - len > slack) {
 		size_t keep = grow ? kl_page_up(len + slack) : len;
 		if (keep < v.len)
-			cache_cut(v.h, keep, v.freed_ms);
+			cache_cut(v.h, keep, grow, v.freed_ms);
 	}
 	return v.h;
 }

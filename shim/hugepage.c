@@ -171,9 +171,9 @@ bool kl_hugepage_back(uintptr_t p)
 	 * again: the two calls split the segment's mapping and merge it */
 	if (kl_madvise((void *)p, KL_HUGEPAGE, MADV_HUGEPAGE) != 0)
 		return false;
-	uint64_t t0 = kl_thread_cpu_us();
-	bool ok = kl_populate((void *)p, KL_HUGEPAGE);
-	uint64_t spent = kl_thread_cpu_us() - t0;
+	uint64_t t0 = kl_thread_cpu_ns() / 1000;
+	bool ok = kl_populate((void *)p, KL_HUGEPAGE, false);
+	uint64_t spent = kl_thread_cpu_ns() / 1000 - t0;
 	kl_madvise((void *)p, KL_HUGEPAGE, MADV_NOHUGEPAGE);
 	if (ok && spent > KL_HUGEPAGE_SLOW_US) {
 		uint64_t now = kl_now_ms();

@@ -54,8 +54,14 @@ long kl_setns(long fd, long nstype);
 void *kl_mremap(void *old, size_t oldlen, size_t newlen, int flags, void *na);
 int kl_madvise(void *addr, size_t len, int advice);
 /* Map the pages of [p, p + len) in one call (populate.c): they are about
- * to be written. False where that failed or is refused. */
-bool kl_populate(void *p, size_t len);
+ * to be written. False where that failed or is refused. fresh: none of
+ * them is resident yet, so the call times what a fresh page costs. */
+bool kl_populate(void *p, size_t len, bool fresh);
+/* A fresh page costs this machine more than moving a block's bytes into
+ * freed memory does (KEEL_FAULT_COST, or measured: populate.c). */
+bool kl_faults_dear(void);
+/* The measured price in nanoseconds, 0 before any. */
+uint64_t kl_fault_price_ns(void);
 /* The kernel or a seccomp filter refused it once: it will again. */
 bool kl_populate_refused(void);
 /* Pages to give back, gathered so that one call returns them all
@@ -99,7 +105,8 @@ long kl_readlink(const char *path, char *buf, size_t len);
 /* returns only on failure, with -errno */
 int kl_execve(const char *path, char *const argv[], char *const envp[]);
 uint64_t kl_now_ms(void);
-uint64_t kl_thread_cpu_us(void);
+uint64_t kl_now_ns(void);
+uint64_t kl_thread_cpu_ns(void);
 void kl_sleep_ms(uint64_t ms);
 long kl_futex(volatile uint32_t *uaddr, int op, uint32_t val, uint64_t ms);
 bool kl_membarrier(void);

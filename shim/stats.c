@@ -4,6 +4,7 @@
  * reads from outside the process (publish.c). */
 #include "kl_stats.h"
 #include "kl_route.h"
+#include "kl_config.h"
 
 
 
@@ -144,4 +145,20 @@ void kl_stats_print(void)
 				slow);
 		kl_write(2, line, (size_t)n);
 	}
+	/* growing buffers' policy, and the price it was chosen on (none
+	 * to tell before a sample, at the setting's default) */
+	uint64_t price = kl_fault_price_ns();
+	bool set = kl_cfg.fault_cost.word != KEEL_FAULT_COST_AUTO;
+	if (!price && !set)
+		return;
+	char cost[32] = "not measured";
+	if (price)
+		kl_snprintf(cost, sizeof(cost), "%zu.%zu us",
+			    (size_t)(price / 1000), (size_t)(price % 1000 / 100));
+	n = kl_snprintf(line, sizeof(line),
+			"libkeel: a fresh page costs %s (KEEL_FAULT_COST=%s): growing huge buffers %s\n",
+			cost, set ? kl_cfg.fault_cost.text : "auto",
+			kl_faults_dear() ? "move into freed memory" :
+					   "fault their pages in");
+	kl_write(2, line, (size_t)n);
 }

@@ -216,15 +216,24 @@ uint64_t kl_now_ms(void)
 	return (uint64_t)ts.sec * 1000 + (uint64_t)ts.nsec / 1000000;
 }
 
-/* The CPU time the calling thread has used, in microseconds: time another
- * process takes from it on a busy machine is not counted. */
-uint64_t kl_thread_cpu_us(void)
+uint64_t kl_now_ns(void)
+{
+	struct kl_timespec ts = { 0, 0 };
+	if (!clock_gettime || clock_gettime(1 /* CLOCK_MONOTONIC */, &ts))
+		SC(__NR_clock_gettime, 1, &ts, 0, 0, 0, 0);
+	return (uint64_t)ts.sec * 1000000000 + (uint64_t)ts.nsec;
+}
+
+/* The CPU time the calling thread has used, in nanoseconds: time another
+ * process takes from it on a busy machine is not counted, nor time it
+ * waits for a lock. */
+uint64_t kl_thread_cpu_ns(void)
 {
 	struct kl_timespec ts = { 0, 0 };
 	if (!clock_gettime || clock_gettime(3 /* CLOCK_THREAD_CPUTIME_ID */,
 					    &ts))
 		SC(__NR_clock_gettime, 3, &ts, 0, 0, 0, 0);
-	return (uint64_t)ts.sec * 1000000 + (uint64_t)ts.nsec / 1000;
+	return (uint64_t)ts.sec * 1000000000 + (uint64_t)ts.nsec;
 }
 
 void kl_sleep_ms(uint64_t ms)

@@ -3,7 +3,9 @@
 # next block with no page faulted in, and so does a cached mapping a block
 # of the page heap's sizes fits, and a buffer grown in a cached mapping
 # keeps room to grow, and one grown past its mapping moves into a cached
-# mapping (no fresh pages), one it fits or a far bigger one, cut; a full
+# mapping (no fresh pages), one it fits or a far bigger one, cut, where
+# faults are dear (KEEL_FAULT_COST=high; with low it grows in place into
+# fresh pages, and the cached mapping waits for another block); a full
 # cache keeps its 256 newest mappings and unmaps the oldest; calloc still
 # gives zeros, realloc chains keep their bytes, and the cache goes back to
 # the OS on malloc_trim(0) (60 s decay: only the trim can do it) and, idle,
@@ -13,8 +15,8 @@ for prog in "$BUILD/tests/shim/hugecache" "$BUILD/tests/musl/hugecache"; do
 for mode in trim idle; do
 	decay=
 	[ "$mode" = trim ] && decay=60000
-	out=$(KEEL_DECAY_MS=$decay LD_PRELOAD=$LIBKEEL timeout 60 \
-		"$prog" $mode) || fail "$prog $mode: exit $?"
+	out=$(KEEL_FAULT_COST=high KEEL_DECAY_MS=$decay LD_PRELOAD=$LIBKEEL \
+		timeout 60 "$prog" $mode) || fail "$prog $mode: exit $?"
 	echo "$prog $mode: $out"
 	read -r _ base _ peak _ after _ ret <<<"$(echo "$out" | tail -1)"
 	tail_faults=$(echo "$out" | awk '$1 == "tail" { print $3 }')
@@ -36,6 +38,15 @@ for mode in trim idle; do
 	[ "$after" -le $((base + 2048)) ] ||
 		fail "$mode: cached huge blocks still resident: $after KiB, base $base KiB"
 	[ "$mode" = trim ] && expect_eq "malloc_trim result" 1 "$ret"
+done
+# faults cheap: the grown buffer keeps its place, its 50 new pages fresh
+out=$(KEEL_FAULT_COST=low LD_PRELOAD=$LIBKEEL timeout 60 "$prog" idle) ||
+	fail "$prog idle, KEEL_FAULT_COST=low: exit $?"
+echo "$prog idle, KEEL_FAULT_COST=low: $out"
+for m in move bigmove; do
+	f=$(echo "$out" | awk -v m=$m '$1 == m { print $3 }')
+	[ -n "$f" ] && [ "$f" -ge 40 ] ||
+		fail "KEEL_FAULT_COST=low $m: a huge buffer grown past its mapping faulted ${f:-?} of its 50 new pages in: it moved"
 done
 # a cap of half the bytes in use (KEEL_DECAY_MS 8000 and up): the 256
 # slots bind; 256 mappings of 1032 KiB stay cached of 264 freed

@@ -40,6 +40,7 @@ TEST(options_defaults)
 	CHECK(keel_opts.rss_limit.centi_percent == 9000);
 	CHECK(!strcmp(keel_opts.report.text, "stderr"));
 	CHECK(keel_opts.on_limit.word == KEEL_ON_LIMIT_TRIM);
+	CHECK(keel_opts.fault_cost.word == KEEL_FAULT_COST_AUTO);
 	CHECK(!strcmp(keel_opts.seccomp.text, "off"));
 	CHECK(!strcmp(keel_opts.seccomp_action.text, "errno"));
 	CHECK(!strcmp(keel_opts.rss_limit.given, "KEEL_RSS_LIMIT=90%"));
@@ -163,6 +164,9 @@ TEST(options_words_match_table)
 	CHECK(word_is(&keel_opts.mode, "exec") == KEEL_MODE_EXEC);
 	CHECK(word_is(&keel_opts.on_limit, "trim") == KEEL_ON_LIMIT_TRIM);
 	CHECK(word_is(&keel_opts.on_limit, "fail") == KEEL_ON_LIMIT_FAIL);
+	CHECK(word_is(&keel_opts.fault_cost, "auto") == KEEL_FAULT_COST_AUTO);
+	CHECK(word_is(&keel_opts.fault_cost, "low") == KEEL_FAULT_COST_LOW);
+	CHECK(word_is(&keel_opts.fault_cost, "high") == KEEL_FAULT_COST_HIGH);
 	CHECK(word_is(&keel_opts.seccomp, "off") == KEEL_SECCOMP_OFF);
 	CHECK(word_is(&keel_opts.seccomp, "default") == KEEL_SECCOMP_DEFAULT);
 	CHECK(word_is(&keel_opts.seccomp, "strict") == KEEL_SECCOMP_STRICT);
