@@ -11,6 +11,8 @@
 # the OS on malloc_trim(0) (60 s decay: only the trim can do it) and, idle,
 # within the default decay time; in a glibc and a musl program.
 . "$TESTS/lib.sh"
+# faults WHAT: the faults the line "WHAT faults N" of $out gives
+faults() { echo "$out" | awk -v w="$1" '$1 == w { print $3 }'; }
 for prog in "$BUILD/tests/shim/hugecache" "$BUILD/tests/musl/hugecache"; do
 for mode in trim idle; do
 	decay=
@@ -19,18 +21,18 @@ for mode in trim idle; do
 		timeout 60 "$prog" $mode) || fail "$prog $mode: exit $?"
 	echo "$prog $mode: $out"
 	read -r _ base _ peak _ after _ ret <<<"$(echo "$out" | tail -1)"
-	tail_faults=$(echo "$out" | awk '$1 == "tail" { print $3 }')
+	tail_faults=$(faults tail)
 	[ -n "$tail_faults" ] && [ "$tail_faults" -lt 256 ] ||
 		fail "$mode: a block in a cut mapping's tail faulted ${tail_faults:-?} of 1024 pages in"
-	grow_faults=$(echo "$out" | awk '$1 == "grow" { print $3 }')
+	grow_faults=$(faults grow)
 	[ -n "$grow_faults" ] && [ "$grow_faults" -lt 10 ] ||
 		fail "$mode: a buffer grown in a cached mapping faulted ${grow_faults:-?} pages in"
-	fit_faults=$(echo "$out" | awk '$1 == "fit" { print $3 }')
+	fit_faults=$(faults fit)
 	[ -n "$fit_faults" ] && [ "$fit_faults" -lt 40 ] ||
 		fail "$mode: a 600 KiB block faulted ${fit_faults:-?} of 150 pages in beside a cached mapping it fits"
 	# move: beside a cached mapping it fits; bigmove: a far bigger one
 	for m in move bigmove; do
-		f=$(echo "$out" | awk -v m=$m '$1 == m { print $3 }')
+		f=$(faults $m)
 		[ -n "$f" ] && [ "$f" -lt 20 ] ||
 			fail "$mode $m: a huge buffer grown past its mapping beside a cached one faulted ${f:-?} pages in"
 	done
@@ -44,7 +46,7 @@ out=$(KEEL_FAULT_COST=low LD_PRELOAD=$LIBKEEL timeout 60 "$prog" idle) ||
 	fail "$prog idle, KEEL_FAULT_COST=low: exit $?"
 echo "$prog idle, KEEL_FAULT_COST=low: $out"
 for m in move bigmove; do
-	f=$(echo "$out" | awk -v m=$m '$1 == m { print $3 }')
+	f=$(faults $m)
 	[ -n "$f" ] && [ "$f" -ge 40 ] ||
 		fail "KEEL_FAULT_COST=low $m: a huge buffer grown past its mapping faulted ${f:-?} of its 50 new pages in: it moved"
 done
@@ -53,7 +55,7 @@ done
 out=$(KEEL_DECAY_MS=60000 LD_PRELOAD=$LIBKEEL timeout 60 "$prog" full) ||
 	fail "$prog full: exit $?"
 echo "$prog full: $out"
-full_kept=$(echo "$out" | awk '$1 == "full" { print $3 }')
+full_kept=$(faults full)
 [ -n "$full_kept" ] && [ "$full_kept" -gt $((255 * 1032)) ] &&
 	[ "$full_kept" -lt $((257 * 1032)) ] ||
 	fail "full: 264 freed 1 MiB blocks left ${full_kept:-?} KiB resident, not 256 of them"
