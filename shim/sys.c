@@ -208,20 +208,23 @@ struct kl_timespec {
 extern int clock_gettime(int clock, struct kl_timespec *ts)
 	__attribute__((weak));
 
-uint64_t kl_now_ms(void)
+/* clock 1 is CLOCK_MONOTONIC, 3 CLOCK_THREAD_CPUTIME_ID */
+static uint64_t clock_ns(int clock)
 {
 	struct kl_timespec ts = { 0, 0 };
-	if (!clock_gettime || clock_gettime(1 /* CLOCK_MONOTONIC */, &ts))
-		SC(__NR_clock_gettime, 1, &ts, 0, 0, 0, 0);
-	return (uint64_t)ts.sec * 1000 + (uint64_t)ts.nsec / 1000000;
+	if (!clock_gettime || clock_gettime(clock, &ts))
+		SC(__NR_clock_gettime, clock, &ts, 0, 0, 0, 0);
+	return (uint64_t)ts.sec * 1000000000 + (uint64_t)ts.nsec;
+}
+
+uint64_t kl_now_ms(void)
+{
+	return clock_ns(1) / 1000000;
 }
 
 uint64_t kl_now_ns(void)
 {
-	struct kl_timespec ts = { 0, 0 };
-	if (!clock_gettime || clock_gettime(1 /* CLOCK_MONOTONIC */, &ts))
-		SC(__NR_clock_gettime, 1, &ts, 0, 0, 0, 0);
-	return (uint64_t)ts.sec * 1000000000 + (uint64_t)ts.nsec;
+	return clock_ns(1);
 }
 
 /* The CPU time the calling thread has used, in nanoseconds: time another
@@ -229,11 +232,7 @@ uint64_t kl_now_ns(void)
  * waits for a lock. */
 uint64_t kl_thread_cpu_ns(void)
 {
-	struct kl_timespec ts = { 0, 0 };
-	if (!clock_gettime || clock_gettime(3 /* CLOCK_THREAD_CPUTIME_ID */,
-					    &ts))
-		SC(__NR_clock_gettime, 3, &ts, 0, 0, 0, 0);
-	return (uint64_t)ts.sec * 1000000000 + (uint64_t)ts.nsec;
+	return clock_ns(3);
 }
 
 void kl_sleep_ms(uint64_t ms)
