@@ -114,6 +114,7 @@ static size_t huge_return(const struct huge_slot *victims, unsigned n)
 static void cache_shrink(uint64_t now)
 {
 	size_t cap = kl_dirty_cap(now);
+	uint64_t keep = kl_huge_keep_ms();
 	unsigned n;
 	do {
 		struct huge_slot victims[KL_HUGE_BATCH];
@@ -124,7 +125,7 @@ static void cache_shrink(uint64_t now)
 							  __ATOMIC_RELAXED) +
 					  kl_huge_cached;
 			if (free_res <= cap ||
-			    now - huge_slots[0].freed_ms < kl_huge_keep_ms())
+			    now - huge_slots[0].freed_ms < keep)
 				break;
 			victims[n++] = cache_remove(0);
 		}
