@@ -55,17 +55,37 @@ static inline uint64_t kl_huge_keep_ms(void)
 
 size_t kl_in_use_recent(size_t in_use, uint64_t now);
 
-static inline size_t kl_dirty_cap(uint64_t now)
+/* the bytes the heap holds in blocks and spans */
+static inline size_t kl_heap_in_use(void)
 {
-	size_t in_use = __atomic_load_n(&kl_pages.large_in_use,
-					__ATOMIC_RELAXED) +
-			__atomic_load_n(&kl_pages.small_spans, __ATOMIC_RELAXED) +
-			__atomic_load_n(&kl_huge_bytes, __ATOMIC_RELAXED);
+	return __atomic_load_n(&kl_pages.large_in_use, __ATOMIC_RELAXED) +
+	       __atomic_load_n(&kl_pages.small_spans, __ATOMIC_RELAXED) +
+	       __atomic_load_n(&kl_huge_bytes, __ATOMIC_RELAXED);
+}
+
+/* the cap without a burst, for in_use bytes in use */
+static inline size_t kl_dirty_cap_steady(size_t in_use)
+{
 	uint64_t d = kl_cfg.decay_ms < KL_DIRTY_CAP_MS ? kl_cfg.decay_ms :
 							  KL_DIRTY_CAP_MS;
 	size_t cap = in_use / 16000 * d;
-	if (cap < KL_DIRTY_MIN)
-		cap = KL_DIRTY_MIN;
+	return cap < KL_DIRTY_MIN ? KL_DIRTY_MIN : cap;
+}
+
+/* Whether free resident memory is scarce: its cap is under a 16th of
+ * the bytes in use (at the default KEEL_DECAY_MS, past 128 MiB in use;
+ * below, the 8 MiB floor leaves more). realloc's growers then take no
+ * resident headroom they would hold alone (alloc.c). */
+static inline bool kl_free_scarce(void)
+{
+	size_t in_use = kl_heap_in_use();
+	return kl_dirty_cap_steady(in_use) < in_use / 16;
+}
+
+static inline size_t kl_dirty_cap(uint64_t now)
+{
+	size_t in_use = kl_heap_in_use();
+	size_t cap = kl_dirty_cap_steady(in_use);
 	/* A burst: the bytes in use fell by an eighth or more within the
 	 * decay. What the program had in use so lately it is likely to take
 	 * again before the decay (a garbage-collected runtime frees its

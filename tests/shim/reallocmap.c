@@ -5,8 +5,11 @@
  * failing. Below 256 KiB, a page-heap block that must move to grow takes
  * a quarter of its size again as headroom, and keeps its run through
  * shrinks to half of it or more; a small block appended to takes a
- * quarter. Usage:
- * reallocmap */
+ * quarter. With "scarce" (run at the default KEEL_DECAY_MS): in a heap
+ * of over 128 MiB in use, where free resident memory is scarce, a buffer
+ * grown past 64 KiB moves to a mapping of its own already; in a small
+ * heap it stays in the page heap to 256 KiB. Usage:
+ * reallocmap [scarce] */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -202,6 +205,65 @@ static int rm_room(void)
 	return 0;
 }
 
+/* Whether p lies in a mapping of its own: one that begins with a header
+ * page right before it (/proc/self/maps), where a page-heap block lies
+ * inside a segment's mapping. -1 if p is in no mapping. */
+static int rm_own_mapping(const void *p)
+{
+	FILE *f = fopen("/proc/self/maps", "r");
+	unsigned long lo, hi;
+	char line[512];
+	int own = -1;
+	if (!f)
+		return -1;
+	while (own < 0 && fgets(line, sizeof(line), f))
+		if (sscanf(line, "%lx-%lx", &lo, &hi) == 2 &&
+		    lo <= (uintptr_t)p && (uintptr_t)p < hi)
+			own = lo == (uintptr_t)p - 4096;
+	fclose(f);
+	return own;
+}
+
+/* A buffer grown to 80 KiB, hemmed in by a neighbour, then grown to
+ * 128 KiB (it must move): in a mapping of its own (1), in the page heap
+ * (0), or -1 if the growth failed or lost bytes. */
+static int rm_grown_mapped(void)
+{
+	unsigned char *buf = 0;
+	size_t len = 0;
+	void *block[64];
+	if (rm_grow(&buf, &len, 80u << 10))
+		return -1;
+	int nblock = rm_block_after(buf, block, 64);
+	int own = nblock && !rm_grow(&buf, &len, 128u << 10) ?
+		  rm_own_mapping(buf) : -1;
+	for (int i = 0; i < nblock; i++)
+		free(block[i]);
+	free(buf);
+	return own;
+}
+
+/* In a small heap a growing buffer stays in the page heap to 256 KiB;
+ * with 160 MiB in use (handed out, never touched: no memory), it moves to
+ * a mapping of its own past 64 KiB. */
+static int rm_scarce(void)
+{
+	if (rm_grown_mapped() != 0)
+		return rm_fail("scarce: in a small heap a 128 KiB buffer that "
+			       "moved left the page heap (or failed)");
+	void *big = malloc(160u << 20);
+	if (!big)
+		return rm_fail("scarce: malloc(160 MiB) failed");
+	int own = rm_grown_mapped();
+	free(big);
+	if (own != 1)
+		return rm_fail("scarce: with 160 MiB in use a 128 KiB buffer "
+			       "that moved stayed in the page heap (or failed)");
+	printf("scarce: a buffer grown to 128 KiB: page heap in a small heap, "
+	       "a mapping of its own with 160 MiB in use\n");
+	return 0;
+}
+
 /* The process's address space in bytes (VmSize). */
 static long rm_vmsize(void)
 {
@@ -215,11 +277,13 @@ static long rm_vmsize(void)
 	return pages * 4096;
 }
 
-int main(void)
+int main(int argc, char **argv)
 {
 	unsigned char *buf = 0;
 	size_t len = 0;
 
+	if (argc > 1 && !strcmp(argv[1], "scarce"))
+		return rm_scarce();
 	if (rm_small() || rm_headroom() || rm_room())
 		return 1;
 	/* page heap to a mapping of its own: the bytes move with it */

@@ -5,11 +5,16 @@
 # a quarter of its size again and keeps its run through shrinks to half of
 # it; a growing buffer past 1 MiB reserves room to grow into in place and
 # takes it along when it moves (not checked under transparent huge pages
-# "always", where there is none); in a glibc and a musl program.
+# "always", where there is none); in a heap over 128 MiB, where free
+# resident memory is scarce, a buffer leaves the page heap past 64 KiB
+# already; in a glibc and a musl program.
 . "$TESTS/lib.sh"
 for prog in "$BUILD/tests/shim/reallocmap" "$BUILD/tests/musl/reallocmap"; do
 	out=$(KEEL_DECAY_MS=60000 LD_PRELOAD=$LIBKEEL timeout 20 "$prog" 2>&1) ||
 		fail "${prog##*/}: exit $?: $out"
+	echo "${prog##*/}: $out"
+	out=$(LD_PRELOAD=$LIBKEEL timeout 20 "$prog" scarce 2>&1) ||
+		fail "${prog##*/} scarce: exit $?: $out"
 	echo "${prog##*/}: $out"
 done
 exit 0
