@@ -40,6 +40,11 @@
  * appends a second for 1.71x -> 1.56x live, the realloc benchmark 6% of
  * its time. */
 #define KL_REALLOC_MAP_SCARCE (64ul << 10)
+/* Huge blocks in use past which a block the page heap can hold stays
+ * there: each is one or two of the kernel's mappings, which it caps per
+ * process (vm.max_map_count, 65,530 by default) for the program's own
+ * mmap calls too. */
+#define KL_REALLOC_MAPS_MAX 8192
 
 /* Small blocks below this grow to their size: their moves copy little. */
 #define KL_APPEND_MIN 1024
@@ -417,12 +422,24 @@ static void realloc_copy(void *d, void *s, size_t n)
 		memcpy(d, s, n);
 }
 
+/* Whether a block realloc grows to n bytes moves to a mapping of its own */
+static bool realloc_mapped(size_t n)
+{
+	if (n > KL_HEADROOM_MAX)
+		return false;
+	if (n > KL_LARGE_MAX)
+		return true;
+	if (__atomic_load_n(&kl_huge_count, __ATOMIC_RELAXED) >=
+	    KL_REALLOC_MAPS_MAX)
+		return false;
+	return n > KL_REALLOC_MAP ||
+	       (n > KL_REALLOC_MAP_SCARCE && kl_free_scarce());
+}
+
 static void *realloc_move(void *p, size_t old, size_t n)
 {
 	bool grow = n > old;
-	bool mapped = grow && n <= KL_HEADROOM_MAX &&
-		      (n > KL_REALLOC_MAP ||
-		       (n > KL_REALLOC_MAP_SCARCE && kl_free_scarce()));
+	bool mapped = grow && realloc_mapped(n);
 	void *q = 0;
 	if (mapped)
 		q = kl_huge_alloc(huge_headroom(n), 0, KL_HUGE_GROW);

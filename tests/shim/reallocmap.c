@@ -8,7 +8,8 @@
  * quarter. With "scarce" (run at the default KEEL_DECAY_MS): in a heap
  * of over 128 MiB in use, where free resident memory is scarce, a buffer
  * grown past 64 KiB moves to a mapping of its own already; in a small
- * heap it stays in the page heap to 256 KiB. Usage:
+ * heap it stays in the page heap to 256 KiB, and so does one of 300 KiB
+ * while 8,192 huge blocks are in use. Usage:
  * reallocmap [scarce] */
 #include <stdio.h>
 #include <stdlib.h>
@@ -225,9 +226,9 @@ static int rm_own_mapping(const void *p)
 }
 
 /* A buffer grown to 80 KiB, hemmed in by a neighbour, then grown to
- * 128 KiB (it must move): in a mapping of its own (1), in the page heap
- * (0), or -1 if the growth failed or lost bytes. */
-static int rm_grown_mapped(void)
+ * `to` bytes (it must move): in a mapping of its own (1), in the page
+ * heap (0), or -1 if the growth failed or lost bytes. */
+static int rm_grown_mapped(size_t to)
 {
 	unsigned char *buf = 0;
 	size_t len = 0;
@@ -235,7 +236,7 @@ static int rm_grown_mapped(void)
 	if (rm_grow(&buf, &len, 80u << 10))
 		return -1;
 	int nblock = rm_block_after(buf, block, 64);
-	int own = nblock && !rm_grow(&buf, &len, 128u << 10) ?
+	int own = nblock && !rm_grow(&buf, &len, to) ?
 		  rm_own_mapping(buf) : -1;
 	for (int i = 0; i < nblock; i++)
 		free(block[i]);
@@ -245,22 +246,36 @@ static int rm_grown_mapped(void)
 
 /* In a small heap a growing buffer stays in the page heap to 256 KiB;
  * with 160 MiB in use (handed out, never touched: no memory), it moves to
- * a mapping of its own past 64 KiB. */
+ * a mapping of its own past 64 KiB. With 8,192 huge blocks in use (each a
+ * mapping: the kernel caps them per process), one the page heap can hold
+ * stays there, even past 256 KiB. */
 static int rm_scarce(void)
 {
-	if (rm_grown_mapped() != 0)
+	if (rm_grown_mapped(128u << 10) != 0)
 		return rm_fail("scarce: in a small heap a 128 KiB buffer that "
 			       "moved left the page heap (or failed)");
 	void *big = malloc(160u << 20);
 	if (!big)
 		return rm_fail("scarce: malloc(160 MiB) failed");
-	int own = rm_grown_mapped();
+	int own = rm_grown_mapped(128u << 10);
 	free(big);
 	if (own != 1)
 		return rm_fail("scarce: with 160 MiB in use a 128 KiB buffer "
 			       "that moved stayed in the page heap (or failed)");
+	enum { RM_MAPS = 8192 };
+	static void *maps[RM_MAPS];
+	int n = 0;
+	while (n < RM_MAPS && (maps[n] = malloc(1100u << 10)))
+		n++;
+	own = n == RM_MAPS ? rm_grown_mapped(300u << 10) : -1;
+	while (n)
+		free(maps[--n]);
+	if (own != 0)
+		return rm_fail("scarce: with 8192 huge blocks in use a 300 KiB "
+			       "buffer that moved left the page heap (or failed)");
 	printf("scarce: a buffer grown to 128 KiB: page heap in a small heap, "
-	       "a mapping of its own with 160 MiB in use\n");
+	       "a mapping of its own with 160 MiB in use; one of 300 KiB in "
+	       "the page heap beside 8192 huge blocks\n");
 	return 0;
 }
 
