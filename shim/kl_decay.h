@@ -71,14 +71,14 @@ static inline size_t kl_dirty_cap_steady(size_t in_use)
 	return cap < KL_DIRTY_MIN ? KL_DIRTY_MIN : cap;
 }
 
-/* Whether free resident memory is scarce: its cap is under a 16th of
- * the bytes in use (at the default KEEL_DECAY_MS, past 128 MiB in use;
- * below, the 8 MiB floor leaves more). realloc's growers then take no
- * resident headroom they would hold alone (alloc.c). */
+/* Whether free resident memory is scarce: its cap is a 16th of the
+ * bytes in use or less (at a KEEL_DECAY_MS of 1 s or less, past 128 MiB
+ * in use; below, the 8 MiB floor leaves more). realloc's growers then
+ * take no resident headroom they would hold alone (alloc.c). */
 static inline bool kl_free_scarce(void)
 {
 	size_t in_use = kl_heap_in_use();
-	return kl_dirty_cap_steady(in_use) < in_use / 16;
+	return kl_dirty_cap_steady(in_use) <= in_use / 16;
 }
 
 static inline size_t kl_dirty_cap(uint64_t now)
