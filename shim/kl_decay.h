@@ -16,7 +16,7 @@
  * in again. The grace and the cap follow KEEL_DECAY_MS, the one knob
  * between memory and speed (make bench plots the seed pattern's RSS/live
  * against its speed at several). At its 500 ms: 15 ms of grace (a huge
- * mapping 10 ms, 50 ms where faults are dear), a cap of 1/32 of the bytes
+ * mapping 10 ms past 256 MiB in use, else 50 ms), a cap of 1/32 of the bytes
  * in use (on the seed pattern at 450 MiB live, 1.17x live at jemalloc's
  * speed where page faults cost 3 us; 1/8 held 1.26x, 1/64 1.15x). Where a
  * fault costs 10-16 us (a VM with shadow page tables), the same 1/32 ran at
@@ -41,17 +41,6 @@ static inline uint64_t kl_keep_ms(void)
 	return kl_cfg.decay_ms / 32;
 }
 
-/* Where faults are dear, growing buffers move into cached mappings
- * (alloc.c) and a mapping waits a tenth of the decay for one; where they
- * are cheap only a request it fits takes it, and one nobody took within
- * a fiftieth (10 ms at the default) rarely is: on the seed pattern at 450
- * MiB live 1.130x -> 1.115x live at the same speed (3 alternated runs),
- * the mixed and realloc benchmarks in the same time. */
-static inline uint64_t kl_huge_keep_ms(void)
-{
-	return kl_cfg.decay_ms / (kl_faults_dear() ? 10 : 50);
-}
-
 size_t kl_in_use_recent(size_t in_use, uint64_t now);
 
 /* the bytes the heap holds in blocks and spans */
@@ -71,14 +60,29 @@ static inline size_t kl_dirty_cap_steady(size_t in_use)
 	return cap < KL_DIRTY_MIN ? KL_DIRTY_MIN : cap;
 }
 
-/* Whether free resident memory is scarce: its cap is a 16th of the
- * bytes in use or less (at a KEEL_DECAY_MS of 1 s or less, past 128 MiB
- * in use; below, the 8 MiB floor leaves more). realloc's growers then
- * take no resident headroom they would hold alone (alloc.c). */
+/* Whether free resident memory is scarce: its cap is a 32nd of the
+ * bytes in use or less (at a KEEL_DECAY_MS of 500 ms or less, past 256
+ * MiB in use; below, the 8 MiB floor leaves more). Then realloc's growers
+ * take no resident headroom they would hold alone (alloc.c), and cached
+ * huge mappings wait less (kl_huge_keep_ms). */
 static inline bool kl_free_scarce(void)
 {
 	size_t in_use = kl_heap_in_use();
-	return kl_dirty_cap_steady(in_use) <= in_use / 16;
+	return kl_dirty_cap_steady(in_use) <= in_use / 32;
+}
+
+/* Where faults are dear, growing buffers move into cached mappings
+ * (alloc.c) and a mapping waits a tenth of the decay for one. Where they
+ * are cheap only a request it fits takes it; while free memory is scarce
+ * a mapping nobody took within a fiftieth (10 ms at the default) goes:
+ * on the seed pattern at 450 MiB live 1.130x -> 1.115x live at the same
+ * speed (3 alternated runs), the mixed and realloc benchmarks in the
+ * same time. At 1000 ms (not scarce) a fiftieth cost 20% of the appends
+ * a second for 1.18x -> 1.13x live. */
+static inline uint64_t kl_huge_keep_ms(void)
+{
+	return kl_cfg.decay_ms /
+	       (!kl_faults_dear() && kl_free_scarce() ? 50 : 10);
 }
 
 static inline size_t kl_dirty_cap(uint64_t now)

@@ -6,7 +6,7 @@
  * a quarter of its size again as headroom, and keeps its run through
  * shrinks to half of it or more; a small block appended to takes a
  * quarter. With "scarce" (run at the default KEEL_DECAY_MS): in a heap
- * of over 128 MiB in use, where free resident memory is scarce, a buffer
+ * of over 256 MiB in use, where free resident memory is scarce, a buffer
  * grown past 64 KiB moves to a mapping of its own already; in a small
  * heap it stays in the page heap to 256 KiB, and so does one of 300 KiB
  * while 8,192 huge blocks are in use. Usage:
@@ -245,7 +245,7 @@ static int rm_grown_mapped(size_t to)
 }
 
 /* In a small heap a growing buffer stays in the page heap to 256 KiB;
- * with 160 MiB in use (handed out, never touched: no memory), it moves to
+ * with 300 MiB in use (handed out, never touched: no memory), it moves to
  * a mapping of its own past 64 KiB. With 8,192 huge blocks in use (each a
  * mapping: the kernel caps them per process), one the page heap can hold
  * stays there, even past 256 KiB. */
@@ -254,13 +254,13 @@ static int rm_scarce(void)
 	if (rm_grown_mapped(128u << 10) != 0)
 		return rm_fail("scarce: in a small heap a 128 KiB buffer that "
 			       "moved left the page heap (or failed)");
-	void *big = malloc(160u << 20);
+	void *big = malloc(300u << 20);
 	if (!big)
-		return rm_fail("scarce: malloc(160 MiB) failed");
+		return rm_fail("scarce: malloc(300 MiB) failed");
 	int own = rm_grown_mapped(128u << 10);
 	free(big);
 	if (own != 1)
-		return rm_fail("scarce: with 160 MiB in use a 128 KiB buffer "
+		return rm_fail("scarce: with 300 MiB in use a 128 KiB buffer "
 			       "that moved stayed in the page heap (or failed)");
 	enum { RM_MAPS = 8192 };
 	static void *maps[RM_MAPS];
@@ -274,7 +274,7 @@ static int rm_scarce(void)
 		return rm_fail("scarce: with 8192 huge blocks in use a 300 KiB "
 			       "buffer that moved left the page heap (or failed)");
 	printf("scarce: a buffer grown to 128 KiB: page heap in a small heap, "
-	       "a mapping of its own with 160 MiB in use; one of 300 KiB in "
+	       "a mapping of its own with 300 MiB in use; one of 300 KiB in "
 	       "the page heap beside 8192 huge blocks\n");
 	return 0;
 }

@@ -5,7 +5,7 @@
 # a quarter of its size again and keeps its run through shrinks to half of
 # it; a growing buffer past 1 MiB reserves room to grow into in place and
 # takes it along when it moves (not checked under transparent huge pages
-# "always", where there is none); in a heap over 128 MiB, where free
+# "always", where there is none); in a heap over 256 MiB, where free
 # resident memory is scarce, a buffer leaves the page heap past 64 KiB
 # already, and with 8,192 huge blocks in use (mappings the kernel caps)
 # not even past 256 KiB; in a glibc and a musl program.
