@@ -33,8 +33,8 @@
  * block that moves in the page heap takes a quarter of headroom from
  * freed pages, resident and held by it alone until it fills them, where
  * a mapping of its own faults its pages in as the appends reach them.
- * On the seed pattern at 450 MiB live (3 alternated runs of 8 s) 1.11x
- * live -> 1.09x at the same speed. Where the 8 MiB floor leaves free
+ * On the seed pattern at 450 MiB live (alternated runs of 8 s) 1.11x
+ * live -> 1.09x at 0-8% fewer appends a second. Where the 8 MiB floor leaves free
  * memory plentiful (55 MiB live; the realloc benchmark) the page heap's
  * moves were the faster: there the mappings' faults cost 12% of the
  * appends a second for 1.71x -> 1.56x live, the realloc benchmark 6% of
