@@ -16,9 +16,9 @@
  * (realloc_headroom, capped at 1 MiB), into a resident run that leaves
  * twice its new size free after it when there is one, so it can grow in
  * place next time, and keeps its run through shrinks to half of it or more;
- * past KL_REALLOC_MAP (KL_REALLOC_MAP_SCARCE while free resident memory is
- * scarce) it moves to a huge block instead. A huge block grows
- * by mremap to 1/8 more than asked, so an append loop pays one mremap per
+ * past KL_REALLOC_MAP (KL_REALLOC_MAP_SCARCE while free resident memory
+ * is scarce) it moves to a huge block instead. A huge block grows by
+ * mremap to 1/8 more than asked, so an append loop pays one mremap per
  * eighth and never copies again, and ignores shrinks of less than 1/8
  * (untouched headroom pages cost no memory). */
 
@@ -34,9 +34,9 @@
  * freed pages, resident and held by it alone until it fills them, where
  * a mapping of its own faults its pages in as the appends reach them.
  * On the seed pattern at 450 MiB live (alternated runs of 8 s) 1.11x
- * live -> 1.09x at 0-8% fewer appends a second. Where the 8 MiB floor leaves free
- * memory plentiful (55 MiB live; the realloc benchmark) the page heap's
- * moves were the faster: there the mappings' faults cost 12% of the
+ * live -> 1.09x at 0-8% fewer appends a second. Where the 8 MiB floor
+ * leaves free memory plentiful (55 MiB live; the realloc benchmark) the
+ * page heap's moves were the faster: there the mappings' faults cost 12% of the
  * appends a second for 1.71x -> 1.56x live, the realloc benchmark 6% of
  * its time. */
 #define KL_REALLOC_MAP_SCARCE (64ul << 10)

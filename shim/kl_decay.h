@@ -16,23 +16,23 @@
  * in again. The grace and the cap follow KEEL_DECAY_MS, the one knob
  * between memory and speed (make bench plots the seed pattern's RSS/live
  * against its speed at several). At its 500 ms: 15 ms of grace (a huge
- * mapping 10 ms past 256 MiB in use, else 50 ms), a cap of 1/32 of the bytes
- * in use (on the seed pattern at 450 MiB live, 1.17x live at jemalloc's
- * speed where page faults cost 3 us; 1/8 held 1.26x, 1/64 1.15x). Where a
- * fault costs 10-16 us (a VM with shadow page tables), the same 1/32 ran at
- * 0.15x jemalloc's speed, 1/8 (2000 ms) at 0.4x and 1/4 (4000 ms) at
- * 0.7-0.9x (since realloc populates and grows in place only into resident
- * pages: 0.62x, 1.31x and 1.51x; 1000 ms 0.98x at 1.33x live, jemalloc
- * 1.40x): the cap grows with the knob up to 1/2 (8000 ms), so a longer
- * decay buys speed where faults are dear. Huge mappings, each many pages,
- * wait no less than 10 ms: at 2 ms the mixed benchmark faulted 1.6 million
- * times instead of 0.14, at 10 ms 0.18-0.33. Dirty runs had 2 ms until a
- * machine whose faults cost 11 us (the mixed benchmark's blocks came back
- * after more than that): 15 ms ran it in 0.58 s, not 0.97 (faults 100,000
- * -> 46,000, same peak RSS). The seed pattern at 450 MiB live held 1.21x
- * either way; at 55 MiB, where the 8 MiB floor is the cap, 1.91x live at
- * 0.81x jemalloc's speed, not 1.70x at 0.38x. Below 256 MiB in use the 8
- * MiB floor decides at the default. */
+ * mapping 10 ms past 256 MiB in use where faults are cheap, else 50 ms), a
+ * cap of 1/32 of the bytes in use (on the seed pattern at 450 MiB live,
+ * 1.17x live at jemalloc's speed where page faults cost 3 us; 1/8 held
+ * 1.26x, 1/64 1.15x). Where a fault costs 10-16 us (a VM with shadow page
+ * tables), the same 1/32 ran at 0.15x jemalloc's speed, 1/8 (2000 ms) at
+ * 0.4x and 1/4 (4000 ms) at 0.7-0.9x (since realloc populates and grows in
+ * place only into resident pages: 0.62x, 1.31x and 1.51x; 1000 ms 0.98x at
+ * 1.33x live, jemalloc 1.40x): the cap grows with the knob up to 1/2 (8000
+ * ms), so a longer decay buys speed where faults are dear. Huge mappings,
+ * each many pages, wait no less than 10 ms: at 2 ms the mixed benchmark
+ * faulted 1.6 million times instead of 0.14, at 10 ms 0.18-0.33. Dirty runs
+ * had 2 ms until a machine whose faults cost 11 us (the mixed benchmark's
+ * blocks came back after more than that): 15 ms ran it in 0.58 s, not 0.97
+ * (faults 100,000 -> 46,000, same peak RSS). The seed pattern at 450 MiB
+ * live held 1.21x either way; at 55 MiB, where the 8 MiB floor is the cap,
+ * 1.91x live at 0.81x jemalloc's speed, not 1.70x at 0.38x. Below 256 MiB
+ * in use the 8 MiB floor decides at the default. */
 #define KL_DIRTY_MIN (8ul << 20)
 #define KL_DIRTY_CAP_MS 8000	/* the decay past which the cap stops growing */
 
