@@ -7,6 +7,14 @@
  * with one short lock per batch, where giving them to their spans took
  * the class lock for a walk over every block, each a cache miss.
  *
+ * The slots are the bound: past them the blocks go to their spans. A
+ * program that frees a big structure and builds another (a tree torn down
+ * and rebuilt) then takes its blocks span by span, neighbours one after
+ * another, where batches in the order of the frees handed them out
+ * scattered over the whole heap, a cache and TLB miss each (an unbounded
+ * stack of batches made the tree benchmark's rebuild 1.7 times slower
+ * than from the spans, whose walk costs less than that).
+ *
  * A batch goes to the arena of its first block's span: the threads that
  * allocate from that arena take it again. The purger gives batches of
  * classes nobody parked anything in since its last tick back to their
@@ -14,39 +22,17 @@
  * pages, which must go back when the program is idle. */
 #include "kl_heap.h"
 
-#define KL_XFER_SLOTS 8
+#define KL_XFER_SLOTS 16
 
 struct kl_xfer_batch {
 	void *head;
 	uint32_t count;
 };
 
-/* Past its slots, a batch is one entry of a stack: its first block's
- * second word links the next batch and its second block's second word
- * holds its length (a block has 16 bytes at least, and such a batch two
- * blocks). The slots serve the steady traffic between threads with no
- * block touched under the lock; the stack has no bound, so a program that
- * frees a big structure and builds another (a tree torn down and rebuilt:
- * 400,000 blocks) passes all of it at one short lock per batch, where
- * before the rest went to the spans, a walk over every block on the way
- * out and again on the way back in. What the program does not take again
- * goes back to the spans at the purger's next tick (kl_xfer_drain). */
-static inline void **batch_next(void *first)
-{
-	return (void **)first + 1;
-}
-
-static inline uintptr_t *batch_len(void *first)
-{
-	return (uintptr_t *)*(void **)first + 1;
-}
-
 struct kl_xfer {			/* locked by kl_locks.arena[arena].xfer[cls] */
-	uint32_t n;			/* batches held, in slots and stack */
+	uint32_t n;			/* batches held */
 	uint32_t low;			/* the fewest held since the last drain */
 	uint32_t puts;			/* batches parked since the last drain */
-	uint32_t used;			/* slots used */
-	void *stack;			/* the newest batch past the slots */
 	size_t blocks;			/* in all batches (statistics) */
 	struct kl_xfer_batch slot[KL_XFER_SLOTS];
 } __attribute__((aligned(64)));
@@ -54,7 +40,7 @@ struct kl_xfer {			/* locked by kl_locks.arena[arena].xfer[cls] */
 static struct kl_xfer xfer[KL_NARENA][KL_NCLASS];
 /* Which of an arena's classes hold batches: the purger's scan and the
  * statistics read these words, not a line per class (the array above is
- * 216 KiB, resident only where used). A bit changes under its entry's
+ * 360 KiB, resident only where used). A bit changes under its entry's
  * lock. */
 #define KL_XFER_WORDS ((KL_NCLASS + 63) / 64)
 static uint64_t xfer_held[KL_NARENA][KL_XFER_WORDS];
@@ -80,27 +66,19 @@ static unsigned xfer_next(unsigned arena, unsigned cls)
 	return KL_NCLASS;
 }
 
-/* Park a list of count blocks of class cls; false for a single block with
- * the slots full (the caller gives it to its span). */
+/* Park a list of count blocks of class cls; false with the slots full
+ * (the caller gives the blocks to their spans). */
 bool kl_xfer_put(unsigned cls, void *list, uint32_t count)
 {
 	unsigned arena = kl_block_span(list)->arena;
 	struct kl_xfer *x = &xfer[arena][cls];
-	bool ok = true;
+	bool ok = false;
 
 	kl_lock(&kl_locks.arena[arena].xfer[cls]);
 	uint32_t n = x->n;
-	if (x->used < KL_XFER_SLOTS) {
-		x->slot[x->used++] = (struct kl_xfer_batch){ list, count };
-	} else if (count >= 2) {
-		/* this thread's blocks, just freed: in its cache */
-		*batch_len(list) = count;
-		*batch_next(list) = x->stack;
-		x->stack = list;
-	} else {
-		ok = false;
-	}
-	if (ok) {
+	if (n < KL_XFER_SLOTS) {
+		ok = true;
+		x->slot[n] = (struct kl_xfer_batch){ list, count };
 		if (!n)
 			xfer_mark(arena, cls, true);
 		__atomic_store_n(&x->n, n + 1, __ATOMIC_RELAXED);
@@ -112,9 +90,9 @@ bool kl_xfer_put(unsigned cls, void *list, uint32_t count)
 	return ok;
 }
 
-/* A batch of an arena's class, the slots' newest first (their blocks are
- * the likeliest to be in a cache, and no block is read under the lock):
- * its length, with *head its list; 0 when there is none. */
+/* A batch of an arena's class, the newest first (its blocks are the
+ * likeliest to be in a cache, and no block is read under the lock): its
+ * length, with *head its list; 0 when there is none. */
 uint32_t kl_xfer_get(unsigned arena, unsigned cls, void **head)
 {
 	struct kl_xfer *x = &xfer[arena][cls];
@@ -125,14 +103,8 @@ uint32_t kl_xfer_get(unsigned arena, unsigned cls, void **head)
 	kl_lock(&kl_locks.arena[arena].xfer[cls]);
 	uint32_t n = x->n;
 	if (n) {
-		if (x->used) {
-			b = x->slot[--x->used];
-		} else {
-			b.head = x->stack;
-			x->stack = *batch_next(b.head);
-			b.count = (uint32_t)*batch_len(b.head);
-		}
-		__atomic_store_n(&x->n, --n, __ATOMIC_RELAXED);
+		b = x->slot[--n];
+		__atomic_store_n(&x->n, n, __ATOMIC_RELAXED);
 		if (n < x->low)
 			x->low = n;
 		if (!n)
@@ -145,63 +117,11 @@ uint32_t kl_xfer_get(unsigned arena, unsigned cls, void **head)
 	return b.count;
 }
 
-/* Give up to give batches of the stack to their spans, as freed at
- * last_ms: the oldest; the stack is detached while it is walked and its
- * newest batches pushed back. Returns how many went. Lock not held. */
-static uint32_t xfer_give_stack(unsigned arena, unsigned cls, uint32_t give,
-				uint64_t last_ms)
-{
-	struct kl_xfer *x = &xfer[arena][cls];
-	kl_lock(&kl_locks.arena[arena].xfer[cls]);
-	void *stack = x->stack;
-	uint32_t n = x->n - x->used;
-	x->stack = 0;
-	__atomic_store_n(&x->n, x->used, __ATOMIC_RELAXED);
-	if (!x->used)
-		xfer_mark(arena, cls, false);
-	kl_unlock(&kl_locks.arena[arena].xfer[cls]);
-	if (!n)
-		return 0;
-	/* walk past the newest n - give, with no lock held */
-	void *keep = 0, *last = 0;
-	size_t kept_blocks = 0;
-	uint32_t kept = 0;
-	if (give < n) {
-		keep = last = stack;
-		for (kept = 1;; kept++) {
-			kept_blocks += *batch_len(last);
-			if (kept == n - give)
-				break;
-			last = *batch_next(last);
-		}
-		stack = *batch_next(last);
-	}
-	size_t given_blocks = 0;
-	for (void *b = stack; b;) {
-		void *next = *batch_next(b);
-		given_blocks += *batch_len(b);
-		kl_small_give_at(cls, b, last_ms);
-		b = next;
-	}
-	kl_lock(&kl_locks.arena[arena].xfer[cls]);
-	if (keep) {
-		if (!x->n)
-			xfer_mark(arena, cls, true);
-		*batch_next(last) = x->stack;
-		x->stack = keep;
-		__atomic_store_n(&x->n, x->n + kept, __ATOMIC_RELAXED);
-	}
-	__atomic_store_n(&x->blocks, x->blocks - given_blocks,
-			 __ATOMIC_RELAXED);
-	kl_unlock(&kl_locks.arena[arena].xfer[cls]);
-	return n - kept;
-}
-
 /* Give batches back to their spans: every class's (all, a trim's:
  * last_ms 0); at the purger's tick, of a class that parked nothing since
  * the last drain, all, and of the others as many as the program left
- * untouched since (the fewest the class held), the stack's first: a class
- * in use keeps what it takes again. Those were parked before that drain,
+ * untouched since (the fewest the class held): a class in use keeps what
+ * it takes again. Those were parked before that drain,
  * at last_ms (0: not known): they go back as freed then, so this give
  * does not count as the class's traffic, and the holes it leaves go at the
  * decay time after the program's last free, not a tick later (holes.c). */
@@ -216,19 +136,13 @@ void kl_xfer_drain(bool all, uint64_t last_ms)
 
 			kl_lock(&kl_locks.arena[a].xfer[c]);
 			give = all || !x->puts ? x->n : x->low;
-			bool stacked = x->n > x->used;
 			x->puts = 0;
-			kl_unlock(&kl_locks.arena[a].xfer[c]);
-			if (stacked && give)
-				give -= xfer_give_stack(a, c, give, last_ms);
-			kl_lock(&kl_locks.arena[a].xfer[c]);
 			if (give) {
-				/* the oldest slots */
-				n = give < x->used ? give : x->used;
+				/* the oldest */
+				n = give;
 				memcpy(out, x->slot, n * sizeof(out[0]));
-				x->used -= n;
 				memmove(x->slot, x->slot + n,
-					x->used * sizeof(out[0]));
+					(x->n - n) * sizeof(out[0]));
 				__atomic_store_n(&x->n, x->n - n,
 						 __ATOMIC_RELAXED);
 				if (!x->n)

@@ -16,7 +16,7 @@ for prog in "$BUILD/tests/shim/xfer" "$BUILD/tests/musl/xfer"; do
 		[ "$full" -ge $((base + 30000)) ] ||
 			fail "$mode: the blocks were never resident ($base -> $full KiB)"
 		# busy: the trickle's own blocks and the batches it keeps
-		# moving (up to 8 per class) stay: 3 MiB of them
+		# moving (up to 16 per class) stay: 3 MiB of them
 		slack=2048
 		[ $mode = busy ] && slack=4096
 		[ "$after" -le $((base + slack)) ] ||
