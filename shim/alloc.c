@@ -104,7 +104,7 @@ void *kl_alloc(size_t n)
 			p = b->head;
 			if (KL_LIKELY(p)) {
 				b->head = *(void **)p;
-				b->count--;
+				b->room++;
 				tc->bytes -= kl_class_size[cls];
 			} else {
 				p = kl_tcache_refill(tc, cls);
@@ -170,7 +170,7 @@ void kl_free(void *p)
 			*(void **)p = b->head;
 			b->head = p;
 			tc->bytes += kl_class_size[cls];
-			if (KL_UNLIKELY(++b->count > b->max ||
+			if (KL_UNLIKELY(--b->room < 0 ||
 					tc->bytes > __atomic_load_n(
 						&tc->cap, __ATOMIC_RELAXED)))
 				kl_tcache_overflow(tc, cls);	/* leaves */

@@ -1,7 +1,6 @@
 /* Size classes: the block size of each class, how many pages its spans
  * take, and how many free blocks a thread may cache, computed once from the
- * class rule in kl_heap.h; and the table kl_class_of reads for sizes up to
- * 1 KiB (above, the fast path's lookup is bit arithmetic). */
+ * class rule in kl_heap.h; and the table kl_class_of reads. */
 #include "kl_heap.h"
 
 /* Waste bound: a block wastes at most 15 bytes up to 128 bytes and at most
@@ -10,18 +9,19 @@
  * waste under a page; huge blocks under a page, plus up to 1/4 of the
  * request when a cached mapping is reused (huge.c). */
 
-/* kl_class_of's table: the class rule (kl_heap.h) for 16 * i bytes. */
-#define KL_X2(c) c, c
-#define KL_X4(c) c, c, c, c
-KL_HIDDEN const uint8_t kl_class_table[KL_CLASS_TABLE_MAX / 16 + 1] = {
-	0,					/* 0 bytes */
-	0, 1, 2, 3, 4, 5, 6, 7,			/* 16-128: 16 apart */
-	8, 9, 10, 11, 12, 13, 14, 15,		/* 144-256: 16 apart */
-	KL_X2(16), KL_X2(17), KL_X2(18), KL_X2(19),	/* 272-512: 32 */
-	KL_X2(20), KL_X2(21), KL_X2(22), KL_X2(23),
-	KL_X4(24), KL_X4(25), KL_X4(26), KL_X4(27),	/* 528-1024: 64 */
-	KL_X4(28), KL_X4(29), KL_X4(30), KL_X4(31),
-};
+/* kl_class_of's table: the class of 16 * i bytes (kl_class_init). */
+KL_HIDDEN uint8_t kl_class_table[KL_SMALL_MAX / 16 + 1];
+
+/* The class rule (kl_heap.h): 16 bytes apart up to 128, then 8 classes
+ * per doubling. */
+static unsigned class_rule(size_t n)
+{
+	if (n <= 128)
+		return n ? (unsigned)(n - 1) / 16 : 0;
+	size_t m = n - 1;
+	unsigned k = 63 - (unsigned)__builtin_clzl(m);
+	return 8 + (k - 7) * 8 + (unsigned)((m >> (k - 3)) & 7);
+}
 
 KL_HIDDEN uint32_t kl_class_size[KL_NCLASS];
 KL_HIDDEN uint16_t kl_class_pages[KL_NCLASS];
@@ -70,4 +70,6 @@ void kl_class_init(void)
 		uint32_t m = 32768 / size;
 		kl_class_cache_max[c] = (uint16_t)(m < 2 ? 2 : m > 64 ? 64 : m);
 	}
+	for (size_t i = 0; i <= KL_SMALL_MAX / 16; i++)
+		kl_class_table[i] = (uint8_t)class_rule(16 * i);
 }

@@ -14,7 +14,7 @@ static inline void *kl_alloc_fast(size_t n)
 {
 	struct kl_tcache *tc = kl_tc;
 	if (KL_LIKELY(n <= KL_SMALL_MAX && (uintptr_t)tc > 1)) {
-		unsigned cls = kl_class_of(n);
+		size_t cls = kl_class_of(n);	/* size_t: no extension */
 		struct kl_tbin *b = &tc->bin[cls];
 		if (KL_LIKELY(kl_tc_enter(tc))) {
 			void *p = b->head;
@@ -27,7 +27,7 @@ static inline void *kl_alloc_fast(size_t n)
 				 * torn down and rebuilt): started now, it
 				 * overlaps the program's own work */
 				__builtin_prefetch(next, 1);
-				b->count--;
+				b->room++;
 				tc->bytes -= kl_class_size[cls];
 				kl_tc_leave(tc, p);
 				return p;
@@ -49,18 +49,20 @@ static inline void kl_free_fast(void *p)
 {
 	uintptr_t h = kl_seg_of(p);
 	struct kl_tcache *tc = kl_tc;
-	if (KL_LIKELY((uintptr_t)tc > 1 && kl_registry_has(h))) {
+	if (KL_LIKELY((uintptr_t)tc > 1 && kl_registry_has_mapped(h))) {
 		struct kl_segment *seg = (struct kl_segment *)h;
-		unsigned c = seg->pcls[((uintptr_t)p - h) >> KL_PAGE_SHIFT];
+		/* size_t: c - 1 folds into the addresses below */
+		size_t c = seg->pcls[((uintptr_t)p - h) >> KL_PAGE_SHIFT];
 		if (KL_LIKELY(c && kl_tc_enter(tc))) {
 			struct kl_tbin *b = &tc->bin[c - 1];
 			*(void **)p = b->head;
 			b->head = p;
 			tc->bytes += kl_class_size[c - 1];
-			if (KL_UNLIKELY(++b->count > b->max ||
+			if (KL_UNLIKELY(--b->room < 0 ||
 					tc->bytes > __atomic_load_n(
 						&tc->cap, __ATOMIC_RELAXED)))
-				kl_tcache_overflow(tc, c - 1);	/* leaves */
+				/* leaves, as its tail call */
+				kl_tcache_overflow(tc, (unsigned)c - 1);
 			else
 				kl_tc_leave(tc, p);
 			return;

@@ -15,21 +15,18 @@
 #define KL_SMALL_MAX 32768ul
 #define KL_LARGE_MAX (1ul << 20)	/* above this: huge, mapped directly */
 
-/* Sizes up to 1 KiB find their class in a table by (n + 15) / 16 (every
- * class boundary there is a multiple of 16): the rule's test of n <= 128
- * is a branch that random sizes mispredict half the time (16-255 bytes at
- * random: 8.5 ns a malloc-free pair with it, 4.9 with the table, 4.3 for
- * one size; mimalloc 4.6). */
-#define KL_CLASS_TABLE_MAX 1024
-extern KL_HIDDEN const uint8_t kl_class_table[KL_CLASS_TABLE_MAX / 16 + 1];
+/* Every small size finds its class in a table by (n + 15) / 16 (every
+ * class boundary is a multiple of 16), filled from the rule by
+ * kl_class_init: the rule's test of n <= 128 is a branch that random sizes
+ * mispredict half the time (16-255 bytes at random: 8.5 ns a malloc-free
+ * pair with it, 4.9 with the table, 4.3 for one size; mimalloc 4.6), and
+ * a table that stopped at 1 KiB cost malloc a second size test. n is at
+ * most KL_SMALL_MAX. */
+extern KL_HIDDEN uint8_t kl_class_table[KL_SMALL_MAX / 16 + 1];
 
 static inline unsigned kl_class_of(size_t n)
 {
-	if (KL_LIKELY(n <= KL_CLASS_TABLE_MAX))
-		return kl_class_table[(n + 15) >> 4];
-	size_t m = n - 1;
-	unsigned k = 63 - (unsigned)__builtin_clzl(m);
-	return 8 + (k - 7) * 8 + (unsigned)((m >> (k - 3)) & 7);
+	return kl_class_table[(n + 15) >> 4];
 }
 
 extern KL_HIDDEN uint32_t kl_class_size[KL_NCLASS];
@@ -137,6 +134,18 @@ static inline bool kl_registry_has(uintptr_t seg)
 	return (__atomic_load_n(&r[i / 64], __ATOMIC_RELAXED) >> (i % 64)) & 1;
 }
 
+/* The same, where the registry is known to be mapped: a thread cache
+ * exists (kl_tcache_init maps it first). free's fast path. */
+static inline bool kl_registry_has_mapped(uintptr_t seg)
+{
+	uint64_t *r = __atomic_load_n(&kl_registry, __ATOMIC_RELAXED);
+	uintptr_t i = seg >> 22;
+	if (KL_UNLIKELY(i >= KL_REG_BITS))
+		return false;
+	return (__atomic_load_n(&r[i / 64], __ATOMIC_RELAXED) >> (i % 64)) & 1;
+}
+
+bool kl_registry_init(void);
 void kl_registry_set(uintptr_t seg, size_t len, bool on);
 
 static inline uintptr_t kl_seg_of(const void *p)
@@ -296,10 +305,18 @@ void kl_span_holes_forget(struct kl_class *k, struct kl_span *s);
 /* --- thread caches (tcache.c) -------------------------------------------- */
 struct kl_tbin {
 	void *head;
-	uint32_t count;
+	int32_t room;		/* blocks it may still take: max less those it
+				 * holds, -1 when a free overflowed it (one
+				 * counter: free's test is its decrement) */
 	uint16_t max;
 	uint16_t refill;	/* blocks the next refill takes (0: first) */
 };
+
+/* The free blocks a bin holds; another thread may read it (statistics). */
+static inline uint32_t kl_tbin_count(const struct kl_tbin *b)
+{
+	return (uint32_t)(b->max - __atomic_load_n(&b->room, __ATOMIC_RELAXED));
+}
 
 struct kl_tcache {
 	struct kl_tbin bin[KL_NCLASS];

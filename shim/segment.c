@@ -12,7 +12,7 @@ static char *kl_meta_cur, *kl_meta_end;
 static struct kl_span *kl_span_pool;
 
 /* Maps the registry on first use; false when there is no room for it. */
-static bool registry_init(void)
+bool kl_registry_init(void)
 {
 	if (__atomic_load_n(&kl_registry, __ATOMIC_ACQUIRE))
 		return true;
@@ -105,7 +105,7 @@ static void *map_exact(size_t len, size_t align)
  * be held by the caller. */
 void *kl_map_aligned(size_t len, size_t align)
 {
-	if (!registry_init())
+	if (!kl_registry_init())
 		return 0;
 	void *p = map_over(len, align);
 	if (!p && kl_huge_purge(UINT64_MAX))

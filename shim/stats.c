@@ -14,8 +14,7 @@ void kl_stats_take(struct kl_snapshot *s)
 	kl_lock(&kl_locks.threads);
 	for (struct kl_tcache *tc = kl_threads; tc; tc = tc->next)
 		for (unsigned c = 0; c < KL_NCLASS; c++)
-			cached[c] += __atomic_load_n(&tc->bin[c].count,
-						     __ATOMIC_RELAXED);
+			cached[c] += kl_tbin_count(&tc->bin[c]);
 	kl_unlock(&kl_locks.threads);
 	kl_xfer_count(cached);
 	size_t holes_all = 0;

@@ -31,15 +31,16 @@ static void tcache_trim_bin(struct kl_tcache *tc, unsigned cls, uint32_t keep,
 			    bool to_spans, uint64_t freed_ms)
 {
 	struct kl_tbin *b = &tc->bin[cls];
-	if (b->count <= keep)
+	uint32_t count = kl_tbin_count(b);
+	if (count <= keep)
 		return;
-	unsigned n = b->count - keep;
+	unsigned n = count - keep;
 	void *list = b->head, *p = list;
 	for (unsigned i = 1; i < n; i++)
 		p = *(void **)p;
 	b->head = *(void **)p;
 	*(void **)p = 0;
-	b->count = keep;
+	b->room = (int32_t)(b->max - keep);
 	tc->bytes -= (size_t)n * kl_class_size[cls];
 	if (to_spans || !kl_xfer_put(cls, list, n))
 		kl_small_give_at(cls, list, freed_ms);
@@ -128,8 +129,9 @@ static uint32_t arena_pick(void)
 struct kl_tcache *kl_tcache_init(void)
 {
 	/* while routed (route.c) no thread gets a cache: every call then
-	 * reaches the slow paths */
-	if (kl_tc == KL_TCACHE_DEAD || kl_routed())
+	 * reaches the slow paths; free's fast path, which a cache enables,
+	 * reads the registry without a test for it */
+	if (kl_tc == KL_TCACHE_DEAD || kl_routed() || !kl_registry_init())
 		return 0;
 	kl_lock(&kl_locks.threads);
 	struct kl_tcache *tc = tcache_pool;
@@ -140,7 +142,7 @@ struct kl_tcache *kl_tcache_init(void)
 		return 0;
 	memset(tc, 0, sizeof(*tc));
 	for (unsigned c = 0; c < KL_NCLASS; c++)
-		tc->bin[c].max = kl_class_cache_max[c];
+		tc->bin[c].room = tc->bin[c].max = kl_class_cache_max[c];
 	kl_lock(&kl_locks.threads);
 	tc->arena = arena_pick();
 	tc->next = kl_threads;
@@ -187,7 +189,7 @@ void *kl_tcache_refill(struct kl_tcache *tc, unsigned cls)
 		return 0;
 	void *p = list;
 	b->head = *(void **)p;
-	b->count = n - 1;
+	b->room = (int32_t)(b->max - (n - 1));
 	tc->bytes += (size_t)(n - 1) * kl_class_size[cls];
 	return p;
 }
@@ -202,7 +204,7 @@ void kl_tcache_overflow(struct kl_tcache *tc, unsigned cls)
 		/* the biggest classes first: the fewest blocks to walk and
 		 * give back free the most bytes */
 		for (unsigned c = KL_NCLASS; c-- > 0 && tc->bytes > cap / 2;)
-			tcache_trim_bin(tc, c, tc->bin[c].count / 2,
+			tcache_trim_bin(tc, c, kl_tbin_count(&tc->bin[c]) / 2,
 					false, 0);
 	} else {
 		tcache_trim_bin(tc, cls, tc->bin[cls].max / 2, false, 0);
