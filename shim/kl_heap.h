@@ -124,25 +124,28 @@ static inline uint64_t kl_handout_tick(size_t bytes)
 #define KL_REG_BITS (1ul << 26)	/* 2^48 bytes of address space / 4 MiB */
 extern KL_HIDDEN uint64_t *kl_registry;
 
+/* Is the bit of the 4 MiB boundary seg set in the registry r? */
+static inline bool kl_registry_bit(const uint64_t *r, uintptr_t seg)
+{
+	uintptr_t i = seg >> KL_SEG_SHIFT;
+	if (KL_UNLIKELY(i >= KL_REG_BITS))
+		return false;
+	return (__atomic_load_n(&r[i / 64], __ATOMIC_RELAXED) >> (i % 64)) & 1;
+}
+
 /* Does the heap own the 4 MiB boundary seg (a segment or huge header)? */
 static inline bool kl_registry_has(uintptr_t seg)
 {
 	uint64_t *r = __atomic_load_n(&kl_registry, __ATOMIC_ACQUIRE);
-	uintptr_t i = seg >> 22;
-	if (KL_UNLIKELY(!r || i >= KL_REG_BITS))
-		return false;
-	return (__atomic_load_n(&r[i / 64], __ATOMIC_RELAXED) >> (i % 64)) & 1;
+	return r && kl_registry_bit(r, seg);
 }
 
 /* The same, where the registry is known to be mapped: a thread cache
  * exists (kl_tcache_init maps it first). free's fast path. */
 static inline bool kl_registry_has_mapped(uintptr_t seg)
 {
-	uint64_t *r = __atomic_load_n(&kl_registry, __ATOMIC_RELAXED);
-	uintptr_t i = seg >> 22;
-	if (KL_UNLIKELY(i >= KL_REG_BITS))
-		return false;
-	return (__atomic_load_n(&r[i / 64], __ATOMIC_RELAXED) >> (i % 64)) & 1;
+	return kl_registry_bit(__atomic_load_n(&kl_registry, __ATOMIC_RELAXED),
+			       seg);
 }
 
 bool kl_registry_init(void);
