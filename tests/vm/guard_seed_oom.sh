@@ -10,6 +10,7 @@
 . "$TESTS/vm/vm-lib"
 runs=${SEED_OOM_RUNS:-2}
 i=0
+dmesg -c > /dev/null 2>&1
 while [ $i -lt "$runs" ]; do
 	i=$((i + 1))
 	for m in off keel; do
@@ -21,6 +22,10 @@ while [ $i -lt "$runs" ]; do
 		echo "$m $i status $rc peak $(($(cat "$CG/memory.peak") >> 20)) MiB oom_kill $(cg_oom_kills "$CG")" | tee -a /tmp/results
 		awk '{ if ($2 > r) r = $2; if ($3 > l) l = $3 } END { if (NR) printf "  samples %d, peak RSS %.1f MiB, peak live %.1f MiB\n", NR, r / 1048576, l / 1048576 }' /tmp/samples-$m-$i
 		grep -h 'OOM killer' /tmp/err-$m-$i | cut -c1-200
+		# which tasks the kernel killed (a second kill after the seed
+		# took keel's post-mortem line once): read, then cleared
+		dmesg -c 2>/dev/null | grep -o 'Killed process [0-9]* ([^)]*)' |
+			sed 's/^/  kernel: /'
 	done
 done
 while read -r m i _ rc _ peak _ _ kills; do
