@@ -23,9 +23,10 @@ static inline void *kl_alloc_fast(size_t n)
 				b->head = next;
 				/* the next malloc's load of next's link is
 				 * a cache miss where the blocks came back
-				 * from another part of the program (a tree
-				 * torn down and rebuilt): started now, it
-				 * overlaps the program's own work */
+				 * in the order another part of the program
+				 * freed them (a cache's, a transfer
+				 * batch's): started now, it overlaps the
+				 * program's own work */
 				__builtin_prefetch(next, 1);
 				b->room++;
 				tc->bytes -= kl_class_size[cls];

@@ -121,10 +121,10 @@ uint32_t kl_xfer_get(unsigned arena, unsigned cls, void **head)
  * last_ms 0); at the purger's tick, of a class that parked nothing since
  * the last drain, all, and of the others as many as the program left
  * untouched since (the fewest the class held): a class in use keeps what
- * it takes again. Those were parked before that drain,
- * at last_ms (0: not known): they go back as freed then, so this give
- * does not count as the class's traffic, and the holes it leaves go at the
- * decay time after the program's last free, not a tick later (holes.c). */
+ * it takes again. Those were parked before that drain, at last_ms (0: not
+ * known): they go back as freed then, so this give does not count as the
+ * class's traffic, and the holes it leaves go at the decay time after the
+ * program's last free, not a tick later (holes.c). */
 void kl_xfer_drain(bool all, uint64_t last_ms)
 {
 	for (unsigned a = 0; a < KL_NARENA; a++)
@@ -132,27 +132,21 @@ void kl_xfer_drain(bool all, uint64_t last_ms)
 		     c = xfer_next(a, c + 1)) {
 			struct kl_xfer *x = &xfer[a][c];
 			struct kl_xfer_batch out[KL_XFER_SLOTS];
-			uint32_t give, n = 0;
 
 			kl_lock(&kl_locks.arena[a].xfer[c]);
-			give = all || !x->puts ? x->n : x->low;
+			/* the oldest batches */
+			uint32_t n = all || !x->puts ? x->n : x->low;
 			x->puts = 0;
-			if (give) {
-				/* the oldest */
-				n = give;
-				memcpy(out, x->slot, n * sizeof(out[0]));
-				memmove(x->slot, x->slot + n,
-					(x->n - n) * sizeof(out[0]));
-				__atomic_store_n(&x->n, x->n - n,
-						 __ATOMIC_RELAXED);
-				if (!x->n)
-					xfer_mark(a, c, false);
-				size_t blocks = 0;
-				for (uint32_t i = 0; i < n; i++)
-					blocks += out[i].count;
-				__atomic_store_n(&x->blocks, x->blocks - blocks,
-						 __ATOMIC_RELAXED);
-			}
+			memcpy(out, x->slot, n * sizeof(out[0]));
+			memmove(x->slot, x->slot + n, (x->n - n) * sizeof(out[0]));
+			__atomic_store_n(&x->n, x->n - n, __ATOMIC_RELAXED);
+			if (n && !x->n)
+				xfer_mark(a, c, false);
+			size_t blocks = 0;
+			for (uint32_t i = 0; i < n; i++)
+				blocks += out[i].count;
+			__atomic_store_n(&x->blocks, x->blocks - blocks,
+					 __ATOMIC_RELAXED);
 			x->low = x->n;
 			kl_unlock(&kl_locks.arena[a].xfer[c]);
 			for (uint32_t i = 0; i < n; i++)
