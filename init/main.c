@@ -10,6 +10,7 @@
 #include "init/guard_thread.h"
 #include "init/inject.h"
 #include "init/log.h"
+#include "init/oomprotect.h"
 #include "init/options.h"
 #include "init/seccomp.h"
 #include "init/spawn.h"
@@ -125,6 +126,7 @@ int main(int argc, char **argv)
 	child = spawn_child(&seccomp);
 	if (child < 0)
 		return 1;
+	oom_protect_self();
 
 	/* Supervise: from here on keel only warns and exits with the child.
 	 * The guard's thread first: keel's filter reaches it (TSYNC). */

@@ -1,0 +1,39 @@
+/* When a container's memory runs out, the kernel kills the task of its
+ * cgroup with the highest score: its memory, plus oom_score_adj thousandths
+ * of the limit. keel's few hundred kilobytes make it the last choice while
+ * the application holds memory, but once the application is killed and
+ * its memory is on its way out, a second OOM kill may take keel: then the
+ * whole container goes, with status 137 and no post-mortem line (a VM run
+ * of tests/vm/guard_seed_oom counted such a second kill). Lowering a
+ * score needs CAP_SYS_RESOURCE (root on a host or in a VM, a privileged
+ * container; Docker's default capabilities leave it out), so without it
+ * keel keeps the value it was given. Set after the fork: the application
+ * keeps that value (Kubernetes sets one per QoS class), and so stays the
+ * OOM killer's choice over keel. */
+#include <errno.h>
+#include <fcntl.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "init/log.h"
+#include "init/oomprotect.h"
+
+#define OOM_SCORE_ADJ_MIN "-1000"
+
+void oom_protect_self(void)
+{
+	int fd = open("/proc/self/oom_score_adj", O_WRONLY | O_CLOEXEC);
+	ssize_t n = -1;
+	int err = errno;
+
+	if (fd >= 0) {
+		n = write(fd, OOM_SCORE_ADJ_MIN, strlen(OOM_SCORE_ADJ_MIN));
+		err = errno;
+		close(fd);
+	}
+	if (n == (ssize_t)strlen(OOM_SCORE_ADJ_MIN))
+		info("oom_score_adj %s: the OOM killer takes the application, not keel",
+		     OOM_SCORE_ADJ_MIN);
+	else
+		info("oom_score_adj left as it was: %s", strerror(err));
+}
