@@ -18,22 +18,21 @@
 #include "init/log.h"
 #include "init/oomprotect.h"
 
-#define OOM_SCORE_ADJ_MIN "-1000"
-
 void oom_protect_self(void)
 {
+	static const char lowest[] = "-1000";
 	int fd = open("/proc/self/oom_score_adj", O_WRONLY | O_CLOEXEC);
 	ssize_t n = -1;
 	int err = errno;
 
 	if (fd >= 0) {
-		n = write(fd, OOM_SCORE_ADJ_MIN, strlen(OOM_SCORE_ADJ_MIN));
+		n = write(fd, lowest, sizeof(lowest) - 1);
 		err = errno;
 		close(fd);
 	}
-	if (n == (ssize_t)strlen(OOM_SCORE_ADJ_MIN))
+	if (n == (ssize_t)sizeof(lowest) - 1)
 		info("oom_score_adj %s: the OOM killer takes the application, not keel",
-		     OOM_SCORE_ADJ_MIN);
+		     lowest);
 	else
 		info("oom_score_adj left as it was: %s", strerror(err));
 }
