@@ -285,6 +285,11 @@ void statsdir_sweep_soon(void)
 	sd.sweep_due_ms = due > clock_now_ms() ? due : 0;
 }
 
+int statsdir_sweep_due(void)
+{
+	return sd.sweep_due_ms >= 0 && clock_now_ms() >= sd.sweep_due_ms;
+}
+
 /* New files appeared: a new process published, or someone is filling the
  * folder. Either way a sweep; the events themselves say nothing more. */
 void statsdir_on_event(void)

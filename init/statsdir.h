@@ -38,6 +38,9 @@ void statsdir_on_timeout(void);
 
 /* A process was reaped: its file may be stale now. */
 void statsdir_sweep_soon(void);
+/* Whether the sweep statsdir_sweep_soon asked for is due: the next
+ * statsdir_on_timeout starts it. */
+int statsdir_sweep_due(void);
 
 /* keel exits: everything in the folder goes, then the folder. */
 void statsdir_remove(void);
