@@ -329,7 +329,7 @@ void statsdir_on_timeout(void)
 	if (sd.fd >= 0 && sd.watch_due_ms >= 0 &&
 	    clock_now_ms() >= sd.watch_due_ms)
 		statsdir_watch();
-	if (sd.sweep_due_ms < 0 || clock_now_ms() < sd.sweep_due_ms)
+	if (!statsdir_sweep_due())
 		return;
 	sd.sweep_due_ms = -1;
 	sd.last_sweep_ms = clock_now_ms();

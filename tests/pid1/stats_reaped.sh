@@ -30,8 +30,7 @@ def stale():
     for f in os.listdir(folder):
         if f in ("control", "wake"):
             continue
-        # the shim names its file after its pid first
-        pid = f.split(".")[0].split("-")[0]
+        pid = f.split(".")[0]	# files are named PID.RANDOM
         if pid.isdigit() and not os.path.exists("/proc/" + pid):
             n += 1
     return n
