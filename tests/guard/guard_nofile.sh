@@ -6,7 +6,10 @@
 # trimmed when another pushes usage over the soft limit (a real cgroup v1
 # limit, as guard_trim.sh), within 300 ms (46-55 ms here; with only the
 # guard's once-a-second look at its limit, 735 ms). Its report still comes
-# out, though it cannot open the files that would fill it.
+# out, though it cannot open the files that would fill it. An orphan that
+# keel reaps after the prlimit wakes keel's own loop, so that its ppoll is
+# tried under the new limit (with nothing to wake it, keel's loop would
+# sleep through the whole test, and only a race at the end would say so).
 . "$TESTS/lib.sh"
 . "$TESTS/guard/cgroup-lib"
 need prlimit
@@ -15,6 +18,7 @@ soft=$((64 << 20))
 cg_keel "$CG" KEEL_STATS_DIR="$T/stats" KEEL_RSS_LIMIT=64M KEEL_DECAY_MS=60000 \
 	-- sh -c '
 prlimit --pid 1 --nofile=0:0 || exit 9
+(sleep 0.2 &)
 sleep 1.5
 '"$TRIMLAT_IDLE"'
 sleep 0.5
