@@ -37,7 +37,7 @@ static int route_find(struct kl_dl_info *info, size_t size, void *arg)
 	if (!keel_allocator_lib(base) || kl_preload_names(base))
 		return 0;
 	size_t i = 0;
-	for (; base[i] && i < sizeof(kl_route.lib) - 1; i++)
+	for (; i < sizeof(kl_route.lib) - 1 && base[i]; i++)
 		kl_route.lib[i] = base[i];
 	kl_route.lib[i] = 0;
 	return 1;
