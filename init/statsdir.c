@@ -23,6 +23,7 @@
 #include "init/log.h"
 #include "init/options.h"
 #include "init/procinfo.h"
+#include "init/sharedmap.h"
 #include "init/statsdir.h"
 
 /* A sweep lists the whole folder: at most once a second, however fast
@@ -45,6 +46,7 @@ static struct {
 	long long last_sweep_ms;
 	long long watch_due_ms;	/* when to make the watch; -1 = made or none */
 	long long sweep_due_ms;	/* -1: none */
+	bool ctl_lost_said;	/* the control file was cut short: warned */
 } sd = { .fd = -1, .watch_fd = -1, .wake_fd = -1, .sweep_due_ms = -1,
 	 .watch_due_ms = -1 };
 
@@ -139,19 +141,37 @@ static int statsdir_make_wake(void)
 	return 0;
 }
 
+static size_t statsdir_page_up(size_t n)
+{
+	size_t page = (size_t)sysconf(_SC_PAGESIZE);
+
+	return (n + page - 1) & ~(page - 1);
+}
+
 /* The control file, created exclusively in the new folder and mapped: it
- * is keel's alone (0644), so mapping it is safe. */
+ * is keel's (0644). Its bytes are written before it is mapped: a file
+ * extended with ftruncate is a hole, and in a full tmpfs (/dev/shm is 64
+ * MiB in Docker) the first store to a hole is SIGBUS, which ended PID 1.
+ * A process of keel's user that cuts the file short later is caught by
+ * sharedmap.c. */
 static int statsdir_make_control(uint64_t soft_limit)
 {
+	static const struct keel_control zero;
 	struct keel_proc_stat ps = { 0 };
-	int fd;
+	int fd, err;
 
 	fd = openat(sd.fd, KEEL_CONTROL_FILE, O_RDWR | O_CREAT | O_EXCL |
 		    O_NOFOLLOW | O_CLOEXEC, 0644);
 	if (fd < 0)
 		return -1;
-	if (fchmod(fd, 0644) < 0 || ftruncate(fd, sizeof(*sd.ctl)) < 0)
+	if (fchmod(fd, 0644) < 0)
 		goto fail;
+	errno = 0;
+	if (pwrite(fd, &zero, sizeof(zero), 0) != (ssize_t)sizeof(zero)) {
+		if (errno == 0)
+			errno = ENOSPC;	/* a short write */
+		goto fail;
+	}
 	sd.ctl = mmap(NULL, sizeof(*sd.ctl), PROT_READ | PROT_WRITE,
 		      MAP_SHARED, fd, 0);
 	if (sd.ctl == MAP_FAILED) {
@@ -159,6 +179,9 @@ static int statsdir_make_control(uint64_t soft_limit)
 		goto fail;
 	}
 	close(fd);
+	if (sharedmap_protect(sd.ctl, statsdir_page_up(sizeof(*sd.ctl))) < 0)
+		warning("unable to catch SIGBUS at the control file: %s",
+			strerror(errno));
 	proc_stat(getpid(), &ps);
 	sd.ctl->version = KEEL_STATS_VERSION;
 	sd.ctl->size = sizeof(*sd.ctl);
@@ -169,7 +192,10 @@ static int statsdir_make_control(uint64_t soft_limit)
 	__atomic_store_n(&sd.ctl->magic, KEEL_CONTROL_MAGIC, __ATOMIC_RELEASE);
 	return 0;
 fail:
+	err = errno;
 	close(fd);
+	unlinkat(sd.fd, KEEL_CONTROL_FILE, 0);
+	errno = err;
 	return -1;
 }
 
@@ -241,8 +267,10 @@ int statsdir_setup(const char *wanted, uint64_t soft_limit)
 		if (sd.wake_fd >= 0)
 			close(sd.wake_fd);
 		sd.wake_fd = -1;
-		if (sd.ctl)
+		if (sd.ctl) {
+			sharedmap_protect(NULL, 0);
 			munmap(sd.ctl, sizeof(*sd.ctl));
+		}
 		sd.ctl = NULL;
 		return -1;
 	}
@@ -325,7 +353,13 @@ static void statsdir_watch(void)
 void statsdir_on_timeout(void)
 {
 	struct heapscan_result res;
+	char q[KEEL_PRINTABLE_MAX];
 
+	if (sharedmap_lost() && !sd.ctl_lost_said) {
+		sd.ctl_lost_said = true;
+		warning("%s/%s was cut short by another process: shimmed processes no longer hear from keel (trims, limits)",
+			printable(q, sizeof(q), sd.path), KEEL_CONTROL_FILE);
+	}
 	if (sd.fd >= 0 && sd.watch_due_ms >= 0 &&
 	    clock_now_ms() >= sd.watch_due_ms)
 		statsdir_watch();

@@ -82,7 +82,6 @@ void kl_release_flush(struct kl_release *b);
 long kl_write(int fd, const void *buf, size_t len);
 int kl_open(const char *path, int flags, int mode);
 int kl_close(int fd);
-int kl_ftruncate(int fd, long len);
 long kl_read(int fd, void *buf, size_t len);
 long kl_pread(int fd, void *buf, size_t len, long off);
 struct statx;

@@ -137,11 +137,19 @@ static void publish_create(void)
 		stats_path[0] = 0;
 		return;
 	}
+	/* written, not extended with ftruncate: a hole in a full tmpfs
+	 * (/dev/shm is 64 MiB in Docker) is SIGBUS at the first store;
+	 * not const: in .bss it adds nothing to the file */
+	static struct keel_heap_stats zero;
 	struct keel_heap_stats *p = 0;
-	if (kl_ftruncate(fd, sizeof(*p)) == 0)
+	long w = kl_write(fd, &zero, sizeof(zero));
+	if (w == (long)sizeof(zero))
 		p = kl_mmap_fd(sizeof(*p), PROT_READ | PROT_WRITE, fd);
 	kl_close(fd);
 	if (!p || kl_is_err(p)) {
+		if (w != (long)sizeof(zero))
+			kl_msg("libkeel: warning: unable to write %s: error %ld; statistics not published",
+			       stats_path, w < 0 ? -w : 28 /* ENOSPC */);
 		kl_unlink(stats_path);
 		stats_path[0] = 0;
 		return;

@@ -106,11 +106,6 @@ int kl_close(int fd)
 	return (int)SC(__NR_close, fd, 0, 0, 0, 0, 0);
 }
 
-int kl_ftruncate(int fd, long len)
-{
-	return (int)SC(__NR_ftruncate, fd, len, 0, 0, 0, 0);
-}
-
 long kl_read(int fd, void *buf, size_t len)
 {
 	return SC(__NR_read, fd, buf, len, 0, 0, 0);
