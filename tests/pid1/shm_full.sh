@@ -23,21 +23,25 @@ full_shm() {
 		exec "$@"' full "$@"
 }
 
-full_shm before "$KEEL" -- python3 -c "$app" >"$T/out1" 2>"$T/err1"
-rc=$?
-cat "$T/out1" "$T/err1"
-expect_eq "status, /dev/shm full at start" 3 "$rc"
-expect_eq "the application ran" "app ok" "$(cat "$T/out1")"
-grep -q "^keel: warning: unable to create /dev/shm/keel/.*/control: No space left on device" "$T/err1" ||
-	fail "keel did not say why it has no control file"
+# full_case WHEN WARNING CMD...: the application ran to its end, its
+# status came back, and the warning says why nothing was published
+full_case() {
+	local when=$1 warn=$2 rc
+	shift 2
+	full_shm "$when" "$@" >"$T/out" 2>"$T/err"
+	rc=$?
+	cat "$T/out" "$T/err"
+	expect_eq "status, /dev/shm full $when keel started" 3 "$rc"
+	expect_eq "the application ran" "app ok" "$(cat "$T/out")"
+	grep -q "$warn" "$T/err" || fail "no warning ($when): $warn"
+}
 
-full_shm after "$KEEL" -- sh -c '
-dd if=/dev/zero of=/dev/shm/fill bs=4k 2>/dev/null
-exec python3 -c "$1"' sh "$app" >"$T/out2" 2>"$T/err2"
-rc=$?
-cat "$T/out2" "$T/err2"
-expect_eq "status, /dev/shm filled by the application" 3 "$rc"
-expect_eq "the application ran" "app ok" "$(cat "$T/out2")"
-grep -q "^libkeel: warning: unable to write /dev/shm/keel/.*: error 28; statistics not published" "$T/err2" ||
-	fail "the shim did not say why it did not publish"
+full_case before \
+	"^keel: warning: unable to create /dev/shm/keel/.*/control: No space left on device" \
+	"$KEEL" -- python3 -c "$app"
+# filled by the application: the shim's own write fails
+full_case after \
+	"^libkeel: warning: unable to write /dev/shm/keel/.*: error 28; statistics not published" \
+	"$KEEL" -- sh -c 'dd if=/dev/zero of=/dev/shm/fill bs=4k 2>/dev/null
+exec python3 -c "$1"' sh "$app"
 exit 0
