@@ -26,6 +26,11 @@ static void sharedmap_on_bus(int sig, siginfo_t *si, void *uc)
 	struct sigaction dfl;
 
 	(void)uc;
+	/* sent by a process (kill, sigqueue: a code of 0 or below, and an
+	 * address it chose): nothing faulted, and taken as a fault it would
+	 * have reset the handler, leaving the next truncation fatal */
+	if (si->si_code <= 0)
+		return;
 	/* the raw call: libc's mmap may wait for a lock this thread holds */
 	if (sharedmap_len && a - sharedmap_addr < sharedmap_len &&
 	    syscall(SYS_mmap, sharedmap_addr, sharedmap_len,
@@ -41,17 +46,20 @@ static void sharedmap_on_bus(int sig, siginfo_t *si, void *uc)
 	sigaction(sig, &dfl, NULL);
 }
 
-/* Catch SIGBUS at [addr, addr + len), page-aligned, from now on. */
+/* Catch SIGBUS in the pages of [addr, addr + len), addr page-aligned
+ * (a mapping's), from now on; (NULL, 0) for none. SA_RESTART: a SIGBUS a
+ * process sends interrupts no call but the waits, which retry on EINTR. */
 int sharedmap_protect(void *addr, size_t len)
 {
+	size_t page = (size_t)sysconf(_SC_PAGESIZE);
 	struct sigaction sa;
 
 	memset(&sa, 0, sizeof(sa));
 	sa.sa_sigaction = sharedmap_on_bus;
-	sa.sa_flags = SA_SIGINFO;
+	sa.sa_flags = SA_SIGINFO | SA_RESTART;
 	sigfillset(&sa.sa_mask);
 	sharedmap_addr = (uintptr_t)addr;
-	sharedmap_len = len;
+	sharedmap_len = (len + page - 1) & ~(page - 1);
 	return sigaction(SIGBUS, &sa, NULL);
 }
 

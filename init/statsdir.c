@@ -141,13 +141,6 @@ static int statsdir_make_wake(void)
 	return 0;
 }
 
-static size_t statsdir_page_up(size_t n)
-{
-	size_t page = (size_t)sysconf(_SC_PAGESIZE);
-
-	return (n + page - 1) & ~(page - 1);
-}
-
 /* The control file, created exclusively in the new folder and mapped: it
  * is keel's (0644). Its bytes are written before it is mapped: a file
  * extended with ftruncate is a hole, and in a full tmpfs (/dev/shm is 64
@@ -179,7 +172,7 @@ static int statsdir_make_control(uint64_t soft_limit)
 		goto fail;
 	}
 	close(fd);
-	if (sharedmap_protect(sd.ctl, statsdir_page_up(sizeof(*sd.ctl))) < 0)
+	if (sharedmap_protect(sd.ctl, sizeof(*sd.ctl)) < 0)
 		warning("unable to catch SIGBUS at the control file: %s",
 			strerror(errno));
 	proc_stat(getpid(), &ps);
