@@ -42,8 +42,6 @@ const char *const seccomp_self_allow[] = {
 	/* report files written beside and renamed into place, stale stats */
 	"unlink", "unlinkat", "mkdir", "mkdirat", "rmdir", "rename", "renameat",
 	"renameat2", "fchmod",
-	/* the shared control file of the heap statistics */
-	"memfd_create", "ftruncate", "fallocate",
 	/* descriptor plumbing */
 	"dup", "dup2", "dup3", "fcntl",
 	/* the guard's notifications: cgroup v1 eventfd, v2 inotify */

@@ -217,41 +217,70 @@ int statsdir_check_base(const char *wanted)
 	return 0;
 }
 
-int statsdir_setup(const char *wanted, uint64_t soft_limit)
+/* Takes back an instance folder whose control file could not be made, so
+ * the next default base can be tried. */
+static void statsdir_drop_instance(void)
+{
+	close(sd.fd);
+	sd.fd = -1;
+	rmdir(sd.path);
+}
+
+/* The first default base that takes an instance folder and its control
+ * file: /dev/shm may be full (a 64 MiB tmpfs that PostgreSQL or Chromium
+ * filled), where /run or /tmp still has room. -1 when none does, with
+ * the last reason in why. */
+static int statsdir_setup_default(uint64_t soft_limit, char *why, size_t len)
 {
 	static const char *const defaults[] = KEEL_STATS_DIR_DEFAULTS;
-	const char *why = "no folder";
-	char q[KEEL_PRINTABLE_MAX];
+	const char *problem;
 	size_t i;
 
-	if (wanted && *wanted) {
+	snprintf(why, len, "no folder");
+	for (i = 0; i < sizeof(defaults) / sizeof(defaults[0]); i++) {
+		problem = statsdir_base_problem(defaults[i]);
+		if (problem) {
+			snprintf(why, len, "%s: %s", defaults[i], problem);
+		} else if (statsdir_make_instance(defaults[i]) < 0) {
+			snprintf(why, len, "%s: %s", defaults[i],
+				 strerror(errno));
+		} else if (statsdir_make_control(soft_limit) < 0) {
+			snprintf(why, len, "%s: its control file: %s",
+				 defaults[i], strerror(errno));
+			statsdir_drop_instance();
+		} else {
+			return 0;
+		}
+		debug("statistics folder: %s", why);
+	}
+	return -1;
+}
+
+int statsdir_setup(const char *wanted, uint64_t soft_limit)
+{
+	char q[KEEL_PRINTABLE_MAX], why[KEEL_PRINTABLE_MAX];
+
+	if (!wanted || !*wanted) {
+		if (statsdir_setup_default(soft_limit, why, sizeof(why)) < 0) {
+			warning("unable to create a statistics folder in /dev/shm/keel, /run/keel or /tmp/keel (%s); keel stats and trims are off",
+				why);
+			return -1;
+		}
+		printable(q, sizeof(q), sd.path);
+	} else {
 		if (statsdir_make_instance(wanted) < 0) {
 			warning("unable to create a statistics folder in %s: %s; keel stats and trims are off",
 				printable(q, sizeof(q), wanted),
 				strerror(errno));
 			return -1;
 		}
-	} else {
-		for (i = 0; i < sizeof(defaults) / sizeof(defaults[0]); i++) {
-			why = statsdir_base_problem(defaults[i]);
-			if (!why && statsdir_make_instance(defaults[i]) == 0)
-				break;
-			if (!why)
-				why = strerror(errno);
-			debug("statistics folder %s: %s", defaults[i], why);
-		}
-		if (i == sizeof(defaults) / sizeof(defaults[0])) {
-			warning("unable to create a statistics folder in /dev/shm/keel, /run/keel or /tmp/keel: %s; keel stats and trims are off",
-				why);
-			return -1;
-		}
+		/* the folder is in the user's KEEL_STATS_DIR */
+		printable(q, sizeof(q), sd.path);
+		if (statsdir_make_control(soft_limit) < 0)
+			warning("unable to create %s/%s: %s; trims are off", q,
+				KEEL_CONTROL_FILE, strerror(errno));
 	}
-	/* the folder is in the user's KEEL_STATS_DIR */
-	printable(q, sizeof(q), sd.path);
-	if (statsdir_make_control(soft_limit) < 0)
-		warning("unable to create %s/%s: %s; trims are off", q,
-			KEEL_CONTROL_FILE, strerror(errno));
-	else if (soft_limit && statsdir_make_wake() < 0)
+	if (sd.ctl && soft_limit && statsdir_make_wake() < 0)
 		warning("unable to create %s/%s: %s; shimmed processes cannot wake the memory guard",
 			q, KEEL_WAKE_FILE, strerror(errno));
 	if (statsdir_open_up() < 0) {

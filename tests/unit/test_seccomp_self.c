@@ -137,13 +137,23 @@ static void seccomp_test_pid1_work(void)
 	EXPECT(read(sfd, &ssi, sizeof(ssi)) == sizeof(ssi));
 	EXPECT(ssi.ssi_signo == SIGUSR1);
 
-	int mfd = memfd_create("keel-control", MFD_CLOEXEC);
-	EXPECT(mfd >= 0 && ftruncate(mfd, 65536) == 0);
-	void *shm = mmap(NULL, 65536, PROT_READ | PROT_WRITE, MAP_SHARED, mfd, 0);
-	EXPECT(shm != MAP_FAILED && munmap(shm, 65536) == 0);
-
 	snprintf(path, sizeof(path), "/tmp/keel-seccomp-%d", getpid());
 	EXPECT(mkdir(path, 0700) == 0);
+
+	/* the control file as statsdir.c makes it: written whole, mapped
+	 * shared; a cut one replaced by private memory (sharedmap.c) */
+	static const char zero[4096];
+	int dir = open(path, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	int cfd = openat(dir, "control", O_RDWR | O_CREAT | O_EXCL |
+			 O_NOFOLLOW | O_CLOEXEC, 0644);
+	EXPECT(cfd >= 0 && pwrite(cfd, zero, sizeof(zero), 0) == sizeof(zero));
+	void *shm = mmap(NULL, sizeof(zero), PROT_READ | PROT_WRITE,
+			 MAP_SHARED, cfd, 0);
+	EXPECT(shm != MAP_FAILED && close(cfd) == 0);
+	EXPECT(mmap(shm, sizeof(zero), PROT_READ | PROT_WRITE, MAP_PRIVATE |
+		    MAP_ANONYMOUS | MAP_FIXED, -1, 0) == shm);
+	EXPECT(munmap(shm, sizeof(zero)) == 0);
+	EXPECT(unlinkat(dir, "control", 0) == 0 && close(dir) == 0);
 	strcat(path, "-f");
 	int fd = open(path, O_CREAT | O_WRONLY | O_TRUNC, 0600);
 	EXPECT(fd >= 0 && write(fd, "report\n", 7) == 7 && fsync(fd) == 0);
