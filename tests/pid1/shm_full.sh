@@ -13,7 +13,8 @@ need python3
 tmpdir
 unshare --mount true 2>/dev/null || skip "unable to make a mount namespace here"
 # a 1 MiB /dev/shm of the container's own, filled before or after keel
-# starts; /run and /tmp of its own too, filled with it for "all"
+# starts; for "all", /run/keel and /tmp/keel of its own too (not /run or
+# /tmp whole: the build may be under them), filled with it
 app='import os, sys
 x = [bytearray(1000) for _ in range(10000)]	# 10 MB: the shim publishes
 d = os.environ.get("KEEL_STATS_DIR")
@@ -22,15 +23,20 @@ print("app ok", os.path.dirname(d) if d else "none",
 sys.exit(3)'
 full_shm() {
 	as_pid1 sh -c '
-		for d in /dev/shm /run /tmp; do
-			mount -t tmpfs -o size=1m tmpfs $d || exit 99
-		done
-		case $1 in
-		before) dd if=/dev/zero of=/dev/shm/fill bs=4k 2>/dev/null ;;
-		all) for d in /dev/shm /run /tmp; do
-			dd if=/dev/zero of=$d/fill bs=4k 2>/dev/null
-		     done ;;
-		esac
+		mount -t tmpfs -o size=1m tmpfs /dev/shm || exit 99
+		full=/dev/shm
+		if [ "$1" = all ]; then
+			for d in /run/keel /tmp/keel; do
+				mkdir -p -m 1777 $d &&
+				mount -t tmpfs -o size=1m tmpfs $d || exit 99
+			done
+			full="/dev/shm /run/keel /tmp/keel"
+		fi
+		if [ "$1" != after ]; then
+			for d in $full; do
+				dd if=/dev/zero of=$d/fill bs=4k 2>/dev/null
+			done
+		fi
 		shift
 		exec "$@"' full "$@"
 }
