@@ -17,6 +17,7 @@
 #include "common/heapstats.h"
 #include "common/printable.h"
 #include "init/cgroup.h"
+#include "init/clock.h"
 #include "init/guard.h"
 #include "init/heapscan.h"
 #include "init/log.h"
@@ -263,7 +264,9 @@ static int guard_trims_pending(void)
 	if (!guard.ctl || statsdir_fd() < 0)
 		return 0;
 	unserved[0] = __atomic_load_n(&guard.ctl->trim_epoch, __ATOMIC_RELAXED);
-	heapscan_each(statsdir_fd(), 0, guard_count_unserved, unserved, NULL);
+	/* one look is cut at the whole budget, in the clock's time */
+	heapscan_each_until(statsdir_fd(), 0, guard_count_unserved, unserved,
+			    clock_now_ms() + GUARD_REPORT_SCAN_MAX_MS, NULL);
 	guard.report_scan_us += guard_clock_us(CLOCK_THREAD_CPUTIME_ID) - start;
 	if (guard.report_scan_us > GUARD_REPORT_SCAN_MAX_MS * 1000)
 		return 0;

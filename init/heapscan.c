@@ -12,6 +12,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "init/clock.h"
 #include "init/heapfile.h"
 #include "init/heapscan.h"
 #include "init/log.h"
@@ -24,6 +25,10 @@
  * Past the budget a process counts as mapping its file, as when its maps
  * are not keel's to read. */
 #define HEAPSCAN_MAPS_BUDGET (4u << 20)
+
+/* A pass with a time bound reads the clock once per this many entries
+ * (3-10 us each when planted junk fills the folder). */
+#define HEAPSCAN_CLOCK_EVERY 64
 
 /* The pid of an OOM kill's victim, reaped, whose post-mortem has not
  * read its file yet: sweeps leave the file alone (heapscan_spare). */
@@ -39,6 +44,8 @@ struct heapscan_pid {
 struct heapscan {
 	int dirfd;
 	unsigned flags;
+	long resume;			/* telldir's position to start at, or 0 */
+	long long until_ms;		/* clock_now_ms to stop at, or 0 */
 	pid_t only;			/* heapscan_find's pid, or 0 */
 	heapscan_reject_fn reject;
 	void *arg;
@@ -236,8 +243,18 @@ static int heapscan_run(struct heapscan *hs)
 		return -1;
 	}
 	clock_gettime(CLOCK_REALTIME, &hs->now);
-	while ((de = readdir(d)))
+	if (hs->resume)
+		seekdir(d, hs->resume);
+	hs->resume = 0;
+	for (unsigned n = 1; (de = readdir(d)); n++) {
 		heapscan_entry(hs, de->d_name);
+		if (hs->until_ms && n % HEAPSCAN_CLOCK_EVERY == 0 &&
+		    clock_now_ms() >= hs->until_ms) {
+			hs->resume = telldir(d);
+			hs->res.cut = true;
+			break;
+		}
+	}
 	closedir(d);
 	return 0;
 }
@@ -255,29 +272,28 @@ int heapscan_each(int dirfd, unsigned flags, heapscan_fn fn, void *arg,
 	return heapscan_each_reject(dirfd, flags, fn, NULL, arg, res);
 }
 
-int heapscan_each_reject(int dirfd, unsigned flags, heapscan_fn fn,
-			 heapscan_reject_fn reject, void *arg,
+/* One pass: the folder read (from hs->resume, until hs->until_ms), then
+ * the live processes' files in pid order. */
+static int heapscan_pass(struct heapscan *hs, heapscan_fn fn,
 			 struct heapscan_result *res)
 {
-	struct heapscan hs = { .dirfd = dirfd, .flags = flags,
-			       .reject = reject, .arg = arg };
 	char needle[40];
 	size_t n = 0, maps_budget = HEAPSCAN_MAPS_BUDGET;
 
-	if (heapscan_run(&hs) < 0)
+	if (heapscan_run(hs) < 0)
 		return -1;
 	/* the live ones first in the table, then in pid order */
-	for (size_t i = 0; i < hs.cap; i++)
-		if (hs.slot[i].st)
-			hs.slot[n++] = hs.slot[i];
-	for (size_t i = n; i < hs.cap; i++)
-		hs.slot[i].st = NULL;	/* moved, or never had one */
+	for (size_t i = 0; i < hs->cap; i++)
+		if (hs->slot[i].st)
+			hs->slot[n++] = hs->slot[i];
+	for (size_t i = n; i < hs->cap; i++)
+		hs->slot[i].st = NULL;	/* moved, or never had one */
 	/* an empty folder leaves no table: qsort's array may not be NULL
 	 * even when empty (C11 7.1.4, 7.22.5) */
 	if (n)
-		qsort(hs.slot, n, sizeof(*hs.slot), heapscan_by_pid);
+		qsort(hs->slot, n, sizeof(*hs->slot), heapscan_by_pid);
 	for (size_t i = 0; i < n; i++) {
-		struct heapscan_pid *e = &hs.slot[i];
+		struct heapscan_pid *e = &hs->slot[i];
 
 		/* a live process maps its file: one it does not map was
 		 * left by the program it was before an exec (into one
@@ -287,17 +303,48 @@ int heapscan_each_reject(int dirfd, unsigned flags, heapscan_fn fn,
 		snprintf(needle, sizeof(needle), "/%s\n", e->best);
 		if (!e->zombie && proc_maps_has_within(e->proc.pid, needle,
 							&maps_budget) == 0) {
-			heapscan_remove(&hs, e->best);
+			heapscan_remove(hs, e->best);
 			continue;
 		}
-		hs.res.processes++;
+		hs->res.processes++;
 		if (fn)
-			fn(e->st, arg);
+			fn(e->st, hs->arg);
 	}
-	heapscan_free(&hs);
+	heapscan_free(hs);
 	if (res)
-		*res = hs.res;
+		*res = hs->res;
 	return 0;
+}
+
+int heapscan_each_reject(int dirfd, unsigned flags, heapscan_fn fn,
+			 heapscan_reject_fn reject, void *arg,
+			 struct heapscan_result *res)
+{
+	struct heapscan hs = { .dirfd = dirfd, .flags = flags,
+			       .reject = reject, .arg = arg };
+
+	return heapscan_pass(&hs, fn, res);
+}
+
+int heapscan_each_until(int dirfd, unsigned flags, heapscan_fn fn,
+			void *arg, long long until_ms,
+			struct heapscan_result *res)
+{
+	struct heapscan hs = { .dirfd = dirfd, .flags = flags, .arg = arg,
+			       .until_ms = until_ms };
+
+	return heapscan_pass(&hs, fn, res);
+}
+
+int heapscan_sweep_step(int dirfd, long *resume, long long until_ms,
+			struct heapscan_result *res)
+{
+	struct heapscan hs = { .dirfd = dirfd, .flags = HEAPSCAN_SWEEP,
+			       .resume = *resume, .until_ms = until_ms };
+	int rc = heapscan_pass(&hs, NULL, res);
+
+	*resume = hs.resume;
+	return rc;
 }
 
 void heapscan_spare(pid_t pid)

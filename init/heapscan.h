@@ -6,6 +6,7 @@
 #ifndef KEEL_HEAPSCAN_H
 #define KEEL_HEAPSCAN_H
 
+#include <stdbool.h>
 #include <stdint.h>
 #include <sys/types.h>
 
@@ -24,6 +25,7 @@ struct heapscan_result {
 	unsigned processes;	/* live processes with valid statistics */
 	unsigned rejected;	/* files of live processes that failed a check */
 	unsigned removed;
+	bool cut;		/* stopped at its time bound, the rest unread */
 	char rejected_name[32];	/* the last file rejected, and why */
 	const char *rejected_why;
 };
@@ -36,12 +38,28 @@ typedef void (*heapscan_fn)(const struct keel_heap_stats *st, void *arg);
 int heapscan_each(int dirfd, unsigned flags, heapscan_fn fn, void *arg,
 		  struct heapscan_result *res);
 
+/* heapscan_each that stops reading the folder once clock_now_ms()
+ * reaches until_ms (res->cut says so): the guard's looks and reports,
+ * which a folder of planted files must not hold for seconds. */
+int heapscan_each_until(int dirfd, unsigned flags, heapscan_fn fn,
+			void *arg, long long until_ms,
+			struct heapscan_result *res);
+
 /* heapscan_each, and reject for each live process whose file failed a
  * check (why as heapfile_why says it), for `keel stats` to say so. */
 typedef void (*heapscan_reject_fn)(pid_t pid, const char *why, void *arg);
 int heapscan_each_reject(int dirfd, unsigned flags, heapscan_fn fn,
 			 heapscan_reject_fn reject, void *arg,
 			 struct heapscan_result *res);
+
+/* PID 1's sweep in steps (HEAPSCAN_SWEEP, no callback): reads the folder
+ * from *resume (0: its start) and stops once clock_now_ms() reaches
+ * until_ms, leaving in *resume where the next step goes on, or 0 when it
+ * read to the end. A folder a process filled with hundreds of thousands
+ * of files took seconds a pass, and the guard's thread, which sweeps,
+ * trimmed nothing meanwhile. 0, or -1 when the folder cannot be read. */
+int heapscan_sweep_step(int dirfd, long *resume, long long until_ms,
+			struct heapscan_result *res);
 
 /* What /proc says of pid to check its files by (a zombie's too): 1 for
  * a zombie, 0 for a live process, -1 when it is gone. */

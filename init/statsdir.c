@@ -29,6 +29,12 @@
 /* A sweep lists the whole folder: at most once a second, however fast
  * processes come and go or files appear. */
 #define STATSDIR_SWEEP_EVERY_MS 1000
+/* A sweep goes in steps of at most this long, this far apart, so the
+ * guard's thread, which sweeps, still trims within a step of a memory
+ * event however many files a process planted (400,000 took 4 s a pass,
+ * 100,000 took 0.3-0.5 s). */
+#define STATSDIR_SWEEP_STEP_MS 20
+#define STATSDIR_SWEEP_PAUSE_MS 80
 /* The inotify watch that starts sweeps as files appear is made this long
  * after keel starts, not at once: closing an inotify instance waits for
  * the kernel's mark reaper (an SRCU grace period, 5-20 ms here), which a
@@ -36,6 +42,9 @@
  * of `keel -- true`. A sweep when the watch is made catches the files of
  * the first second. */
 #define STATSDIR_WATCH_AFTER_MS 1000
+/* The folder's removal as keel exits stops after this: the reaper gives
+ * the guard's thread 100 ms (supervise.c). */
+#define STATSDIR_REMOVE_MS 50
 
 static struct {
 	int fd;			/* the instance folder; -1 = none */
@@ -46,6 +55,7 @@ static struct {
 	long long last_sweep_ms;
 	long long watch_due_ms;	/* when to make the watch; -1 = made or none */
 	long long sweep_due_ms;	/* -1: none */
+	long sweep_resume;	/* where the sweep under way goes on, or 0 */
 	bool ctl_lost_said;	/* the control file was cut short: warned */
 } sd = { .fd = -1, .watch_fd = -1, .wake_fd = -1, .sweep_due_ms = -1,
 	 .watch_due_ms = -1 };
@@ -376,6 +386,7 @@ void statsdir_on_timeout(void)
 {
 	struct heapscan_result res;
 	char q[KEEL_PRINTABLE_MAX];
+	long long now;
 
 	if (sharedmap_lost() && !sd.ctl_lost_said) {
 		sd.ctl_lost_said = true;
@@ -388,14 +399,24 @@ void statsdir_on_timeout(void)
 	if (!statsdir_sweep_due())
 		return;
 	sd.sweep_due_ms = -1;
-	sd.last_sweep_ms = clock_now_ms();
-	if (heapscan_each(sd.fd, HEAPSCAN_SWEEP, NULL, NULL, &res) < 0)
+	now = clock_now_ms();
+	/* a sweep's steps count as one sweep: the second between sweeps
+	 * runs from its first */
+	if (!sd.sweep_resume)
+		sd.last_sweep_ms = now;
+	if (heapscan_sweep_step(sd.fd, &sd.sweep_resume,
+				now + STATSDIR_SWEEP_STEP_MS, &res) < 0) {
+		sd.sweep_resume = 0;
 		return;
-	debug("statistics folder swept in %lld ms: %u %s, %u %s, %u rejected, %u removed",
-	      clock_now_ms() - sd.last_sweep_ms,
+	}
+	if (sd.sweep_resume)
+		sd.sweep_due_ms = clock_now_ms() + STATSDIR_SWEEP_PAUSE_MS;
+	debug("statistics folder swept in %lld ms: %u %s, %u %s, %u rejected, %u removed%s",
+	      clock_now_ms() - now,
 	      res.entries, KEEL_PLURAL(res.entries, "entry", "entries"),
 	      res.processes, KEEL_PLURAL(res.processes, "process", "processes"),
-	      res.rejected, res.removed);
+	      res.rejected, res.removed,
+	      sd.sweep_resume ? "; the rest in the next step" : "");
 	/* one line a sweep, so a flood of planted files is one line a second */
 	if (res.rejected)
 		info("statistics folder: %u %s rejected (the last, %s: %s)",
@@ -404,19 +425,31 @@ void statsdir_on_timeout(void)
 }
 
 /* keel is leaving: the folder goes with it. What cannot be removed (a
- * nested keel's folder, say) stays, and so does the folder then. */
+ * nested keel's folder, say) stays, and so does the folder then; so does
+ * what is left after STATSDIR_REMOVE_MS: a process can plant a hundred
+ * thousand files there (a fraction of a second to unlink), and keel
+ * waits only so long for this thread before it says that a process
+ * holds it. */
 void statsdir_remove(void)
 {
+	long long give_up_ms = clock_now_ms() + STATSDIR_REMOVE_MS;
 	struct dirent *de;
+	unsigned n = 0;
 	DIR *d;
 
 	if (sd.fd < 0)
 		return;
 	d = fdopendir(sd.fd);
 	if (d) {
-		while ((de = readdir(d)))
+		while ((de = readdir(d))) {
 			if (strcmp(de->d_name, ".") && strcmp(de->d_name, ".."))
 				unlinkat(sd.fd, de->d_name, 0);
+			if (++n % 256 == 0 && clock_now_ms() > give_up_ms) {
+				debug("statistics folder: %u entries removed in %d ms; the rest stays",
+				      n, STATSDIR_REMOVE_MS);
+				break;
+			}
+		}
 		closedir(d);	/* closes sd.fd */
 	} else {
 		close(sd.fd);
