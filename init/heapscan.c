@@ -30,6 +30,11 @@
  * (3-10 us each when planted junk fills the folder). */
 #define HEAPSCAN_CLOCK_EVERY 64
 
+/* heapscan_find reads the folder this long at most: files planted under
+ * the victim's pid are each opened and read (1-10 us), and the guard's
+ * thread, which makes the post-mortem, trims nothing meanwhile. */
+#define HEAPSCAN_FIND_MS 250
+
 /* The pid of an OOM kill's victim, reaped, whose post-mortem has not
  * read its file yet: sweeps leave the file alone (heapscan_spare). */
 static pid_t heapscan_spared;
@@ -355,7 +360,8 @@ void heapscan_spare(pid_t pid)
 int heapscan_find(int dirfd, const struct heapfile_proc *who,
 		  struct keel_heap_stats *out)
 {
-	struct heapscan hs = { .dirfd = dirfd, .only = who->pid };
+	struct heapscan hs = { .dirfd = dirfd, .only = who->pid,
+			       .until_ms = clock_now_ms() + HEAPSCAN_FIND_MS };
 	int ret = -1;
 
 	/* known already: the process may be reaped by now */

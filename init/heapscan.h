@@ -67,7 +67,7 @@ int heapscan_identify(pid_t pid, struct heapfile_proc *who);
 
 /* The freshest valid statistics of the process who names, found by what
  * heapscan_identify said of it, so also after it was reaped (the OOM
- * post-mortem). 0, or -1. */
+ * post-mortem), in the entries read within 250 ms. 0, or -1. */
 int heapscan_find(int dirfd, const struct heapfile_proc *who,
 		  struct keel_heap_stats *out);
 
