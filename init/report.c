@@ -336,6 +336,7 @@ void report_memory(const struct keel_cgroup *cg, uint64_t soft_limit,
 {
 	struct report_buf *rb = &report_buf;
 	struct keel_memory_stat ms = { 0 };
+	struct heapscan_result res = { 0 };
 
 	if (report_dest == REPORT_OFF)
 		return;
@@ -360,17 +361,14 @@ void report_memory(const struct keel_cgroup *cg, uint64_t soft_limit,
 	     (unsigned long long)ms.anon, (unsigned long long)ms.file,
 	     (unsigned long long)ms.kernel);
 	report_heaps.n = 0;
-	if (stats_dirfd >= 0) {
-		struct heapscan_result res = { 0 };
-
+	if (stats_dirfd >= 0)
 		heapscan_each_until(stats_dirfd, HEAPSCAN_SWEEP, report_process,
 				    rb, clock_now_ms() + REPORT_SCAN_MS, &res);
-		if (res.cut)
-			TEXT("keel: report:   the statistics folder was not read to its end in %d ms (%u entries read: planted files?): heaps past them are not listed\n",
-			     REPORT_SCAN_MS, res.entries);
-	}
+	if (res.cut)
+		TEXT("keel: report:   the statistics folder was not read to its end in %d ms (%u entries read: planted files?): heaps past them are not listed\n",
+		     REPORT_SCAN_MS, res.entries);
 	report_others(rb, cg);
-	JSON("]}\n");
+	JSON(res.cut ? "],\"heaps_cut\":true}\n" : "]}\n");
 	report_flush(rb);
 }
 

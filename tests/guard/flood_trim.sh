@@ -66,4 +66,6 @@ grep -q "^keel: report: soft limit crossed, trimmed: usage" "$T/err" ||
 	fail "no readable report"
 grep -q "^keel: report:   the statistics folder was not read to its end in 250 ms" "$T/err" ||
 	fail "the report read all 200,000 files"
+grep -q '^{"keel":"memory-report",.*\],"heaps_cut":true}$' "$T/err" ||
+	fail "the JSON report does not say its list of heaps was cut"
 exit 0
