@@ -43,7 +43,7 @@
  * the first second. */
 #define STATSDIR_WATCH_AFTER_MS 1000
 /* The folder's removal as keel exits stops after this: the reaper gives
- * the guard's thread 100 ms (supervise.c). */
+ * the guard's thread 400 ms, a report under way included (supervise.c). */
 #define STATSDIR_REMOVE_MS 50
 
 static struct {

@@ -32,8 +32,10 @@ static const int supervise_bug_signals[] = {
 };
 
 /* How long keel waits at exit for the guard's thread to remove the
- * statistics folder. */
-#define SUPERVISE_GUARD_STOP_MS 100
+ * statistics folder: past a report it may be writing (its read of the
+ * folder stops at 250 ms, report.c) and the removal (50 ms, statsdir.c),
+ * so only a thread that a process holds in the kernel is given up on. */
+#define SUPERVISE_GUARD_STOP_MS 400
 
 static int supervise_fd = -1;
 static pid_t supervise_self;	/* keel's own pid: never changes */
