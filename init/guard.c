@@ -265,8 +265,8 @@ static int guard_trims_pending(void)
 		return 0;
 	unserved[0] = __atomic_load_n(&guard.ctl->trim_epoch, __ATOMIC_RELAXED);
 	/* one look is cut at the whole budget, in the clock's time */
-	heapscan_each_until(statsdir_fd(), 0, guard_count_unserved, unserved,
-			    clock_now_ms() + GUARD_REPORT_SCAN_MAX_MS, NULL);
+	heapscan_each(statsdir_fd(), 0, guard_count_unserved, unserved,
+		      clock_now_ms() + GUARD_REPORT_SCAN_MAX_MS, NULL);
 	guard.report_scan_us += guard_clock_us(CLOCK_THREAD_CPUTIME_ID) - start;
 	if (guard.report_scan_us > GUARD_REPORT_SCAN_MAX_MS * 1000)
 		return 0;

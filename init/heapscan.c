@@ -271,12 +271,6 @@ static void heapscan_free(struct heapscan *hs)
 	free(hs->slot);
 }
 
-int heapscan_each(int dirfd, unsigned flags, heapscan_fn fn, void *arg,
-		  struct heapscan_result *res)
-{
-	return heapscan_each_reject(dirfd, flags, fn, NULL, arg, res);
-}
-
 /* One pass: the folder read (from hs->resume, until hs->until_ms), then
  * the live processes' files in pid order. */
 static int heapscan_pass(struct heapscan *hs, heapscan_fn fn,
@@ -331,9 +325,8 @@ int heapscan_each_reject(int dirfd, unsigned flags, heapscan_fn fn,
 	return heapscan_pass(&hs, fn, res);
 }
 
-int heapscan_each_until(int dirfd, unsigned flags, heapscan_fn fn,
-			void *arg, long long until_ms,
-			struct heapscan_result *res)
+int heapscan_each(int dirfd, unsigned flags, heapscan_fn fn, void *arg,
+		  long long until_ms, struct heapscan_result *res)
 {
 	struct heapscan hs = { .dirfd = dirfd, .flags = flags, .arg = arg,
 			       .until_ms = until_ms };

@@ -33,19 +33,15 @@ struct heapscan_result {
 typedef void (*heapscan_fn)(const struct keel_heap_stats *st, void *arg);
 
 /* Calls fn for each live shimmed process with its freshest valid file, in
- * pid order. Returns 0 (counts in *res, which may be NULL), or -1 when the
- * folder cannot be read. */
+ * pid order. Stops reading the folder once clock_now_ms() reaches
+ * until_ms (0: never; res->cut says so): the guard's looks and reports,
+ * which a folder of planted files must not hold for seconds. Returns 0
+ * (counts in *res, which may be NULL), or -1 when the folder cannot be
+ * read. */
 int heapscan_each(int dirfd, unsigned flags, heapscan_fn fn, void *arg,
-		  struct heapscan_result *res);
+		  long long until_ms, struct heapscan_result *res);
 
-/* heapscan_each that stops reading the folder once clock_now_ms()
- * reaches until_ms (res->cut says so): the guard's looks and reports,
- * which a folder of planted files must not hold for seconds. */
-int heapscan_each_until(int dirfd, unsigned flags, heapscan_fn fn,
-			void *arg, long long until_ms,
-			struct heapscan_result *res);
-
-/* heapscan_each, and reject for each live process whose file failed a
+/* heapscan_each with no time bound, and reject for each live process whose file failed a
  * check (why as heapfile_why says it), for `keel stats` to say so. */
 typedef void (*heapscan_reject_fn)(pid_t pid, const char *why, void *arg);
 int heapscan_each_reject(int dirfd, unsigned flags, heapscan_fn fn,

@@ -362,8 +362,8 @@ void report_memory(const struct keel_cgroup *cg, uint64_t soft_limit,
 	     (unsigned long long)ms.kernel);
 	report_heaps.n = 0;
 	if (stats_dirfd >= 0)
-		heapscan_each_until(stats_dirfd, HEAPSCAN_SWEEP, report_process,
-				    rb, clock_now_ms() + REPORT_SCAN_MS, &res);
+		heapscan_each(stats_dirfd, HEAPSCAN_SWEEP, report_process, rb,
+			      clock_now_ms() + REPORT_SCAN_MS, &res);
 	if (res.cut)
 		TEXT("keel: report:   the statistics folder was not read to its end in %d ms (%u entries read: planted files?): heaps past them are not listed\n",
 		     REPORT_SCAN_MS, res.entries);

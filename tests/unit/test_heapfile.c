@@ -208,11 +208,11 @@ TEST(heapscan_sweeps_a_hostile_folder)
 	 * is checked by the pid1 hostile test */
 	utimensat(dfd, "junk-fifo", old, AT_SYMLINK_NOFOLLOW);
 
-	CHECK(heapscan_each(dfd, 0, heap_count, &seen, &res) == 0);
+	CHECK(heapscan_each(dfd, 0, heap_count, &seen, 0, &res) == 0);
 	CHECK(seen == 1 && res.processes == 1 && res.removed == 0);
 	CHECK(res.entries == 10);	/* 8 names and . and .. */
 	seen = 0;
-	CHECK(heapscan_each(dfd, HEAPSCAN_SWEEP, heap_count, &seen, &res) == 0);
+	CHECK(heapscan_each(dfd, HEAPSCAN_SWEEP, heap_count, &seen, 0, &res) == 0);
 	CHECK(seen == 1);
 	CHECK(res.removed == 2);	/* the older copy, the dead pid's */
 	snprintf(name, sizeof(name), "%d.1", (int)getpid());
@@ -231,15 +231,15 @@ TEST(heapscan_sweeps_a_hostile_folder)
 	/* a reaped OOM victim's file stays until its post-mortem read it */
 	CHECK(heap_write(dfd, "2147483646.4", &st, sizeof(st)) == 0);
 	heapscan_spare(2147483646);
-	CHECK(heapscan_each(dfd, HEAPSCAN_SWEEP, NULL, NULL, &res) == 0);
+	CHECK(heapscan_each(dfd, HEAPSCAN_SWEEP, NULL, NULL, 0, &res) == 0);
 	CHECK(faccessat(dfd, "2147483646.4", F_OK, 0) == 0);
 	heapscan_spare(0);
-	CHECK(heapscan_each(dfd, HEAPSCAN_SWEEP, NULL, NULL, &res) == 0);
+	CHECK(heapscan_each(dfd, HEAPSCAN_SWEEP, NULL, NULL, 0, &res) == 0);
 	CHECK(res.removed == 1 && faccessat(dfd, "2147483646.4", F_OK, 0) < 0);
 
 	munmap(live, sizeof(st));
 	/* unmapped, the file is a former program's: swept */
-	CHECK(heapscan_each(dfd, HEAPSCAN_SWEEP, heap_count, &seen, &res) == 0);
+	CHECK(heapscan_each(dfd, HEAPSCAN_SWEEP, heap_count, &seen, 0, &res) == 0);
 	CHECK(res.processes == 0 && res.removed == 1);
 	CHECK(faccessat(dfd, name, F_OK, 0) < 0);
 	unlinkat(dfd, "junk-new", 0);

@@ -181,7 +181,7 @@ static void seccomp_test_pid1_work(void)
 	snprintf(path, sizeof(path), "/tmp/keel-seccomp-stats-%d", getpid());
 	EXPECT(mkdir(path, 0700) == 0);
 	int dfd = open(path, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-	EXPECT(heapscan_each(dfd, HEAPSCAN_SWEEP, NULL, NULL, NULL) == 0);
+	EXPECT(heapscan_each(dfd, HEAPSCAN_SWEEP, NULL, NULL, 0, NULL) == 0);
 	struct keel_heap_stats hs;
 	struct heapfile_proc who;
 	EXPECT(heapscan_identify(getpid(), &who) == 0);
